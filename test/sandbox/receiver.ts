@@ -1,0 +1,111 @@
+/**
+ * The sandbox's receiving side: a real ilp-protocol-stream server reached through the connector over
+ * BTP, plus an SPSP endpoint that hands out one address and secret per query. Every fulfilled packet
+ * is recorded per receiver name, so tests read "what the receiver got" from the receiver itself.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import BtpPlugin from 'ilp-plugin-btp'
+import { createServer as createStreamServer, type Server as StreamServer } from 'ilp-protocol-stream'
+import { DataAndMoneyStream } from 'ilp-protocol-stream/dist/src/stream.js'
+
+// ilp-protocol-stream 2.7.1 assigns `this.closed`, a getter-only property of Readable since Node 18.
+// Give its stream class a writable accessor of its own (platform-notes.md, "ILP in Node").
+const closedFlag = new WeakMap<object, boolean>()
+if (Object.getOwnPropertyDescriptor(DataAndMoneyStream.prototype, 'closed') === undefined) {
+  Object.defineProperty(DataAndMoneyStream.prototype, 'closed', {
+    configurable: true,
+    get(this: object) { return closedFlag.get(this) ?? false },
+    set(this: object, value: boolean) { closedFlag.set(this, value) },
+  })
+}
+
+export interface Packet { at: number; amount: bigint }
+export interface ReceiverAccount { total: bigint; packets: Packet[]; connections: number; spspQueries: number }
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/
+
+export interface Receiver {
+  spspBase: string
+  assetCode: string
+  assetScale: number
+  account(name: string): ReceiverAccount
+  stop(): Promise<void>
+}
+
+export async function startReceiver(opts: { btpUrl: string; spspPort: number; assetCode: string; assetScale: number }): Promise<Receiver> {
+  const accounts = new Map<string, ReceiverAccount>()
+  const account = (name: string): ReceiverAccount => {
+    let found = accounts.get(name)
+    if (found === undefined) {
+      found = { total: 0n, packets: [], connections: 0, spspQueries: 0 }
+      accounts.set(name, found)
+    }
+    return found
+  }
+
+  const plugin = new BtpPlugin({ server: opts.btpUrl })
+  const stream: StreamServer = await createStreamServer({ plugin })
+  stream.on('connection', (conn) => {
+    const name = conn.connectionTag ?? ''
+    if (!NAME.test(name)) {
+      conn.destroy().catch(() => undefined)
+      return
+    }
+    account(name).connections++
+    // The 'stream' listener must be attached synchronously or early streams are missed.
+    conn.on('stream', (s) => {
+      s.setReceiveMax('18446744073709551615')
+      s.on('money', (amount: string) => {
+        const a = account(name)
+        const value = BigInt(amount)
+        a.total += value
+        a.packets.push({ at: Date.now(), amount: value })
+      })
+    })
+  })
+
+  const http: Server = createHttpServer((req, res) => { route(req, res) })
+  function route(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x')
+    res.setHeader('Access-Control-Allow-Origin', '*')
+    res.setHeader('Access-Control-Allow-Headers', 'web-monetization-id')
+    if (req.method === 'OPTIONS') { res.writeHead(204).end(); return }
+    const totals = /^\/_totals\/([^/]+)$/.exec(url.pathname)
+    if (totals !== null) {
+      const a = account(totals[1])
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      res.end(JSON.stringify({ total: a.total.toString(), packets: a.packets.length, assetCode: opts.assetCode, assetScale: opts.assetScale }))
+      return
+    }
+    const gone = /^\/gone\/([^/]+)$/.exec(url.pathname)
+    if (gone !== null) {
+      account(gone[1]).spspQueries++
+      res.writeHead(404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ id: 'InvalidReceiverError', message: 'Invalid receiver ID' }))
+      return
+    }
+    const name = url.pathname.slice(1)
+    if (!NAME.test(name) || req.method !== 'GET') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+      return
+    }
+    account(name).spspQueries++
+    const { destinationAccount, sharedSecret } = stream.generateAddressAndSecret(name)
+    res.writeHead(200, { 'content-type': 'application/spsp4+json', 'cache-control': 'no-cache' })
+    res.end(JSON.stringify({ destination_account: destinationAccount, shared_secret: sharedSecret.toString('base64') }))
+  }
+  await new Promise<void>((resolve) => http.listen(opts.spspPort, '127.0.0.1', resolve))
+
+  return {
+    spspBase: `http://127.0.0.1:${opts.spspPort}`,
+    assetCode: opts.assetCode,
+    assetScale: opts.assetScale,
+    account,
+    async stop() {
+      http.closeAllConnections()
+      await new Promise<void>((resolve) => http.close(() => resolve()))
+      await stream.close()
+      await plugin.disconnect()
+    },
+  }
+}

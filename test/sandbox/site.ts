@@ -1,0 +1,85 @@
+/**
+ * The demo site: pages carrying each kind of monetization tag, pointing at the sandbox receiver.
+ * Humans browse `/`; tests use `/t/<kind>/<receiver>` to get a page paying a receiver of their own.
+ */
+import { createServer, type Server } from 'node:http'
+
+export interface Site {
+  base: string
+  /** A page whose tag (of `kind`) pays the sandbox receiver `name`. */
+  pageFor(kind: 'meta' | 'link', name: string): string
+  /** A page whose `<meta name="monetization">` carries `content` verbatim. */
+  pageWithMetaContent(content: string): string
+  stop(): Promise<void>
+}
+
+const escape = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+
+function page(title: string, head: string, body: string, totalsUrl?: string): string {
+  const counter = totalsUrl === undefined ? '' : `
+<p>The receiver has got <output id="total">nothing yet</output>.</p>
+<script>
+  setInterval(async () => {
+    const t = await (await fetch(${JSON.stringify(totalsUrl)})).json()
+    document.getElementById('total').textContent =
+      (Number(t.total) / 10 ** t.assetScale).toFixed(t.assetScale) + ' ' + t.assetCode + ' in ' + t.packets + ' packets'
+  }, 1000)
+</script>`
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>${head}</head>
+<body><h1>${escape(title)}</h1>${body}${counter}<p><a href="/">All demo pages</a></p></body></html>`
+}
+
+export async function startSite(opts: { port: number; spspBase: string }): Promise<Site> {
+  const spsp = (name: string): string => `${opts.spspBase}/${name}`
+  const totals = (name: string): string => `${opts.spspBase}/_totals/${name}`
+  const routes: Record<string, () => string> = {
+    '/': () => page('Trickle sandbox', '', `
+<ul>
+  <li><a href="/meta">A page with &lt;meta name="monetization"&gt;</a> (pays "alice")</li>
+  <li><a href="/link">A page with &lt;link rel="monetization"&gt;</a> (pays "bob")</li>
+  <li><a href="/plain">A page with no monetization tag</a></li>
+  <li><a href="/malformed">A page with a malformed payment pointer</a></li>
+</ul>`),
+    '/meta': () => page('Monetized with a meta tag', `<meta name="monetization" content="${escape(spsp('alice'))}">`,
+      '<p>Keep this tab visible and watch the total grow.</p>', totals('alice')),
+    '/link': () => page('Monetized with a link tag', `<link rel="monetization" href="${escape(spsp('bob'))}">`,
+      '<p>Keep this tab visible and watch the total grow.</p>', totals('bob')),
+    '/plain': () => page('Not monetized', '', '<p>This page has no monetization tag; Trickle pays nothing here.</p>'),
+    '/malformed': () => page('Malformed payment pointer', '<meta name="monetization" content="$not a pointer">',
+      '<p>The tag is present but its pointer is invalid; Trickle must refuse it and say why.</p>'),
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    let html: string | undefined = routes[url.pathname]?.()
+    const test = /^\/t\/(meta|link)\/([a-z0-9-]{1,64})$/.exec(url.pathname)
+    if (test !== null) {
+      const [, kind, name] = test
+      const tag = kind === 'meta'
+        ? `<meta name="monetization" content="${escape(spsp(name))}">`
+        : `<link rel="monetization" href="${escape(spsp(name))}">`
+      html = page(`Test page (${kind} → ${name})`, tag, '')
+    }
+    if (url.pathname === '/t/raw') {
+      html = page('Test page (raw meta)', `<meta name="monetization" content="${escape(url.searchParams.get('content') ?? '')}">`, '')
+    }
+    if (html === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
+      return
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(html)
+  })
+  await new Promise<void>((resolve) => server.listen(opts.port, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${opts.port}`
+  return {
+    base,
+    pageFor: (kind, name) => `${base}/t/${kind}/${name}`,
+    pageWithMetaContent: (content) => `${base}/t/raw?content=${encodeURIComponent(content)}`,
+    async stop() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
