@@ -1,0 +1,37 @@
+/**
+ * The worker's end of each page's port. Only Trickle's own content scripts in a tab's top frame may
+ * connect; every message is checked by a guard; a port that says anything malformed is dropped.
+ */
+import type { Runtime } from 'webextension-polyfill'
+import { isContentEnvelope, PAGE_PORT_NAME } from '../shared/messages.ts'
+import type { Log } from '../shared/log.ts'
+import type { Monetizer } from './monetizer.ts'
+
+export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log }) {
+  return (port: Runtime.Port): void => {
+    const sender = port.sender
+    const tabId = sender?.tab?.id
+    if (port.name !== PAGE_PORT_NAME || sender?.id !== deps.extensionId || tabId === undefined || tabId < 0 || sender.frameId !== 0) {
+      port.disconnect()
+      return
+    }
+    let visitId: string | null = null
+    port.onMessage.addListener((message: unknown) => {
+      if (!isContentEnvelope(message) || (visitId !== null && message.input.visitId !== visitId)) {
+        deps.log.warn(`tab ${tabId}: malformed page message; dropping the port`)
+        port.disconnect()
+        if (visitId !== null) deps.monetizer.pageGone(tabId, visitId)
+        return
+      }
+      visitId = message.input.visitId
+      const snapshot = message.input
+      // A message can wake the worker: wait until the visits of the previous worker are loaded.
+      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot))
+    })
+    port.onDisconnect.addListener(() => {
+      if (visitId === null) return
+      const gone = visitId
+      void deps.ready.then(() => deps.monetizer.pageGone(tabId, gone))
+    })
+  }
+}

@@ -1,0 +1,11 @@
+// Entry: wires only. Node globals first (the ILP libraries read them as they load), then every
+// listener synchronously at top level, so the event that woke the worker is not missed.
+import './node-globals.ts'
+import browser from 'webextension-polyfill'
+import { createLog } from '../shared/log.ts'
+import { createServices } from './services.ts'
+
+const services = createServices({ browser, fetch: globalThis.fetch.bind(globalThis), now: Date.now, log: createLog('worker') })
+browser.runtime.onConnect.addListener(services.onConnect)
+browser.runtime.onMessage.addListener(services.onMessage)
+browser.tabs.onRemoved.addListener(services.onTabRemoved)

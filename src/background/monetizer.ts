@@ -1,0 +1,114 @@
+/**
+ * The registry of pages and visits: turns page snapshots from content scripts into visits, ends them
+ * when pages go away, and rebuilds them after a worker restart.
+ */
+import type { PageSnapshot, TagReport } from '../shared/messages.ts'
+import { describePointerProblem, resolvePaymentTarget } from '../shared/pointer.ts'
+import type { TabStatus } from '../shared/status.ts'
+import type { Log } from '../shared/log.ts'
+import { Visit, type VisitDeps, type VisitRecord } from './visit.ts'
+import type { VisitStore } from './visit-store.ts'
+
+/** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
+export const RESTORE_WAIT_MS = 15_000
+
+interface PageEntry { visitId: string; tag: TagReport | null; invalid: string | null }
+
+/**
+ * Which tag a page is paid through. `<link rel="monetization">` (the current spec) wins over the older
+ * `<meta name="monetization">`, as in Coil's extension; within a kind, the first in document order.
+ */
+export function chooseTag(tags: readonly TagReport[]): TagReport | null {
+  return tags.find((t) => t.kind === 'link') ?? tags.find((t) => t.kind === 'meta') ?? null
+}
+
+export class Monetizer {
+  private readonly pages = new Map<number, PageEntry>()
+  private readonly visits = new Map<number, Visit>()
+  private readonly restored = new Map<number, VisitRecord>()
+
+  constructor(
+    private readonly deps: Omit<VisitDeps, 'save'>,
+    private readonly store: VisitStore,
+    private readonly log: Log,
+  ) {}
+
+  /** Loads the visits a previous worker left; each waits for its page to say it is still there. */
+  async restore(): Promise<void> {
+    for (const record of await this.store.loadAll()) {
+      if (this.visits.has(record.tabId)) continue
+      this.restored.set(record.tabId, record)
+      setTimeout(() => {
+        if (this.restored.get(record.tabId) !== record) return
+        this.restored.delete(record.tabId)
+        if (!this.visits.has(record.tabId)) void this.store.remove(record.tabId).catch(() => undefined)
+      }, RESTORE_WAIT_MS)
+    }
+    if (this.restored.size > 0) this.log.info(`restored ${this.restored.size} visit(s)`)
+  }
+
+  pageState(tabId: number, snapshot: PageSnapshot): void {
+    const tag = chooseTag(snapshot.tags)
+    const target = tag === null ? null : resolvePaymentTarget(tag.value)
+    const invalid = target !== null && !target.ok ? describePointerProblem(target.error) : null
+    this.pages.set(tabId, { visitId: snapshot.visitId, tag, invalid })
+
+    let visit = this.visits.get(tabId)
+    if (visit !== undefined && (target === null || !target.ok || visit.visitId !== snapshot.visitId || visit.target.url !== target.value.url)) {
+      void this.endVisit(tabId)
+      visit = undefined
+    }
+    if (tag === null || target === null || !target.ok) return
+    if (visit === undefined) {
+      const record = this.restored.get(tabId)
+      this.restored.delete(tabId)
+      const resume = record !== undefined && record.visitId === snapshot.visitId && record.input === target.value.input ? record : undefined
+      visit = new Visit(tabId, snapshot.visitId, target.value, resume?.seenAt ?? tag.seenAt, {
+        ...this.deps,
+        save: (v) => this.store.save(v.toRecord()),
+      }, resume)
+      this.visits.set(tabId, visit)
+      this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.value.host}`)
+    }
+    visit.setVisible(snapshot.visible)
+  }
+
+  /** The page's port closed: it navigated away, was closed, or entered the back/forward cache. */
+  pageGone(tabId: number, visitId: string): void {
+    if (this.pages.get(tabId)?.visitId !== visitId) return
+    this.pages.delete(tabId)
+    if (this.visits.get(tabId)?.visitId === visitId) void this.endVisit(tabId)
+  }
+
+  tabRemoved(tabId: number): void {
+    this.pages.delete(tabId)
+    this.restored.delete(tabId)
+    void this.endVisit(tabId)
+  }
+
+  private async endVisit(tabId: number): Promise<void> {
+    const visit = this.visits.get(tabId)
+    if (visit === undefined) return
+    this.visits.delete(tabId)
+    await visit.stop()
+    if (!this.visits.has(tabId)) await this.store.remove(tabId).catch(() => undefined)
+    this.log.info(`tab ${tabId}: stopped paying ${visit.target.host}`)
+  }
+
+  uplinkChanged(): void {
+    for (const v of this.visits.values()) void v.reconnect()
+  }
+
+  rateChanged(): void {
+    for (const v of this.visits.values()) v.rateChanged()
+  }
+
+  status(tabId: number): TabStatus {
+    const visit = this.visits.get(tabId)
+    if (visit !== undefined) return visit.status()
+    const page = this.pages.get(tabId)
+    if (page === undefined) return { kind: 'unavailable' }
+    if (page.tag !== null && page.invalid !== null) return { kind: 'invalid', input: page.tag.value, reason: page.invalid }
+    return { kind: 'not-monetized' }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * SPSP (RFC 0009): ask a receiver where and how to send. Every answer is validated before anything is
+ * paid; every failure names the step that failed, in words a person can act on.
+ */
+import { isLoopbackHost } from '../shared/pointer.ts'
+import { err, errorMessage, ok, type Result } from '../shared/result.ts'
+
+export type SpspStep =
+  | 'network' | 'timeout' | 'redirect' | 'status' | 'content-type' | 'size' | 'json'
+  | 'destination_account' | 'shared_secret'
+
+export interface SpspFailure {
+  step: SpspStep
+  message: string
+  status?: number
+  /** False when retrying cannot help (the receiver refused): Trickle stops paying it. */
+  retryable: boolean
+}
+
+export interface SpspAnswer {
+  destinationAccount: string
+  sharedSecret: Uint8Array
+  /** Where the answer came from after redirects. */
+  finalUrl: string
+  status: number
+  contentType: string
+  cacheControl: string | null
+}
+
+export interface SpspOptions {
+  fetch?: typeof fetch
+  timeoutMs?: number
+  maxBytes?: number
+  signal?: AbortSignal
+}
+
+export const SPSP_ACCEPT = 'application/spsp4+json, application/spsp+json'
+export const SPSP_TIMEOUT_MS = 10_000
+/** Real answers are ~200 bytes; 64 KiB leaves room for unknown fields and nothing for abuse. */
+export const SPSP_MAX_BYTES = 64 * 1024
+
+// RFC 0015 ILP address.
+const ILP_ADDRESS = /(?=^.{1,1023}$)^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$/
+
+const fail = (step: SpspStep, message: string, retryable: boolean, status?: number): { ok: false; error: SpspFailure } =>
+  err(status === undefined ? { step, message, retryable } : { step, message, retryable, status })
+
+export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Result<SpspAnswer, SpspFailure>> {
+  const doFetch = opts.fetch ?? globalThis.fetch.bind(globalThis)
+  const timeoutMs = opts.timeoutMs ?? SPSP_TIMEOUT_MS
+  const maxBytes = opts.maxBytes ?? SPSP_MAX_BYTES
+  const timeout = new AbortController()
+  const timer = setTimeout(() => timeout.abort(), timeoutMs)
+  const signal = opts.signal === undefined ? timeout.signal : AbortSignal.any([timeout.signal, opts.signal])
+  try {
+    let response: Response
+    try {
+      response = await doFetch(url, {
+        method: 'GET',
+        headers: { Accept: SPSP_ACCEPT },
+        // WM forbids cookies and session state on this query; the page's URL is nobody's business.
+        credentials: 'omit',
+        referrerPolicy: 'no-referrer',
+        cache: 'no-store',
+        redirect: 'follow',
+        signal,
+      })
+    } catch (e) {
+      if (timeout.signal.aborted) return fail('timeout', `The receiver did not answer within ${timeoutMs / 1000} s.`, true)
+      if (opts.signal?.aborted === true) return fail('network', 'Cancelled.', false)
+      return fail('network', `Could not reach the receiver: ${errorMessage(e)}.`, true)
+    }
+
+    const finalUrl = response.url === '' ? url : response.url
+    const redirectProblem = checkFinalUrl(finalUrl)
+    if (redirectProblem !== null) return fail('redirect', redirectProblem, false)
+
+    if (!response.ok) {
+      // A 4xx means the receiver does not want this payment: stop. 408 and 429 mean "not now".
+      const refused = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429
+      return fail('status', `The receiver answered HTTP ${response.status}${refused ? '; it does not accept payments at this address' : ''}.`, !refused, response.status)
+    }
+
+    const contentType = response.headers.get('content-type') ?? ''
+    if (!/^application\/spsp4\+json\s*(;|$)/i.test(contentType)) {
+      await response.body?.cancel().catch(() => undefined)
+      return fail('content-type', `The receiver answered with content type "${contentType || 'none'}", not application/spsp4+json.`, true, response.status)
+    }
+
+    const body = await readCapped(response, maxBytes)
+    if (body === 'too-large') return fail('size', `The receiver's answer is larger than ${maxBytes} bytes.`, true, response.status)
+    if (body === 'timeout') return fail('timeout', `The receiver's answer did not finish within ${timeoutMs / 1000} s.`, true, response.status)
+
+    let json: unknown
+    try {
+      json = JSON.parse(body)
+    } catch {
+      return fail('json', 'The receiver\'s answer is not valid JSON.', true, response.status)
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return fail('json', 'The receiver\'s answer is not a JSON object.', true, response.status)
+    }
+    const fields = json as Record<string, unknown>
+    const destination = fields.destination_account
+    if (typeof destination !== 'string' || !ILP_ADDRESS.test(destination)) {
+      return fail('destination_account', typeof destination === 'string'
+        ? 'The receiver\'s destination_account is not a valid ILP address.'
+        : 'The receiver\'s answer has no destination_account.', true, response.status)
+    }
+    const secretText = fields.shared_secret
+    const secret = typeof secretText === 'string' ? decodeSharedSecret(secretText) : null
+    if (secret === null) {
+      return fail('shared_secret', typeof secretText === 'string'
+        ? 'The receiver\'s shared_secret does not decode to exactly 32 bytes.'
+        : 'The receiver\'s answer has no shared_secret.', true, response.status)
+    }
+    return ok({
+      destinationAccount: destination,
+      sharedSecret: secret,
+      finalUrl,
+      status: response.status,
+      contentType,
+      cacheControl: response.headers.get('cache-control'),
+    })
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** After redirects the endpoint must still be https (or http on this machine). */
+function checkFinalUrl(finalUrl: string): string | null {
+  let url: URL
+  try {
+    url = new URL(finalUrl)
+  } catch {
+    return 'The receiver redirected to an invalid URL.'
+  }
+  if (url.protocol === 'https:') return null
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null
+  return `The receiver redirected to ${url.protocol}//${url.host}, which is not https.`
+}
+
+async function readCapped(response: Response, maxBytes: number): Promise<string | 'too-large' | 'timeout'> {
+  const declared = Number(response.headers.get('content-length') ?? 'NaN')
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined)
+    return 'too-large'
+  }
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined)
+        return 'too-large'
+      }
+      chunks.push(value)
+    }
+  } catch {
+    return 'timeout' // the only way a read fails here is the abort signal firing mid-body
+  }
+  const all = new Uint8Array(size)
+  let offset = 0
+  for (const c of chunks) {
+    all.set(c, offset)
+    offset += c.byteLength
+  }
+  return new TextDecoder().decode(all)
+}
+
+/**
+ * Decodes a shared secret written in base64 or base64url, padded or not (Rafiki sends base64url without
+ * padding). Returns null unless it is well-formed and exactly 32 bytes.
+ */
+export function decodeSharedSecret(text: string): Uint8Array | null {
+  if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null
+  const body = text.replace(/=+$/, '')
+  if (body.length !== text.length && text.length % 4 !== 0) return null // padding present but wrong
+  if (body.length % 4 === 1) return null
+  const standard = body.replace(/-/g, '+').replace(/_/g, '/')
+  let binary: string
+  try {
+    binary = atob(standard + '='.repeat((4 - (standard.length % 4)) % 4))
+  } catch {
+    return null
+  }
+  if (binary.length !== 32) return null
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0))
+}

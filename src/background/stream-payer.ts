@@ -1,0 +1,134 @@
+/**
+ * One STREAM connection to one receiver, and the single money stream on it. The visit decides how
+ * much may have left in total; this class only moves the stream's send limit and reports fulfilled
+ * money. It never raises the limit on its own.
+ */
+import { Buffer } from 'buffer'
+import { createConnection, type Connection, type DataAndMoneyStream } from 'ilp-protocol-stream'
+import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import type { Asset } from '../shared/money.ts'
+import { errorMessage } from '../shared/result.ts'
+
+export interface PayerOptions {
+  plugin: Plugin
+  destinationAccount: string
+  sharedSecret: Uint8Array
+  /** Called once per fulfilled packet: source units sent, and the receiver's running total. */
+  onFulfilled(source: bigint, deliveredTotal: bigint): void
+  /** Called once when the connection ends, with why if it was not our doing. */
+  onClosed(error: string | null): void
+}
+
+/** One cent at scale 9: large enough for a second at any sane rate, small enough to bound a bad packet. */
+export const MAX_PACKET_AMOUNT = '10000000'
+/** How long close() waits for money in flight to settle before tearing the connection down. */
+const CLOSE_GRACE_MS = 2000
+
+export class StreamPayer {
+  private closing = false
+  private closedNotified = false
+  private allowance = 0n
+
+  private constructor(
+    private readonly conn: Connection,
+    private readonly stream: DataAndMoneyStream,
+    private readonly opts: PayerOptions,
+  ) {}
+
+  static async open(opts: PayerOptions): Promise<StreamPayer> {
+    const conn = await createConnection({
+      plugin: opts.plugin,
+      destinationAccount: opts.destinationAccount,
+      sharedSecret: Buffer.from(opts.sharedSecret),
+      // Web Monetization has no target amount, so there is nothing to protect with a minimum: skip
+      // the rate probe (3–5 round trips) as Coil did, and let the receiver take what arrives.
+      exchangeRate: 1,
+      slippage: 1,
+      maximumPacketAmount: MAX_PACKET_AMOUNT,
+    })
+    const stream = conn.createStream()
+    const payer = new StreamPayer(conn, stream, opts)
+    payer.wire()
+    return payer
+  }
+
+  private wire(): void {
+    this.stream.on('outgoing_money', (amount: string) => {
+      // The stream emits before the connection adds to totalDelivered: read it on the next macrotask.
+      const source = BigInt(amount)
+      setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered)), 0)
+    })
+    this.stream.on('error', (e: unknown) => this.notifyClosed(`The payment stream failed: ${errorMessage(e)}`))
+    this.conn.on('error', (e: unknown) => this.notifyClosed(`The STREAM connection failed: ${errorMessage(e)}`))
+    this.conn.on('close', () => this.notifyClosed(this.closing ? null : 'The receiver closed the connection.'))
+    this.conn.on('end', () => this.notifyClosed(this.closing ? null : 'The receiver ended the connection.'))
+  }
+
+  private notifyClosed(error: string | null): void {
+    if (this.closedNotified) return
+    this.closedNotified = true
+    this.opts.onClosed(this.closing ? null : error)
+  }
+
+  get sourceAsset(): Asset {
+    return { code: this.conn.sourceAssetCode, scale: this.conn.sourceAssetScale }
+  }
+
+  get sourceAddress(): string { return this.conn.sourceAccount }
+
+  get destinationAsset(): Asset | null {
+    const code = this.conn.destinationAssetCode
+    const scale = this.conn.destinationAssetScale
+    return code === undefined || scale === undefined ? null : { code, scale }
+  }
+
+  get totalSent(): bigint { return BigInt(this.stream.totalSent) }
+
+  /** Authorised but not yet fulfilled: money that may be in flight. */
+  get pending(): bigint { return this.allowance - this.totalSent }
+
+  get isOpen(): boolean { return !this.closedNotified && !this.closing }
+
+  /** Lets the stream's cumulative total reach `total` source units. Never lowers it. */
+  allow(total: bigint): void {
+    if (!this.isOpen || total <= this.allowance) return
+    this.allowance = total
+    this.stream.setSendMax(total.toString())
+  }
+
+  /**
+   * Stops sending, lets money in flight settle (up to 2 s), then closes everything. Resolves true
+   * when nothing was left in flight, so the caller may treat `totalSent` as exact.
+   */
+  async close(): Promise<boolean> {
+    if (this.closing) return false
+    const wasOpen = !this.closedNotified
+    this.closing = true
+    let settled = false
+    if (wasOpen) {
+      try {
+        this.stream.setSendMax(this.stream.totalSent)
+        const deadline = Date.now() + CLOSE_GRACE_MS
+        while (this.pendingHolds() && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50))
+        }
+        settled = !this.pendingHolds()
+      } catch {
+        // the stream may already be gone; closing below is all that is left to do
+      }
+    }
+    try {
+      this.stream.destroy()
+      await this.conn.destroy()
+    } catch {
+      // already closed
+    }
+    this.notifyClosed(null)
+    return settled
+  }
+
+  /** Money in flight, from the library's own (protected) hold counter: there is no public accessor. */
+  private pendingHolds(): boolean {
+    return !this.stream['_outgoingHeldAmount'].isZero()
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The uplink: the user's Interledger account, reached over BTP. It hands out one plugin per STREAM
+ * connection (a plugin takes one data handler), learns the account's asset through ILDCP, and keeps
+ * a state the popup and options page show: connected, connecting, or failed and why.
+ * The uplink URL holds the user's secret: it never leaves this module and extension storage.
+ */
+import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import type { Asset } from '../shared/money.ts'
+import { errorMessage } from '../shared/result.ts'
+import { redactUplink, validateUplink } from '../shared/settings.ts'
+import type { UplinkState } from '../shared/status.ts'
+
+export interface UplinkDeps {
+  createPlugin(server: string): Plugin
+  ildcp(plugin: Plugin): Promise<{ clientAddress: string; assetCode: string; assetScale: number }>
+  now(): number
+}
+
+export const UPLINK_CONNECT_TIMEOUT_MS = 10_000
+
+export class UplinkError extends Error {
+  override name = 'UplinkError'
+}
+
+export class Uplink {
+  private url: string | null = null
+  private current: UplinkState = { state: 'not-configured' }
+  private readonly listeners = new Set<(s: UplinkState) => void>()
+
+  constructor(private readonly deps: UplinkDeps) {}
+
+  get configured(): boolean { return this.url !== null }
+  get state(): UplinkState { return this.current }
+
+  onChange(listener: (s: UplinkState) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Points the uplink somewhere else (or nowhere). Callers restart what was using the old one. */
+  configure(url: string | null): void {
+    if (url === this.url) return
+    if (url !== null && !validateUplink(url).ok) throw new UplinkError('invalid uplink URL')
+    this.url = url
+    this.set(url === null ? { state: 'not-configured' } : { state: 'connecting', host: this.host() })
+  }
+
+  private host(): string {
+    if (this.url === null) return ''
+    const v = validateUplink(this.url)
+    return v.ok ? v.value.host : redactUplink(this.url)
+  }
+
+  /** A connected plugin of its own for one STREAM connection. Throws an UplinkError saying why not. */
+  async connectPlugin(signal?: AbortSignal): Promise<Plugin> {
+    if (this.url === null) throw new UplinkError('No uplink is configured.')
+    const url = this.url
+    const plugin = this.deps.createPlugin(url)
+    if (this.current.state !== 'connected') this.set({ state: 'connecting', host: this.host() })
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      await Promise.race([
+        plugin.connect(),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new UplinkError(`no answer within ${UPLINK_CONNECT_TIMEOUT_MS / 1000} s`)), UPLINK_CONNECT_TIMEOUT_MS)
+          signal?.addEventListener('abort', () => reject(new UplinkError('cancelled')), { once: true })
+        }),
+      ])
+    } catch (e) {
+      await plugin.disconnect().catch(() => undefined)
+      const reason = `Could not connect to the uplink: ${errorMessage(e)}`
+      if (url === this.url && signal?.aborted !== true) this.reportFailed(reason)
+      throw new UplinkError(reason)
+    } finally {
+      clearTimeout(timer)
+    }
+    return plugin
+  }
+
+  /** Connects, asks ILDCP who we are, disconnects: the options page's "test the uplink". */
+  async probe(): Promise<UplinkState> {
+    if (this.url === null) return this.current
+    let plugin: Plugin
+    try {
+      plugin = await this.connectPlugin()
+    } catch {
+      return this.current
+    }
+    try {
+      const info = await this.deps.ildcp(plugin)
+      this.reportConnected({ code: info.assetCode, scale: info.assetScale }, info.clientAddress)
+    } catch (e) {
+      this.reportFailed(`The uplink did not tell its asset (ILDCP): ${errorMessage(e)}`)
+    } finally {
+      await plugin.disconnect().catch(() => undefined)
+    }
+    return this.current
+  }
+
+  reportConnected(asset: Asset, address: string): void {
+    if (this.url === null) return
+    this.set({ state: 'connected', host: this.host(), asset, address, at: this.deps.now() })
+  }
+
+  reportFailed(reason: string): void {
+    if (this.url === null) return
+    this.set({ state: 'failed', host: this.host(), reason, at: this.deps.now() })
+  }
+
+  private set(state: UplinkState): void {
+    this.current = state
+    for (const l of this.listeners) l(state)
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Keeps the worker told about this page: its tags, whether it is visible, and when it goes away.
+ * It sends the whole state each time (idempotent), over a port whose disconnect tells the worker the
+ * page is gone, and tells this script the worker restarted, so it reconnects and says it all again.
+ */
+import type { Browser, Runtime } from 'webextension-polyfill'
+import { MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
+import { findTags, isTagMutation } from './tags.ts'
+
+export interface ReporterEnv {
+  browser: Browser
+  document: Document
+  window: Window
+  now(): number
+  randomUUID(): string
+}
+
+const RECONNECT_DELAYS_MS = [50, 200, 1000, 5000]
+
+export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
+  const { document: doc, window: win } = env
+  const visitId = env.randomUUID()
+  const firstSeen = new Map<string, number>()
+  let port: Runtime.Port | null = null
+  let lastSent = ''
+  let scheduled = false
+  let active = true // false between pagehide and pageshow (back/forward cache)
+  let reconnects = 0
+
+  const visible = (): boolean => doc.visibilityState === 'visible' && !(doc as Document & { prerendering?: boolean }).prerendering
+
+  function snapshot(): PageSnapshot {
+    const tags: TagReport[] = findTags(doc).slice(0, MAX_TAGS_REPORTED).map((t) => {
+      const key = `${t.kind} ${t.value}`
+      let seenAt = firstSeen.get(key)
+      if (seenAt === undefined) {
+        seenAt = env.now()
+        firstSeen.set(key, seenAt)
+      }
+      return { kind: t.kind, value: t.value.slice(0, 4096), seenAt }
+    })
+    return { visitId, tags, visible: visible() }
+  }
+
+  function send(): void {
+    scheduled = false
+    if (!active || signal.aborted) return
+    const state = snapshot()
+    const text = JSON.stringify(state)
+    if (port === null) {
+      // Only a page with something to pay wakes the worker; others are reported once it is up anyway.
+      if (state.tags.length === 0 && lastSent !== '') return
+      connect()
+    }
+    if (text === lastSent || port === null) return
+    const envelope: ContentEnvelope = { type: 'page-state', input: state }
+    try {
+      port.postMessage(envelope)
+      lastSent = text
+    } catch {
+      port = null
+      schedule()
+    }
+  }
+
+  function schedule(): void {
+    if (scheduled) return
+    scheduled = true
+    queueMicrotask(send)
+  }
+
+  function connect(): void {
+    const p = env.browser.runtime.connect({ name: PAGE_PORT_NAME })
+    port = p
+    lastSent = ''
+    p.onDisconnect.addListener(() => {
+      if (port !== p) return
+      port = null
+      lastSent = ''
+      if (!active || signal.aborted) return
+      // The worker went away (restart, update): come back and say everything again.
+      const delay = RECONNECT_DELAYS_MS[Math.min(reconnects++, RECONNECT_DELAYS_MS.length - 1)]
+      setTimeout(() => {
+        if (port === null && findTags(doc).length > 0) send()
+      }, delay)
+    })
+  }
+
+  const observer = new MutationObserver((records) => {
+    if (records.some(isTagMutation)) schedule()
+  })
+  observer.observe(doc, { childList: true, subtree: true, attributes: true, attributeFilter: ['name', 'content', 'rel', 'href', 'disabled'] })
+
+  const listen = (target: EventTarget, type: string, fn: (e: Event) => void): void =>
+    target.addEventListener(type, fn, { signal })
+  listen(doc, 'visibilitychange', schedule)
+  listen(doc, 'prerenderingchange', schedule)
+  listen(doc, 'DOMContentLoaded', schedule)
+  listen(win, 'pagehide', () => {
+    active = false
+    port?.disconnect()
+    port = null
+    lastSent = ''
+  })
+  listen(win, 'pageshow', (e) => {
+    active = true
+    if ((e as PageTransitionEvent).persisted) schedule()
+  })
+  signal.addEventListener('abort', () => {
+    observer.disconnect()
+    port?.disconnect()
+    port = null
+  }, { once: true })
+
+  schedule()
+}

@@ -1,0 +1,38 @@
+/**
+ * Finds a document's monetization tags: the first `<meta name="monetization">` in `<head>` (WM v1: one
+ * meta at a time, in the head) and every enabled `<link rel="monetization">` (current spec), in document
+ * order. Values are returned as written; the worker validates them.
+ */
+export interface FoundTag { kind: 'meta' | 'link'; value: string }
+
+export function findTags(doc: Document): FoundTag[] {
+  const found: FoundTag[] = []
+  const head = doc.head
+  if (head !== null) {
+    for (const meta of head.querySelectorAll('meta[name]')) {
+      if (meta.getAttribute('name')?.trim().toLowerCase() === 'monetization') {
+        found.push({ kind: 'meta', value: meta.getAttribute('content') ?? '' })
+        break
+      }
+    }
+  }
+  for (const link of doc.querySelectorAll('link[rel]')) {
+    if (!(link instanceof HTMLLinkElement) || !link.relList.contains('monetization') || link.hasAttribute('disabled')) continue
+    found.push({ kind: 'link', value: link.getAttribute('href') ?? '' })
+  }
+  return found
+}
+
+/** Whether a mutation could change what findTags returns, so unrelated DOM churn costs nothing. */
+export function isTagMutation(record: MutationRecord): boolean {
+  if (record.type === 'attributes') return isTagElement(record.target)
+  for (const list of [record.addedNodes, record.removedNodes]) {
+    for (const node of list) {
+      if (isTagElement(node)) return true
+      if (node instanceof Element && (node.nodeName === 'HEAD' || node.querySelector('meta, link') !== null)) return true
+    }
+  }
+  return false
+}
+
+const isTagElement = (node: Node): boolean => node.nodeName === 'META' || node.nodeName === 'LINK'

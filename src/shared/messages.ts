@@ -1,0 +1,82 @@
+/**
+ * The one typed protocol between Trickle's contexts. One map per direction; every envelope is checked at
+ * run time by a guard before it is handled, and its sender is checked by the receiving side.
+ */
+import {
+  isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isUuid, type Guard,
+} from './guards.ts'
+import type { PublicSettings } from './settings.ts'
+import type { Result } from './result.ts'
+import type { TabStatus, UplinkState } from './status.ts'
+
+/** Content scripts hold a long-lived port to the worker: its disconnect tells each side the other is gone. */
+export const PAGE_PORT_NAME = 'trickle/page'
+
+export interface TagReport {
+  kind: 'meta' | 'link'
+  /** The attribute as written (meta `content`, link `href` attribute, not the resolved property). */
+  value: string
+  /** Wall-clock ms when this tag (with this value) was first seen. */
+  seenAt: number
+}
+
+/** The whole state of a page, sent again on every change: idempotent, so a restarted worker loses nothing. */
+export interface PageSnapshot {
+  /** Random per page load; lets a restarted worker recognise a visit it was paying. */
+  visitId: string
+  tags: TagReport[]
+  visible: boolean
+}
+
+export interface ContentToBackground { 'page-state': PageSnapshot }
+
+export const MAX_TAGS_REPORTED = 64
+const isTag: Guard<TagReport> = isExact<TagReport>({
+  kind: isOneOf(['meta', 'link'] as const),
+  value: isBoundedString(4096),
+  seenAt: isSafeInteger,
+})
+const isSnapshot: Guard<PageSnapshot> = isExact<PageSnapshot>({
+  visitId: isUuid,
+  tags: isArrayOf(isTag, MAX_TAGS_REPORTED),
+  visible: isBoolean,
+})
+
+export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]
+export const isContentEnvelope = (v: unknown): v is ContentEnvelope =>
+  isRecord(v) && v.type === 'page-state' && isSnapshot(v.input) && Object.keys(v).length === 2
+
+/** Settings as extension pages see them, with the uplink's live state. */
+export interface SettingsView extends PublicSettings { uplinkState: UplinkState }
+
+export interface SettingsInput { uplinkUrl: string | null; ratePerHour: string }
+
+/** Messages from Trickle's own pages (popup, options) to the worker. */
+export interface UiToBackground {
+  'get-tab-status': { input: { tabId: number }; output: TabStatus }
+  'get-settings': { input: null; output: SettingsView }
+  /** `uplinkUrl: null` keeps the stored uplink (pages never see it, so they cannot send it back). */
+  'save-settings': { input: SettingsInput; output: SettingsView }
+  'forget-uplink': { input: null; output: SettingsView }
+}
+
+export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[K]['input']> } = {
+  'get-tab-status': isExact<{ tabId: number }>({ tabId: isSafeInteger }),
+  'get-settings': isNull,
+  'save-settings': isExact<SettingsInput>({
+    uplinkUrl: (v): v is string | null => v === null || isBoundedString(2048)(v),
+    ratePerHour: isBoundedString(64),
+  }),
+  'forget-uplink': isNull,
+}
+
+export type UiEnvelope = { [K in keyof UiToBackground]: { to: 'trickle-worker'; type: K; input: UiToBackground[K]['input'] } }[keyof UiToBackground]
+
+export function isUiEnvelope(v: unknown): v is UiEnvelope {
+  if (!isRecord(v) || v.to !== 'trickle-worker' || typeof v.type !== 'string' || Object.keys(v).length !== 3) return false
+  if (!Object.hasOwn(uiInputGuards, v.type)) return false
+  const guard = uiInputGuards[v.type as keyof UiToBackground] as Guard<unknown>
+  return guard(v.input)
+}
+
+export type UiReply<K extends keyof UiToBackground> = Result<UiToBackground[K]['output']>

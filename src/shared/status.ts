@@ -1,0 +1,38 @@
+/** What the worker tells extension pages about payments: shapes shared by the popup and the worker. */
+import type { AmountJson, Asset } from './money.ts'
+
+export type UplinkState =
+  | { state: 'not-configured' }
+  | { state: 'connecting'; host: string }
+  | { state: 'connected'; host: string; asset: Asset; address: string; at: number }
+  | { state: 'failed'; host: string; reason: string; at: number }
+
+/** Where one tab's payment stands. `phase` drives the popup's wording; `reason` says why when it is not paying. */
+export type PayPhase =
+  | 'resolving'     // querying the receiver's SPSP endpoint
+  | 'connecting'    // opening the STREAM connection through the uplink
+  | 'paying'        // money is flowing
+  | 'paused'        // the tab is hidden
+  | 'retrying'      // an error happened; waiting before the next attempt
+  | 'no-uplink'     // no Interledger account is configured yet
+  | 'failed'        // gave up: the receiver refused, or kept failing
+
+export type TabStatus =
+  | { kind: 'unavailable' }                       // Trickle's content script is not running in this tab
+  | { kind: 'not-monetized' }                     // the page has no monetization tag
+  | { kind: 'invalid'; input: string; reason: string } // the tag is there but cannot be paid
+  | {
+      kind: 'monetized'
+      phase: PayPhase
+      reason: string | null
+      /** The host that was resolved from the tag: who is being paid. */
+      receiverHost: string
+      input: string
+      /** What this visit has sent, in the uplink's asset (null until the asset is known). */
+      sent: AmountJson | null
+      /** What the receiver got, in its own asset, as STREAM reports it. */
+      delivered: AmountJson | null
+      /** Wall-clock ms: when the tag was seen, and when the first packet was fulfilled. */
+      seenAt: number
+      firstPaidAt: number | null
+    }
