@@ -5,7 +5,8 @@
 import { Buffer } from 'buffer'
 
 type Task = () => void
-const g = globalThis as typeof globalThis & { Buffer?: unknown; global?: unknown; process?: unknown; setImmediate?: unknown }
+// Seen as a plain record: Node's own typings (pulled in by the ILP libraries) would claim these exist.
+const g = globalThis as unknown as Record<string, unknown>
 
 g.Buffer ??= Buffer
 g.global ??= globalThis

@@ -5,7 +5,6 @@
 import type { Browser } from 'webextension-polyfill'
 import BtpPlugin from 'ilp-plugin-btp'
 import { fetch as ildcpFetch } from 'ilp-protocol-ildcp'
-import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { parseDecimal } from '../shared/money.ts'
 import type { Log } from '../shared/log.ts'
 import { createPortHandler } from './content-port.ts'
@@ -20,14 +19,14 @@ import { VisitStore } from './visit-store.ts'
 export interface Platform {
   browser: Browser
   fetch: typeof fetch
-  now(): number
+  now: () => number
   log: Log
 }
 
 export function createServices({ browser, fetch, now, log }: Platform) {
   const settings = new SettingsStore(browser.storage.local)
   const uplink = new Uplink({
-    createPlugin: (server) => new BtpPlugin({ server }) as Plugin,
+    createPlugin: (server) => new BtpPlugin({ server }),
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
     now,
   })

@@ -38,6 +38,7 @@ export const SPSP_ACCEPT = 'application/spsp4+json, application/spsp+json'
 export const SPSP_TIMEOUT_MS = 10_000
 /** Real answers are ~200 bytes; 64 KiB leaves room for unknown fields and nothing for abuse. */
 export const SPSP_MAX_BYTES = 64 * 1024
+export const MAX_REDIRECTS = 5
 
 // RFC 0015 ILP address.
 const ILP_ADDRESS = /(?=^.{1,1023}$)^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$/
@@ -53,26 +54,43 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
   const timer = setTimeout(() => timeout.abort(), timeoutMs)
   const signal = opts.signal === undefined ? timeout.signal : AbortSignal.any([timeout.signal, opts.signal])
   try {
+    const init: RequestInit = {
+      method: 'GET',
+      headers: { Accept: SPSP_ACCEPT },
+      // WM forbids cookies and session state on this query; the page's URL is nobody's business.
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      cache: 'no-store',
+      signal,
+    }
     let response: Response
+    let current = url
     try {
-      response = await doFetch(url, {
-        method: 'GET',
-        headers: { Accept: SPSP_ACCEPT },
-        // WM forbids cookies and session state on this query; the page's URL is nobody's business.
-        credentials: 'omit',
-        referrerPolicy: 'no-referrer',
-        cache: 'no-store',
-        redirect: 'follow',
-        signal,
-      })
+      // Follow redirects one hop at a time so each target is checked before it is requested. Browsers
+      // hide the Location of a manual redirect ('opaqueredirect'); there, follow and check the end.
+      for (let hop = 0; ; hop++) {
+        response = await doFetch(current, { ...init, redirect: 'manual' })
+        if (response.type === 'opaqueredirect') {
+          response = await doFetch(current, { ...init, redirect: 'follow' })
+          break
+        }
+        const location = response.headers.get('location')
+        if (response.status < 300 || response.status >= 400 || location === null) break
+        await response.body?.cancel().catch(() => undefined)
+        if (hop >= MAX_REDIRECTS) return fail('redirect', `The receiver redirected more than ${MAX_REDIRECTS} times.`, false)
+        const next = new URL(location, current).href
+        const problem = checkUrl(next)
+        if (problem !== null) return fail('redirect', problem, false)
+        current = next
+      }
     } catch (e) {
       if (timeout.signal.aborted) return fail('timeout', `The receiver did not answer within ${timeoutMs / 1000} s.`, true)
       if (opts.signal?.aborted === true) return fail('network', 'Cancelled.', false)
       return fail('network', `Could not reach the receiver: ${errorMessage(e)}.`, true)
     }
 
-    const finalUrl = response.url === '' ? url : response.url
-    const redirectProblem = checkFinalUrl(finalUrl)
+    const finalUrl = response.url === '' ? current : response.url
+    const redirectProblem = checkUrl(finalUrl)
     if (redirectProblem !== null) return fail('redirect', redirectProblem, false)
 
     if (!response.ok) {
@@ -88,12 +106,12 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
     }
 
     const body = await readCapped(response, maxBytes)
-    if (body === 'too-large') return fail('size', `The receiver's answer is larger than ${maxBytes} bytes.`, true, response.status)
-    if (body === 'timeout') return fail('timeout', `The receiver's answer did not finish within ${timeoutMs / 1000} s.`, true, response.status)
+    if (body.problem === 'too-large') return fail('size', `The receiver's answer is larger than ${maxBytes} bytes.`, true, response.status)
+    if (body.problem !== null) return fail('timeout', `The receiver's answer did not finish within ${timeoutMs / 1000} s.`, true, response.status)
 
     let json: unknown
     try {
-      json = JSON.parse(body)
+      json = JSON.parse(body.text)
     } catch {
       return fail('json', 'The receiver\'s answer is not valid JSON.', true, response.status)
     }
@@ -127,8 +145,8 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
   }
 }
 
-/** After redirects the endpoint must still be https (or http on this machine). */
-function checkFinalUrl(finalUrl: string): string | null {
+/** Every hop of a redirect must still be https (or http on this machine). */
+function checkUrl(finalUrl: string): string | null {
   let url: URL
   try {
     url = new URL(finalUrl)
@@ -140,13 +158,15 @@ function checkFinalUrl(finalUrl: string): string | null {
   return `The receiver redirected to ${url.protocol}//${url.host}, which is not https.`
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<string | 'too-large' | 'timeout'> {
+type Body = { problem: null; text: string } | { problem: 'too-large' | 'unfinished' }
+
+async function readCapped(response: Response, maxBytes: number): Promise<Body> {
   const declared = Number(response.headers.get('content-length') ?? 'NaN')
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined)
-    return 'too-large'
+    return { problem: 'too-large' }
   }
-  if (response.body === null) return ''
+  if (response.body === null) return { problem: null, text: '' }
   const reader = response.body.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
@@ -157,12 +177,12 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
       size += value.byteLength
       if (size > maxBytes) {
         await reader.cancel().catch(() => undefined)
-        return 'too-large'
+        return { problem: 'too-large' }
       }
       chunks.push(value)
     }
   } catch {
-    return 'timeout' // the only way a read fails here is the abort signal firing mid-body
+    return { problem: 'unfinished' } // the abort signal fired mid-body, or the connection broke
   }
   const all = new Uint8Array(size)
   let offset = 0
@@ -170,7 +190,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
     all.set(c, offset)
     offset += c.byteLength
   }
-  return new TextDecoder().decode(all)
+  return { problem: null, text: new TextDecoder().decode(all) }
 }
 
 /**

@@ -20,7 +20,7 @@ export function isArrayOf<T>(guard: Guard<T>, maxLength: number): Guard<T[]> {
 }
 
 /** A guard for an object with exactly these keys (extra keys are refused, so nothing rides along unchecked). */
-export function isExact<T extends Record<string, unknown>>(shape: { [K in keyof T]: Guard<T[K]> }): Guard<T> {
+export function isExact<T extends object>(shape: { [K in keyof T]: Guard<T[K]> }): Guard<T> {
   const keys = Object.keys(shape)
   return (v: unknown): v is T => {
     if (!isRecord(v)) return false

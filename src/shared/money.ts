@@ -20,7 +20,7 @@ export function parseDecimal(text: string, scale: number): bigint | null {
   const m = DECIMAL.exec(text.trim())
   if (m === null || !Number.isInteger(scale) || scale < 0 || scale > 30) return null
   const fraction = (m[2] ?? '').slice(0, scale).padEnd(scale, '0')
-  return BigInt(m[1]) * 10n ** BigInt(scale) + (fraction === '' ? 0n : BigInt(fraction))
+  return BigInt(m[1] ?? '0') * 10n ** BigInt(scale) + (fraction === '' ? 0n : BigInt(fraction))
 }
 
 /** Units at `scale` as an exact decimal string ("0.000100000" for 100000n at scale 9). */

@@ -35,7 +35,7 @@ export const toPublic = (s: Settings): PublicSettings => ({
 
 const RATE = /^\d{1,6}(\.\d{1,18})?$/
 
-export function validateRate(text: string): Result<string, string> {
+export function validateRate(text: string): Result<string> {
   const rate = text.trim()
   if (!RATE.test(rate)) return err('Enter the rate as a number such as 0.36.')
   if (!/[1-9]/.test(rate)) return err('The rate must be more than zero; to stop paying, pause instead.')
@@ -46,7 +46,7 @@ export function validateRate(text: string): Result<string, string> {
 export interface ParsedUplink { url: string; host: string; secure: boolean }
 
 /** Checks a BTP uplink URL as ilp-plugin-btp will read it, and refuses plain ws:// off this machine. */
-export function validateUplink(text: string): Result<ParsedUplink, string> {
+export function validateUplink(text: string): Result<ParsedUplink> {
   const raw = text.trim()
   const m = /^btp\+(wss?):\/\//.exec(raw)
   if (m === null) return err('The uplink must start with btp+wss:// (or btp+ws:// for a network on this computer).')
@@ -89,7 +89,7 @@ function compareDecimal(a: string, b: string): number {
   const [ai, af = ''] = a.split('.')
   const [bi, bf = ''] = b.split('.')
   const width = Math.max(af.length, bf.length)
-  const x = BigInt(ai + af.padEnd(width, '0'))
-  const y = BigInt(bi + bf.padEnd(width, '0'))
+  const x = BigInt((ai ?? '0') + af.padEnd(width, '0'))
+  const y = BigInt((bi ?? '0') + bf.padEnd(width, '0'))
   return x < y ? -1 : x > y ? 1 : 0
 }

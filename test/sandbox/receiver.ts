@@ -5,7 +5,7 @@
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import BtpPlugin from 'ilp-plugin-btp'
-import { createServer as createStreamServer, type Server as StreamServer } from 'ilp-protocol-stream'
+import { createServer as createStreamServer, type Connection, type Server as StreamServer } from 'ilp-protocol-stream'
 import { DataAndMoneyStream } from 'ilp-protocol-stream/dist/src/stream.js'
 
 // ilp-protocol-stream 2.7.1 assigns `this.closed`, a getter-only property of Readable since Node 18.
@@ -45,7 +45,7 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
 
   const plugin = new BtpPlugin({ server: opts.btpUrl })
   const stream: StreamServer = await createStreamServer({ plugin })
-  stream.on('connection', (conn) => {
+  stream.on('connection', (conn: Connection) => {
     const name = conn.connectionTag ?? ''
     if (!NAME.test(name)) {
       conn.destroy().catch(() => undefined)
@@ -53,7 +53,7 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
     }
     account(name).connections++
     // The 'stream' listener must be attached synchronously or early streams are missed.
-    conn.on('stream', (s) => {
+    conn.on('stream', (s: DataAndMoneyStream) => {
       s.setReceiveMax('18446744073709551615')
       s.on('money', (amount: string) => {
         const a = account(name)
@@ -72,14 +72,14 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
     if (req.method === 'OPTIONS') { res.writeHead(204).end(); return }
     const totals = /^\/_totals\/([^/]+)$/.exec(url.pathname)
     if (totals !== null) {
-      const a = account(totals[1])
+      const a = account(totals[1] ?? '')
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
       res.end(JSON.stringify({ total: a.total.toString(), packets: a.packets.length, assetCode: opts.assetCode, assetScale: opts.assetScale }))
       return
     }
     const gone = /^\/gone\/([^/]+)$/.exec(url.pathname)
     if (gone !== null) {
-      account(gone[1]).spspQueries++
+      account(gone[1] ?? '').spspQueries++
       res.writeHead(404, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ id: 'InvalidReceiverError', message: 'Invalid receiver ID' }))
       return

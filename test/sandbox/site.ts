@@ -56,7 +56,8 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     let html: string | undefined = routes[url.pathname]?.()
     const test = /^\/t\/(meta|link)\/([a-z0-9-]{1,64})$/.exec(url.pathname)
     if (test !== null) {
-      const [, kind, name] = test
+      const kind = test[1] ?? 'meta'
+      const name = test[2] ?? ''
       const tag = kind === 'meta'
         ? `<meta name="monetization" content="${escape(spsp(name))}">`
         : `<link rel="monetization" href="${escape(spsp(name))}">`

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { formatAmount, parseDecimal, toDecimalString } from '../../src/shared/money.ts'
+import { DEFAULT_SETTINGS, migrateSettings, redactUplink, toPublic, validateRate, validateUplink } from '../../src/shared/settings.ts'
+
+describe('money is integers', () => {
+  it.each([
+    ['0.36', 9, 360_000_000n],
+    ['1', 2, 100n],
+    ['0.001', 2, 0n], // finer than the asset: dropped, never rounded up
+    ['12.345', 2, 1234n],
+    ['0', 6, 0n],
+  ])('parseDecimal(%s, %i) = %s', (text, scale, units) => {
+    expect(parseDecimal(text, scale)).toBe(units)
+  })
+
+  it.each(['', '-1', '1e3', '0x10', '1.', '.5', 'NaN', '1,5'])('parseDecimal refuses %j', (text) => {
+    expect(parseDecimal(text, 9)).toBeNull()
+  })
+
+  it('prints exact decimals', () => {
+    expect(toDecimalString(100_000n, 9)).toBe('0.000100000')
+    expect(toDecimalString(123n, 0)).toBe('123')
+    expect(toDecimalString(9_007_199_254_740_993n, 2)).toBe('90071992547409.93')
+  })
+
+  it('formats for people without losing precision', () => {
+    expect(formatAmount({ value: 100_000n, code: 'USD', scale: 9 }, 'en-US')).toBe('$0.0001')
+    expect(formatAmount({ value: 1_234_500_000n, code: 'USD', scale: 9 }, 'en-US')).toBe('$1.2345')
+    expect(formatAmount({ value: 9_007_199_254_740_993n, code: 'USD', scale: 2 }, 'en-US')).toBe('$90,071,992,547,409.93')
+    expect(formatAmount({ value: 5n, code: 'XRP', scale: 6 }, 'en-US')).toMatch(/0\.000005/)
+    expect(formatAmount({ value: 1500n, code: 'POINTS', scale: 3 }, 'en-US')).toBe('1.50 POINTS')
+  })
+})
+
+describe('settings', () => {
+  it('has documented defaults', () => {
+    expect(DEFAULT_SETTINGS).toEqual({ version: 1, uplinkUrl: null, ratePerHour: '0.36' })
+  })
+
+  it.each(['0.36', '1', '10', '0.000001'])('accepts the rate %s', (r) => { expect(validateRate(r).ok).toBe(true) })
+  it.each(['0', '0.000', '-1', 'abc', '10.01', '360', ''])('refuses the rate %j', (r) => { expect(validateRate(r).ok).toBe(false) })
+
+  it.each([
+    ['btp+wss://alice:token@wallet.example', true],
+    ['btp+ws://:token@127.0.0.1:7768', true],
+    ['btp+ws://:token@localhost:7768', true],
+    ['btp+ws://:token@wallet.example', false], // the token would cross the network in clear
+    ['wss://wallet.example', false],
+    ['btp+https://wallet.example', false],
+    ['btp+wss://', false],
+  ])('uplink %s valid: %s', (url, valid) => { expect(validateUplink(url).ok).toBe(valid) })
+
+  it('never shows the uplink token', () => {
+    expect(redactUplink('btp+wss://alice:s3cret@wallet.example/path')).toBe('btp+wss://alice:•••@wallet.example/path')
+    expect(redactUplink('btp+ws://:s3cret@127.0.0.1:1')).toBe('btp+ws://:•••@127.0.0.1:1')
+    const pub = toPublic({ version: 1, uplinkUrl: 'btp+wss://a:s3cret@w.example', ratePerHour: '0.36' })
+    expect(JSON.stringify(pub)).not.toContain('s3cret')
+  })
+
+  it('migrates anything stored into a valid current settings object', () => {
+    expect(migrateSettings(undefined)).toEqual(DEFAULT_SETTINGS)
+    expect(migrateSettings('garbage')).toEqual(DEFAULT_SETTINGS)
+    expect(migrateSettings({ uplinkUrl: 'btp+ws://:t@127.0.0.1:1', ratePerHour: '0.5' })).toEqual({ version: 1, uplinkUrl: 'btp+ws://:t@127.0.0.1:1', ratePerHour: '0.5' })
+    expect(migrateSettings({ uplinkUrl: 'http://x', ratePerHour: '999' })).toEqual(DEFAULT_SETTINGS)
+  })
+})

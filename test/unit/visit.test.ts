@@ -1,0 +1,266 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import { Visit, type Payer, type VisitDeps, type VisitRecord } from '../../src/background/visit.ts'
+import type { SpspFailure } from '../../src/background/spsp.ts'
+import type { PayerOptions } from '../../src/background/stream-payer.ts'
+import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
+import { ok, err } from '../../src/shared/result.ts'
+
+const PER_SECOND = 100_000n // 0.36/hour at scale 9
+const USD9 = { code: 'USD', scale: 9 }
+
+class FakePayer implements Payer {
+  sourceAsset = USD9
+  sourceAddress = 'test.trickle.wallet.me'
+  destinationAsset = { code: 'USD', scale: 6 }
+  totalSent = 0n
+  allowance = 0n
+  isOpen = true
+  allows: bigint[] = []
+  constructor(readonly opts: PayerOptions) {}
+  get pending(): bigint { return this.allowance - this.totalSent }
+  allow(total: bigint): void {
+    if (total <= this.allowance) return
+    this.allowance = total
+    this.allows.push(total)
+  }
+  /** Fulfils everything allowed so far, as the receiver would. */
+  fulfilAll(): void {
+    const amount = this.allowance - this.totalSent
+    if (amount <= 0n) return
+    this.totalSent += amount
+    this.opts.onFulfilled(amount, this.totalSent / 1000n)
+  }
+  die(reason: string): void {
+    this.isOpen = false
+    this.opts.onClosed(reason)
+  }
+  async close(): Promise<boolean> {
+    this.isOpen = false
+    return this.pending === 0n
+  }
+}
+
+function harness(overrides: Partial<VisitDeps> = {}) {
+  const payers: FakePayer[] = []
+  const saved: VisitRecord[] = []
+  const spspCalls: string[] = []
+  const deps: VisitDeps = {
+    uplinkConfigured: () => true,
+    connectPlugin: async () => ({ disconnect: async () => undefined }) as unknown as Plugin,
+    reportUplinkConnected: () => undefined,
+    querySpsp: async (url) => {
+      spspCalls.push(url)
+      return ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null })
+    },
+    openPayer: async (opts) => {
+      const p = new FakePayer(opts)
+      payers.push(p)
+      return p
+    },
+    ratePerHour: () => 360_000_000n,
+    save: async (v) => { saved.push(v.toRecord()) },
+    now: () => Date.now(),
+    ...overrides,
+  }
+  return { deps, payers, saved, spspCalls }
+}
+
+const target: PaymentTarget = (() => {
+  const r = resolvePaymentTarget('$wallet.example/alice')
+  if (!r.ok) throw new Error('bad fixture')
+  return r.value
+})()
+const VISIT = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
+
+/** Lets pending promises and 0 ms timers run without moving the clock much. */
+const settle = async () => { await vi.advanceTimersByTimeAsync(0) }
+
+beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }) })
+afterEach(() => { vi.useRealTimers() })
+
+describe('a visit pays visible time × rate', () => {
+  it('sends the first second at once, then one raise per second that matches the wall clock', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    const payer = h.payers[0]
+    expect(payer?.allows).toEqual([PER_SECOND])
+    for (let s = 1; s <= 5; s++) {
+      payer?.fulfilAll()
+      await vi.advanceTimersByTimeAsync(1000)
+    }
+    // 5 s visible plus the leading second: exactly 6 s worth, in 6 raises (one per second).
+    expect(payer?.allows.length).toBe(6)
+    expect(payer?.allowance).toBe(6n * PER_SECOND)
+    expect(v.status()).toMatchObject({ kind: 'monetized', phase: 'paying', sent: { value: String(5n * PER_SECOND) } })
+  })
+
+  it('writes each allowance to storage before the stream may send it', async () => {
+    const h = harness()
+    const violations: string[] = []
+    h.deps.save = async (visit) => {
+      // At the moment of saving, the stream must not have been allowed more than is being recorded.
+      const record = visit.toRecord()
+      const allowed = h.payers[0]?.allowance ?? 0n
+      if (BigInt(record.counted) < allowed) violations.push(`${record.counted} < ${allowed}`)
+      h.saved.push(record)
+    }
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    for (let i = 0; i < 3; i++) {
+      h.payers[0]?.fulfilAll()
+      await vi.advanceTimersByTimeAsync(1000)
+    }
+    expect(h.payers[0]?.allows.length).toBe(4)
+    expect(h.saved.length).toBeGreaterThanOrEqual(7) // 4 allowances + 3 fulfilments
+    expect(violations).toEqual([])
+  })
+
+  it('never stacks allowances while a chunk is still in flight', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    await vi.advanceTimersByTimeAsync(5000) // nothing fulfilled
+    expect(h.payers[0]?.allows).toEqual([PER_SECOND])
+    h.payers[0]?.fulfilAll()
+    await vi.advanceTimersByTimeAsync(150)
+    // The next check (every 100 ms while a chunk is in flight) comes at 5.1 s and catches up on the
+    // whole visible time plus the lead: nothing is lost, nothing was stacked.
+    expect(h.payers[0]?.allows).toEqual([PER_SECOND, (6100n * PER_SECOND) / 1000n])
+  })
+
+  it('pays nothing while hidden, and no fresh chunk when shown again', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    const payer = h.payers[0]
+    payer?.fulfilAll()
+    await vi.advanceTimersByTimeAsync(500)
+    v.setVisible(false)
+    expect(v.status()).toMatchObject({ phase: 'paused' })
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(payer?.allowance).toBe(PER_SECOND)
+    v.setVisible(true)
+    await settle()
+    // 0.5 s visible + the leading second: the lead was already paid, so only half a second more.
+    expect(payer?.allowance).toBe(PER_SECOND + PER_SECOND / 2n)
+  })
+
+  it('closes the connection after a long pause and reopens it on return without paying twice', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    h.payers[0]?.fulfilAll()
+    v.setVisible(false)
+    await vi.advanceTimersByTimeAsync(31_000)
+    expect(h.payers[0]?.isOpen).toBe(false)
+    v.setVisible(true)
+    await settle()
+    expect(h.payers.length).toBe(2)
+    // Still inside the first (prepaid) second of visible time: the new connection may send nothing yet.
+    expect(h.payers[1]?.allowance).toBe(0n)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h.payers[1]?.allowance).toBe(PER_SECOND)
+  })
+})
+
+describe('a visit survives failures without paying twice', () => {
+  it('resumes from a saved record: a restarted worker counts everything ever allowed as sent', async () => {
+    const h = harness()
+    const v1 = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v1.setVisible(true)
+    await settle()
+    for (let i = 0; i < 3; i++) {
+      h.payers[0]?.fulfilAll()
+      await vi.advanceTimersByTimeAsync(1000)
+    }
+    // Allowed 4 s (3 s visible + lead), fulfilled 3 s: one second is in flight when the worker dies.
+    expect(h.payers[0]?.totalSent).toBe(3n * PER_SECOND)
+    const record = h.saved.at(-1)
+    expect(record?.counted).toBe(String(4n * PER_SECOND))
+    // The worker dies here. A new one builds the visit from storage.
+    const h2 = harness()
+    const v2 = new Visit(1, VISIT, target, Date.now(), h2.deps, record)
+    v2.setVisible(true)
+    await settle()
+    // 3 s visible + lead = 4 s: all of it counted already, so nothing more may leave yet.
+    expect(h2.payers[0]?.allowance).toBe(0n)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h2.payers[0]?.allowance).toBe(PER_SECOND)
+    const total = (h.payers[0]?.allowance ?? 0n) + (h2.payers[0]?.allowance ?? 0n)
+    expect(total).toBe(5n * PER_SECOND) // 4 s visible + lead, across both workers
+  })
+
+  it('counts a dead connection\'s whole allowance and reconnects after a back-off', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    h.payers[0]?.die('The STREAM connection failed: boom')
+    expect(v.status()).toMatchObject({ phase: 'retrying' })
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h.spspCalls.length).toBe(2) // a fresh SPSP query for the new connection
+    // 1 s visible + lead = 2 s earned; the dead connection's 1 s counts as sent even though it was
+    // never fulfilled, so the new one may send 1 s.
+    expect(h.payers[1]?.allowance).toBe(PER_SECOND)
+    h.payers[1]?.fulfilAll()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(h.payers[1]?.allowance).toBe(2n * PER_SECOND)
+  })
+
+  it('stops for good on a 4xx SPSP answer and says why', async () => {
+    const failure: SpspFailure = { step: 'status', status: 404, message: 'The receiver answered HTTP 404.', retryable: false }
+    const h = harness({ querySpsp: async () => err(failure) })
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    await vi.advanceTimersByTimeAsync(120_000)
+    expect(v.status()).toMatchObject({ phase: 'failed', reason: failure.message })
+    expect(h.payers.length).toBe(0)
+  })
+
+  it('backs off on retryable failures and gives up after eight', async () => {
+    let calls = 0
+    const h = harness({ querySpsp: async () => { calls++; return err({ step: 'status', status: 500, message: 'HTTP 500.', retryable: true }) } })
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(calls).toBe(2)
+    await vi.advanceTimersByTimeAsync(10 * 60_000)
+    expect(calls).toBe(8)
+    expect(v.status()).toMatchObject({ phase: 'failed' })
+  })
+
+  it('sends nothing when the allowance cannot be recorded', async () => {
+    const h = harness({ save: async () => { throw new Error('quota') } })
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    expect(h.payers[0]?.allowance).toBe(0n)
+    expect(v.status()).toMatchObject({ phase: 'retrying' })
+  })
+
+  it('waits for an uplink instead of failing when none is configured', async () => {
+    const h = harness({ uplinkConfigured: () => false })
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    expect(v.status()).toMatchObject({ phase: 'no-uplink' })
+    expect(h.spspCalls.length).toBe(0)
+  })
+
+  it('never connects for a page that was never visible', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(false)
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(h.spspCalls.length).toBe(0)
+  })
+})

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config'
+
+// Two tiers, both run by `npm test`: fast unit tests with fakes, and end-to-end tests that drive a
+// real Chromium with the built extension paying a real local ILP network (one file at a time: they
+// share the machine's two cores with a browser and a connector).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { concurrent: false },
+        },
+      },
+    ],
+  },
+})
