@@ -2,10 +2,27 @@
  * Debian's Chromium with the built extension loaded, driven by playwright-core (never a downloaded
  * browser). Used by the sandbox, the end-to-end tests and the benchmarks.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright-core'
+
+/** Chromium writes the port it chose to DevToolsActivePort in the profile. */
+async function waitForDevToolsPort(profile: string, proc: ChildProcess, stderr: () => string): Promise<number> {
+  const file = join(profile, 'DevToolsActivePort')
+  const deadline = Date.now() + 15_000
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`Chromium exited (${proc.exitCode}): ${stderr()}`)
+    if (existsSync(file)) {
+      const port = Number(readFileSync(file, 'utf8').split('\n')[0])
+      if (port > 0) return port
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  proc.kill('SIGKILL')
+  throw new Error(`Chromium did not open its DevTools port: ${stderr()}`)
+}
 
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist')
 
@@ -34,21 +51,26 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`No built extension in ${dir}: run \`npm run build\` first.`)
   const profile = mkdtempSync(join(tmpdir(), 'trickle-profile-'))
   const headless = opts.headless ?? true
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    // The headless flag is passed by hand: Playwright's own headless mode cannot load extensions.
-    headless: false,
-    args: [
-      `--disable-extensions-except=${dir}`,
-      `--load-extension=${dir}`,
-      ...(headless ? ['--headless=new'] : []),
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-default-browser-check',
-      // Keep background tabs' timers honest; visibility still changes as tabs switch.
-      '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-    ],
-    viewport: { width: 1000, height: 700 },
-  })
+  // Chromium is started here and Playwright attaches over CDP with `noDefaults`: Playwright's own
+  // launch enables focus emulation, which keeps every tab "visible" and would hide the very
+  // behaviour under test (pausing in background tabs), and it disables the back/forward cache.
+  const proc = spawn(chromiumPath(), [
+    `--user-data-dir=${profile}`,
+    '--remote-debugging-port=0',
+    `--disable-extensions-except=${dir}`,
+    `--load-extension=${dir}`,
+    ...(headless ? ['--headless=new'] : []),
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-default-browser-check', '--password-store=basic',
+    '--window-size=1100,800',
+    'about:blank',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  proc.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
+  const port = await waitForDevToolsPort(profile, proc, () => stderr)
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`, { noDefaults: true, isLocal: true })
+  const context = browser.contexts()[0]
+  if (context === undefined) throw new Error('Chromium has no default context')
   const worker = async (): Promise<Worker> => {
     const existing = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'))
     return existing ?? await context.waitForEvent('serviceworker', { timeout: 10_000 })
@@ -61,8 +83,7 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
     extensionId,
     worker,
     async killWorker() {
-      const page = context.pages()[0] ?? await context.newPage()
-      const cdp = await context.newCDPSession(page)
+      const cdp = await browser.newBrowserCDPSession()
       try {
         const { targetInfos } = await cdp.send('Target.getTargets') as { targetInfos: { targetId: string; type: string; url: string }[] }
         const target = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(`chrome-extension://${extensionId}/`))
@@ -78,7 +99,14 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
       return page
     },
     async close() {
-      await context.close().catch(() => undefined)
+      await browser.close().catch(() => undefined)
+      if (proc.exitCode === null) {
+        proc.kill('SIGTERM')
+        await new Promise<void>((r) => {
+          const t = setTimeout(() => { proc.kill('SIGKILL'); r() }, 3000)
+          proc.once('exit', () => { clearTimeout(t); r() })
+        })
+      }
       rmSync(profile, { recursive: true, force: true })
     },
   }

@@ -52,9 +52,14 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
       return
     }
     account(name).connections++
+    // A server connection that needs to send frames back (e.g. after the sender closed its stream)
+    // probes the path toward a sender that may already be gone; that failure is the sender's
+    // business, not a reason to crash the receiver.
+    conn.on('error', () => undefined)
     // The 'stream' listener must be attached synchronously or early streams are missed.
     conn.on('stream', (s: DataAndMoneyStream) => {
       s.setReceiveMax('18446744073709551615')
+      s.on('error', () => undefined) // destroyed with its connection; see above
       s.on('money', (amount: string) => {
         const a = account(name)
         const value = BigInt(amount)

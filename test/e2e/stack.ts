@@ -1,0 +1,109 @@
+/**
+ * The end-to-end stack: the sandbox ILP network and Chromium with the built extension, its uplink set
+ * through the options page exactly as a user would. `control` is an extension page kept open to ask
+ * the worker for tab status over the extension's own message protocol.
+ */
+import type { Page } from 'playwright-core'
+import type { TabStatus } from '../../src/shared/status.ts'
+import { launchWithExtension, type ExtensionBrowser } from '../sandbox/browser.ts'
+import { startNetwork, type Network } from '../sandbox/network.ts'
+import type { Packet } from '../sandbox/receiver.ts'
+
+export interface Stack {
+  net: Network
+  browser: ExtensionBrowser
+  control: Page
+  /** Saves settings through the options page form. */
+  configure(opts: { uplinkUrl?: string; ratePerHour?: string }): Promise<void>
+  tabId(page: Page): Promise<number>
+  status(page: Page): Promise<TabStatus>
+  /** The popup, opened as a page for the tab of `page`, and its visible text. */
+  popupText(page: Page): Promise<string>
+  stop(): Promise<void>
+}
+
+export async function startStack(): Promise<Stack> {
+  const net = await startNetwork()
+  const browser = await launchWithExtension()
+  const control = await browser.openExtensionPage('src/options/index.html')
+
+  const configure: Stack['configure'] = async ({ uplinkUrl, ratePerHour }) => {
+    // Tabs are really hidden in the background here, and a hidden tab renders no frames to click on.
+    await control.bringToFront()
+    if (uplinkUrl !== undefined) await control.getByLabel('Uplink URL').fill(uplinkUrl)
+    if (ratePerHour !== undefined) await control.getByLabel('Rate per hour').fill(ratePerHour)
+    await control.getByRole('button', { name: 'Save' }).click()
+    await control.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 5000 })
+  }
+  await configure({ uplinkUrl: net.uplinkUrl })
+  await control.getByLabel('Uplink status').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 })
+
+  const tabId = async (page: Page): Promise<number> => {
+    const url = page.url()
+    const id = await control.evaluate(async (u) => {
+      const tabs = await chrome.tabs.query({ url: u })
+      return tabs[0]?.id ?? -1
+    }, url)
+    if (id < 0) throw new Error(`no tab found for ${url}`)
+    return id
+  }
+
+  return {
+    net,
+    browser,
+    control,
+    configure,
+    tabId,
+    async status(page) {
+      const id = await tabId(page)
+      const reply = await control.evaluate(async (tab) =>
+        chrome.runtime.sendMessage({ to: 'trickle-worker', type: 'get-tab-status', input: { tabId: tab } }) as Promise<{ ok: boolean; value?: unknown; error?: string }>, id)
+      if (!reply.ok) throw new Error(reply.error)
+      return reply.value as TabStatus
+    },
+    async popupText(page) {
+      const id = await tabId(page)
+      // A window of its own, like the real popup: a tab in the page's window would hide the page.
+      const url = `chrome-extension://${browser.extensionId}/src/popup/index.html?tab=${id}`
+      const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url() === url })
+      await control.evaluate(async (u) => { await chrome.windows.create({ url: u, focused: false, type: 'popup', width: 360, height: 400 }) }, url)
+      const popup = await opened
+      await popup.locator('section.status').waitFor({ timeout: 5000 })
+      await popup.waitForTimeout(300)
+      const text = await popup.locator('main').innerText()
+      await popup.close()
+      return text
+    },
+    async stop() {
+      await browser.close()
+      await net.stop()
+    },
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Polls until `fn` returns a value that is not undefined, or throws after `ms`. */
+export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+/**
+ * The receiver's own rate over a window: money in packets after the first, divided by the time from
+ * the first to the last (each packet pays for the wall-clock time since the one before).
+ */
+export function measuredRate(packets: readonly Packet[]): { perSecond: number; spanMs: number } {
+  const first = packets[0]
+  const last = packets.at(-1)
+  if (first === undefined || last === undefined || packets.length < 2) return { perSecond: 0, spanMs: 0 }
+  let sum = 0n
+  for (const p of packets.slice(1)) sum += p.amount
+  const spanMs = last.at - first.at
+  return { perSecond: (Number(sum) * 1000) / spanMs, spanMs }
+}
