@@ -57,7 +57,7 @@ export async function startStack(): Promise<Stack> {
     async status(page) {
       const id = await tabId(page)
       const reply = await control.evaluate(async (tab) =>
-        chrome.runtime.sendMessage({ to: 'trickle-worker', type: 'get-tab-status', input: { tabId: tab } }) as Promise<{ ok: boolean; value?: unknown; error?: string }>, id)
+        chrome.runtime.sendMessage<unknown, { ok: boolean; value?: unknown; error?: string }>({ to: 'trickle-worker', type: 'get-tab-status', input: { tabId: tab } }), id)
       if (!reply.ok) throw new Error(reply.error)
       return reply.value as TabStatus
     },
