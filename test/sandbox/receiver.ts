@@ -44,7 +44,9 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
   }
 
   const plugin = new BtpPlugin({ server: opts.btpUrl })
-  const stream: StreamServer = await createStreamServer({ plugin })
+  // The receiver never sends money: a fixed rate skips the probe its connections would otherwise run
+  // toward the sender whenever they send frames back, which fails once the sender has left.
+  const stream: StreamServer = await createStreamServer({ plugin, exchangeRate: 1 })
   stream.on('connection', (conn: Connection) => {
     const name = conn.connectionTag ?? ''
     if (!NAME.test(name)) {
@@ -109,8 +111,10 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
     async stop() {
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))
-      await stream.close()
-      await plugin.disconnect()
+      // Closing politely sends a ConnectionClose to every sender; senders that are gone (a killed
+      // worker, a closed browser) make that fail or hang. Best effort, bounded.
+      await Promise.race([stream.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000))])
+      await plugin.disconnect().catch(() => undefined)
     },
   }
 }
