@@ -1,0 +1,39 @@
+/** Shared bits of the sandbox commands: arguments and the once-a-second receiver report. */
+import { toDecimalString } from '../../src/shared/money.ts'
+import type { Network } from './network.ts'
+
+export interface SandboxArgs { headless: boolean | null; seconds: number | null; walletPort: number; spspPort: number; sitePort: number }
+
+const USAGE = `options: --headless | --headed   force a mode (default: a window when $DISPLAY is set)
+         --seconds N             stop by itself after N seconds
+         --wallet-port N --spsp-port N --site-port N   (defaults 7768, 7770, 7771)`
+
+export function parseSandboxArgs(argv: string[]): SandboxArgs {
+  const args: SandboxArgs = { headless: null, seconds: null, walletPort: 7768, spspPort: 7770, sitePort: 7771 }
+  const num = (flag: string, v: string | undefined): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} needs a whole number\n${USAGE}`)
+    return n
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]
+    if (a === '--headless') args.headless = true
+    else if (a === '--headed') args.headless = false
+    else if (a === '--seconds') args.seconds = num(a, argv[++i])
+    else if (a === '--wallet-port') args.walletPort = num(a, argv[++i])
+    else if (a === '--spsp-port') args.spspPort = num(a, argv[++i])
+    else if (a === '--site-port') args.sitePort = num(a, argv[++i])
+    else throw new Error(`unknown option ${a ?? ''}\n${USAGE}`)
+  }
+  return args
+}
+
+/** One line a second: what each demo receiver has got, read from the receiver itself. */
+export function printTotals(net: Network, names: readonly string[] = ['alice', 'bob']): void {
+  const { assetCode, assetScale } = net.receiver
+  const parts = names.map((n) => {
+    const a = net.receiver.account(n)
+    return `${n}: ${toDecimalString(a.total, assetScale)} ${assetCode} in ${a.packets.length} packets`
+  })
+  console.log(`[${new Date().toISOString().slice(11, 19)}] received  ${parts.join('  |  ')}`)
+}
