@@ -37,6 +37,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     reportUplinkConnected: (asset, address) => uplink.reportConnected(asset, address),
     querySpsp: (url, signal) => querySpsp(url, { fetch, signal }),
     openPayer: (opts) => StreamPayer.open(opts),
+    uplinkAsset: () => uplink.knownAsset,
     ratePerHour: (asset) => parseDecimal(settings.current.ratePerHour, asset.scale),
     now,
   }, new VisitStore(browser.storage.session), log)

@@ -25,12 +25,15 @@ export class UplinkError extends Error {
 export class Uplink {
   private url: string | null = null
   private current: UplinkState = { state: 'not-configured' }
+  private lastAsset: Asset | null = null
   private readonly listeners = new Set<(s: UplinkState) => void>()
 
   constructor(private readonly deps: UplinkDeps) {}
 
   get configured(): boolean { return this.url !== null }
   get state(): UplinkState { return this.current }
+  /** The asset ILDCP last reported for the configured uplink, even while reconnecting. */
+  get knownAsset(): Asset | null { return this.lastAsset }
 
   onChange(listener: (s: UplinkState) => void): () => void {
     this.listeners.add(listener)
@@ -42,6 +45,7 @@ export class Uplink {
     if (url === this.url) return
     if (url !== null && !validateUplink(url).ok) throw new UplinkError('invalid uplink URL')
     this.url = url
+    this.lastAsset = null
     this.set(url === null ? { state: 'not-configured' } : { state: 'connecting', host: this.host() })
   }
 
@@ -99,6 +103,7 @@ export class Uplink {
 
   reportConnected(asset: Asset, address: string): void {
     if (this.url === null) return
+    this.lastAsset = asset
     this.set({ state: 'connected', host: this.host(), asset, address, at: this.deps.now() })
   }
 

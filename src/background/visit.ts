@@ -3,14 +3,16 @@
  * (accrual.ts), walks SPSP → uplink → STREAM, retries with back-off, and survives worker restarts.
  *
  * The rule that makes restarts safe: an allowance is written to storage *before* the stream may send
- * it, and a restarted worker counts everything ever allowed as sent. Money in flight when the worker
- * dies can therefore be under-counted by at most one chunk (about a second's worth), never paid twice.
+ * it (`authorized`), and a restarted worker counts everything ever authorised as sent. Money in flight
+ * when the worker dies is therefore under-paid by at most one chunk (about a second's worth), never
+ * paid twice. Authorising early is always safe, so the first chunk is recorded while SPSP and the
+ * uplink are still connecting, and its write is off the critical path.
  */
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Amount, Asset } from '../shared/money.ts'
 import type { PaymentTarget } from '../shared/pointer.ts'
 import { errorMessage, type Result } from '../shared/result.ts'
-import type { PayPhase, TabStatus } from '../shared/status.ts'
+import type { PayPhase, TabStatus, TimelinePoint } from '../shared/status.ts'
 import { Accrual, LEAD_MS, type AccrualJson } from './accrual.ts'
 import { Backoff } from './backoff.ts'
 import type { SpspAnswer, SpspFailure } from './spsp.ts'
@@ -35,6 +37,8 @@ export interface VisitDeps {
   reportUplinkConnected(asset: Asset, address: string): void
   querySpsp(url: string, signal: AbortSignal): Promise<Result<SpspAnswer, SpspFailure>>
   openPayer(opts: PayerOptions): Promise<Payer>
+  /** The uplink's asset if already known (from ILDCP), to price and pre-authorise the first chunk. */
+  uplinkAsset(): Asset | null
   /** The configured rate in units per hour of `asset`, or null if it cannot be expressed in it. */
   ratePerHour(asset: Asset): bigint | null
   save(visit: Visit): Promise<void>
@@ -60,12 +64,17 @@ export interface VisitRecord {
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
 export const PAUSE_GRACE_MS = 30_000
+const TIMELINE_POINTS = 6
 /** One packet per second per receiver, at most. */
 export const RAISE_INTERVAL_MS = 1000
 /** While a chunk is still in flight, look again this often. */
 const PENDING_RECHECK_MS = 100
 
-interface Slot { payer: Payer; base: bigint; deliveredBase: bigint; paid: boolean }
+/** The current connection. `given` is the visit total it has been allowed to reach (base + allowance). */
+interface Slot { payer: Payer; base: bigint; given: bigint; deliveredBase: bigint; paid: boolean }
+
+/** How far ahead the first chunk is pre-authorised, to cover the time SPSP and connecting take. */
+const PREAUTHORIZE_MS = 1500
 
 export class Visit {
   phase: PayPhase = 'resolving'
@@ -79,16 +88,22 @@ export class Visit {
   private readonly accrual: Accrual
   /** Visit total covered by closed connections (fulfilled, or possibly in flight when they died). */
   private counted = 0n
-  /** High-water mark of the allowance, visit total. Never below `counted`. */
+  /** Visit total authorised to leave; written to storage before any of it is given to a connection. */
   private authorized = 0n
+  /** `authorized` as of the latest write that reached storage: no connection is ever given more. */
+  private persisted = 0n
+  private writesIssued = 0
+  private writesDone = 0
   private slot: Slot | null = null
   private attempt: AbortController | null = null
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private graceTimer: ReturnType<typeof setTimeout> | undefined
   private raiseTimer: ReturnType<typeof setTimeout> | undefined
   private raising = false
+  private lastRaiseAt = Number.NEGATIVE_INFINITY
   private stopped = false
   private readonly backoff = new Backoff()
+  private readonly timeline: { point: TimelinePoint; at: number }[] = []
 
   constructor(
     readonly tabId: number,
@@ -105,6 +120,7 @@ export class Visit {
     this.accrual = Accrual.fromJson(record.accrual)
     this.counted = BigInt(record.counted)
     this.authorized = this.counted
+    this.persisted = this.counted
     this.sent = BigInt(record.sent)
     this.delivered = BigInt(record.delivered)
     this.sourceAsset = record.sourceAsset
@@ -191,18 +207,25 @@ export class Visit {
 
   private async runAttempt(signal: AbortSignal): Promise<void> {
     this.setPhase('resolving', null)
+    this.mark('start')
+    this.preauthorize()
+    // SPSP and the uplink are independent: ask and connect at once (the plugin is dropped if SPSP fails).
+    const pluginPromise = this.deps.connectPlugin(signal).then(
+      (plugin) => { this.mark('uplink'); return { plugin, error: null } },
+      (e: unknown) => ({ plugin: null, error: errorMessage(e) }),
+    )
     const spsp = await this.deps.querySpsp(this.target.url, signal)
-    if (signal.aborted) return
-    if (!spsp.ok) {
-      this.failed(spsp.error.message, spsp.error.retryable)
+    this.mark('spsp')
+    if (signal.aborted || !spsp.ok) {
+      const { plugin } = await pluginPromise
+      await plugin?.disconnect().catch(() => undefined)
+      if (!signal.aborted && !spsp.ok) this.failed(spsp.error.message, spsp.error.retryable)
       return
     }
     this.setPhase('connecting', null)
-    let plugin: Plugin
-    try {
-      plugin = await this.deps.connectPlugin(signal)
-    } catch (e) {
-      if (!signal.aborted) this.failed(errorMessage(e), true)
+    const { plugin, error } = await pluginPromise
+    if (plugin === null) {
+      if (!signal.aborted) this.failed(error ?? 'The uplink is not available.', true)
       return
     }
     let slot: Slot | null = null
@@ -220,6 +243,7 @@ export class Visit {
       if (!signal.aborted) this.failed(`Could not open a STREAM connection to the receiver: ${errorMessage(e)}`, true)
       return
     }
+    this.mark('stream')
     if (signal.aborted || this.stopped) {
       await payer.close()
       return
@@ -238,13 +262,42 @@ export class Visit {
     }
     this.sourceAsset = payer.sourceAsset
     this.accrual.setRate(rate, this.deps.now())
-    this.counted = this.authorized
-    slot = { payer, base: this.counted, deliveredBase: this.delivered, paid: false }
+    slot = { payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, paid: false }
     this.slot = slot
     if (this.visible) {
       await this.raise()
     } else {
       this.setVisible(false)
+    }
+  }
+
+  /**
+   * Records the first chunk (and the time connecting will take) before the connection exists, so the
+   * first allowance does not wait for a storage write. Only possible once the uplink's asset is known.
+   */
+  private preauthorize(): void {
+    const asset = this.sourceAsset ?? this.deps.uplinkAsset()
+    if (asset === null || !this.visible) return
+    if (this.accrual.rate === null) {
+      const rate = this.deps.ratePerHour(asset)
+      if (rate === null) return
+      this.accrual.setRate(rate, this.deps.now())
+    }
+    const ahead = this.accrual.accrued(this.deps.now() + LEAD_MS + PREAUTHORIZE_MS)
+    if (ahead <= this.authorized) return
+    this.authorized = ahead
+    // If this write fails, nothing was given on its strength: raise() writes again before giving.
+    this.persist().catch(() => undefined)
+  }
+
+  /** Writes the current record; once it lands, `persisted` covers what it recorded. */
+  private async persist(): Promise<void> {
+    const seq = ++this.writesIssued
+    const recorded = this.authorized
+    await this.deps.save(this)
+    if (seq > this.writesDone) {
+      this.writesDone = seq
+      this.persisted = recorded
     }
   }
 
@@ -260,22 +313,32 @@ export class Visit {
       return
     }
     const now = this.deps.now()
+    const wait = this.lastRaiseAt + RAISE_INTERVAL_MS - now
+    if (wait > 0) {
+      this.scheduleRaise(wait)
+      return
+    }
     const target = this.accrual.accrued(now + LEAD_MS)
-    if (target > this.authorized) {
-      this.raising = true
-      const previous = this.authorized
-      this.authorized = target
-      try {
-        await this.deps.save(this)
-      } catch (e) {
-        this.authorized = previous
+    if (target > slot.given) {
+      if (target > this.authorized) this.authorized = target
+      if (target > this.persisted) {
+        // Not yet on disk (no pre-authorisation, or it is still being written): write and wait.
+        this.raising = true
+        try {
+          await this.persist()
+        } catch (e) {
+          this.authorized = this.persisted > slot.given ? this.persisted : slot.given
+          this.raising = false
+          this.failed(`Could not record the payment before sending it: ${errorMessage(e)}`, true)
+          return
+        }
         this.raising = false
-        this.failed(`Could not record the payment before sending it: ${errorMessage(e)}`, true)
-        return
       }
-      this.raising = false
       if (this.slot !== slot || !slot.payer.isOpen || this.stopped) return
-      slot.payer.allow(this.authorized - slot.base)
+      this.lastRaiseAt = now
+      slot.given = target
+      slot.payer.allow(target - slot.base)
+      this.mark('allowed')
     }
     if (this.visible) this.scheduleRaise(RAISE_INTERVAL_MS)
   }
@@ -289,13 +352,14 @@ export class Visit {
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
     this.destinationAsset ??= slot.payer.destinationAsset
+    this.mark('fulfilled')
     this.firstPaidAt ??= this.deps.now()
     if (this.slot === slot) {
       slot.paid = true
       this.backoff.reset()
       if (this.visible) this.setPhase('paying', null)
     }
-    void this.deps.save(this).catch(() => undefined)
+    this.persist().catch(() => undefined)
     if (this.sourceAsset !== null) {
       this.deps.paid?.(
         this,
@@ -311,8 +375,8 @@ export class Visit {
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
     // It died on its own: whatever it was allowed may have left. Count it all; never pay it twice.
-    this.counted = this.authorized
-    void this.deps.save(this).catch(() => undefined)
+    this.counted = slot.given
+    this.persist().catch(() => undefined)
     if (!this.stopped) this.failed(error ?? 'The connection closed.', true)
   }
 
@@ -324,10 +388,12 @@ export class Visit {
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
     const settled = await slot.payer.close()
-    const exact = slot.base + slot.payer.totalSent
-    this.counted = settled ? (exact > this.counted ? exact : this.counted) : this.authorized
+    // Settled: exactly what was fulfilled. Not settled: all it was given may have left.
+    this.counted = settled ? slot.base + slot.payer.totalSent : slot.given
+    // Nothing is connected now, so the record may come down to what is known, withdrawing unspent
+    // authorisation; the next connection authorises (and records) afresh.
     this.authorized = this.counted
-    if (!this.stopped) await this.deps.save(this).catch(() => undefined)
+    if (!this.stopped) await this.persist().catch(() => undefined)
   }
 
   private failed(reason: string, retryable: boolean): void {
@@ -348,6 +414,13 @@ export class Visit {
     }, delay)
   }
 
+  /** Records when this visit first reached a step of its first payment (seen in the status). */
+  private mark(point: TimelinePoint): void {
+    if (this.timeline.length < TIMELINE_POINTS && !this.timeline.some((t) => t.point === point)) {
+      this.timeline.push({ point, at: this.deps.now() })
+    }
+  }
+
   private setPhase(phase: PayPhase, reason: string | null): void {
     this.phase = phase
     this.reason = reason
@@ -364,6 +437,7 @@ export class Visit {
       delivered: this.destinationAsset === null ? null : { value: this.delivered.toString(), code: this.destinationAsset.code, scale: this.destinationAsset.scale },
       seenAt: this.seenAt,
       firstPaidAt: this.firstPaidAt,
+      timeline: [...this.timeline],
     }
   }
 

@@ -17,6 +17,9 @@ export type PayPhase =
   | 'no-uplink'     // no Interledger account is configured yet
   | 'failed'        // gave up: the receiver refused, or kept failing
 
+/** Steps of a visit's first payment: SPSP answered, uplink connected, STREAM open, first allowance, first fulfil. */
+export type TimelinePoint = 'start' | 'spsp' | 'uplink' | 'stream' | 'allowed' | 'fulfilled'
+
 export type TabStatus =
   | { kind: 'unavailable' }                       // Trickle's content script is not running in this tab
   | { kind: 'not-monetized' }                     // the page has no monetization tag
@@ -35,4 +38,6 @@ export type TabStatus =
       /** Wall-clock ms: when the tag was seen, and when the first packet was fulfilled. */
       seenAt: number
       firstPaidAt: number | null
+      /** When each step of the first payment was first reached (wall-clock ms). */
+      timeline: { point: TimelinePoint; at: number }[]
     }

@@ -100,14 +100,19 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
     },
     async close() {
       await browser.close().catch(() => undefined)
-      if (proc.exitCode === null) {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise<void>((r) => proc.once('exit', () => r()))
         proc.kill('SIGTERM')
-        await new Promise<void>((r) => {
-          const t = setTimeout(() => { proc.kill('SIGKILL'); r() }, 3000)
-          proc.once('exit', () => { clearTimeout(t); r() })
-        })
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 3000)
+        await exited
+        clearTimeout(timer)
       }
-      rmSync(profile, { recursive: true, force: true })
+      // A temporary profile left behind is harmless; failing the caller over it is not.
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+      } catch {
+        // leave it to the OS's temp cleaning
+      }
     },
   }
 }

@@ -58,6 +58,7 @@ function harness(overrides: Partial<VisitDeps> = {}) {
       payers.push(p)
       return p
     },
+    uplinkAsset: () => USD9,
     ratePerHour: () => 360_000_000n,
     save: async (v) => { saved.push(v.toRecord()) },
     now: () => Date.now(),
@@ -97,25 +98,34 @@ describe('a visit pays visible time × rate', () => {
     expect(v.status()).toMatchObject({ kind: 'monetized', phase: 'paying', sent: { value: String(5n * PER_SECOND) } })
   })
 
-  it('writes each allowance to storage before the stream may send it', async () => {
+  it('gives a connection nothing that a completed storage write has not recorded', async () => {
     const h = harness()
+    let onDisk = 0n
     const violations: string[] = []
     h.deps.save = async (visit) => {
-      // At the moment of saving, the stream must not have been allowed more than is being recorded.
       const record = visit.toRecord()
-      const allowed = h.payers[0]?.allowance ?? 0n
-      if (BigInt(record.counted) < allowed) violations.push(`${record.counted} < ${allowed}`)
+      await Promise.resolve() // the write takes a moment; it counts once it has landed
+      onDisk = BigInt(record.counted)
       h.saved.push(record)
+    }
+    const open = h.deps.openPayer.bind(h.deps)
+    h.deps.openPayer = async (o) => {
+      const p = await open(o)
+      const allow = p.allow.bind(p)
+      p.allow = (total) => {
+        if (total > onDisk) violations.push(`allowed ${total} with ${onDisk} on disk`)
+        allow(total)
+      }
+      return p
     }
     const v = new Visit(1, VISIT, target, Date.now(), h.deps)
     v.setVisible(true)
     await settle()
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       h.payers[0]?.fulfilAll()
       await vi.advanceTimersByTimeAsync(1000)
     }
-    expect(h.payers[0]?.allows.length).toBe(4)
-    expect(h.saved.length).toBeGreaterThanOrEqual(7) // 4 allowances + 3 fulfilments
+    expect(h.payers[0]?.allows.length).toBe(6)
     expect(violations).toEqual([])
   })
 
@@ -262,5 +272,36 @@ describe('a visit survives failures without paying twice', () => {
     v.setVisible(false)
     await vi.advanceTimersByTimeAsync(5000)
     expect(h.spspCalls.length).toBe(0)
+  })
+})
+
+describe('packet pacing', () => {
+  it('a repeated "visible" snapshot adds no packet: at most one raise a second', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    h.payers[0]?.fulfilAll()
+    await vi.advanceTimersByTimeAsync(300)
+    v.setVisible(true)
+    await settle()
+    expect(h.payers[0]?.allows).toEqual([PER_SECOND])
+  })
+
+  it('a tab shown again within the second waits for the second to end before the next raise', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    h.payers[0]?.fulfilAll()
+    await vi.advanceTimersByTimeAsync(1000) // second raise at 1.0 s
+    h.payers[0]?.fulfilAll()
+    await vi.advanceTimersByTimeAsync(200)
+    v.setVisible(false)
+    v.setVisible(true)
+    await settle()
+    expect(h.payers[0]?.allows.length).toBe(2)
+    await vi.advanceTimersByTimeAsync(800)
+    expect(h.payers[0]?.allows.length).toBe(3)
   })
 })

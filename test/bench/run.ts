@@ -1,0 +1,187 @@
+/**
+ * `npm run bench`: measures Trickle in a real Chromium against the sandbox network and writes
+ * docs/benchmarks.md. Reference numbers (a bare Node STREAM sender on the same network) are measured
+ * in the same run, so ratios stay meaningful on a shared, noisy machine.
+ *
+ *   TRICKLE_BENCH_LOADS=20 TRICKLE_BENCH_RATE_SECONDS=60 npm run bench
+ */
+import { writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { resolve } from 'node:path'
+import BtpPlugin from 'ilp-plugin-btp'
+import { createConnection } from 'ilp-protocol-stream'
+import type { TabStatus } from '../../src/shared/status.ts'
+import { chromiumVersion } from './versions.ts'
+import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
+
+const LOADS = Number(process.env.TRICKLE_BENCH_LOADS ?? 20)
+const RATE_SECONDS = Number(process.env.TRICKLE_BENCH_RATE_SECONDS ?? 60)
+const OUT = resolve(import.meta.dirname, '../../docs/benchmarks.md')
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN
+}
+const fmt = (ms: number): string => `${ms.toFixed(0)} ms`
+const STEP_TEXT: Record<string, string> = {
+  start: 'tag seen → worker starts the visit (content script, port, worker wake-up)',
+  spsp: 'SPSP query answered',
+  uplink: 'BTP uplink connected and authenticated',
+  stream: 'STREAM connection open (ILDCP, keys, handshake)',
+  allowed: 'first allowance recorded and given to the stream',
+  fulfilled: 'first packet fulfilled',
+}
+
+interface Sample { extension: number; receiver: number; steps: Record<string, number> }
+
+/** One page load: tag seen (content script clock) → first fulfilled packet (worker) and first arrival (receiver). */
+async function firstPayment(stack: Stack, name: string, cold: boolean): Promise<Sample> {
+  if (cold) {
+    await stack.browser.killWorker()
+    await sleep(300) // let the old worker go; the page load below starts a new one
+  }
+  const page = await stack.browser.context.newPage()
+  await page.goto(stack.net.site.pageFor('link', name))
+  const status = await waitFor(`first payment to ${name}`, async () => {
+    const s: TabStatus = await stack.status(page).catch(() => ({ kind: 'unavailable' as const }))
+    return s.kind === 'monetized' && s.firstPaidAt !== null ? s : undefined
+  }, 15_000)
+  const arrival = stack.net.receiver.account(name).packets[0]?.at ?? NaN
+  await page.close()
+  if (status.kind !== 'monetized' || status.firstPaidAt === null) throw new Error('unreachable')
+  const steps: Record<string, number> = {}
+  let previous = status.seenAt
+  for (const t of status.timeline) {
+    steps[t.point] = t.at - previous
+    previous = t.at
+  }
+  return { extension: status.firstPaidAt - status.seenAt, receiver: arrival - status.seenAt, steps }
+}
+
+/** The floor: a Node sender doing SPSP + BTP connect + STREAM connect + first packet, nothing else. */
+async function bareSender(stack: Stack, name: string): Promise<number> {
+  const t0 = performance.now()
+  const res = await fetch(`${stack.net.receiver.spspBase}/${name}`, { headers: { accept: 'application/spsp4+json' } })
+  const spsp = await res.json() as { destination_account: string; shared_secret: string }
+  const conn = await createConnection({
+    plugin: new BtpPlugin({ server: stack.net.uplinkUrl }),
+    destinationAccount: spsp.destination_account,
+    sharedSecret: Buffer.from(spsp.shared_secret, 'base64'),
+    exchangeRate: 1,
+    slippage: 1,
+  })
+  const stream = conn.createStream()
+  await stream.sendTotal(100_000)
+  const elapsed = performance.now() - t0
+  await conn.destroy()
+  return elapsed
+}
+
+async function rateAccuracy(stack: Stack): Promise<{ expected: bigint; delivered: bigint; visibleMs: number; packets: number; minGapMs: number }> {
+  const name = 'bench-rate'
+  const page = await stack.browser.context.newPage()
+  await page.goto(stack.net.site.pageFor('meta', name))
+  const seen = await waitFor('the visit', async () => {
+    const s = await stack.status(page)
+    return s.kind === 'monetized' ? s.seenAt : undefined
+  })
+  await sleep(RATE_SECONDS * 1000)
+  const end = Date.now()
+  await page.close()
+  await sleep(300)
+  const account = stack.net.receiver.account(name)
+  // Compare at the last packet: each packet pays up to (its sending time + the leading second), so
+  // the receiver should hold rate × (time of the last packet − tag seen + 1 s), less its latency.
+  const last = account.packets.at(-1)
+  const delivered = account.total
+  const visibleMs = (last?.at ?? end) - seen
+  const expected = (100n * BigInt(visibleMs + 1000)) / 1000n // 100 receiver units per second at the default rate
+  let minGapMs = Infinity
+  for (let i = 1; i < account.packets.length; i++) {
+    minGapMs = Math.min(minGapMs, (account.packets[i]?.at ?? 0) - (account.packets[i - 1]?.at ?? 0))
+  }
+  return { expected, delivered, visibleMs, packets: account.packets.length, minGapMs }
+}
+
+const stack = await startStack()
+try {
+  console.log(`bench: ${LOADS} loads each, ${RATE_SECONDS} s of rate`)
+  const bare: number[] = []
+  const warm: Sample[] = []
+  const cold: Sample[] = []
+  await bareSender(stack, 'bench-warmup-node')
+  await firstPayment(stack, 'bench-warmup-ext', false)
+  // Interleave the three kinds so that noise on the machine hits them alike.
+  for (let i = 0; i < LOADS; i++) {
+    bare.push(await bareSender(stack, `bench-node-${i}`))
+    warm.push(await firstPayment(stack, `bench-warm-${i}`, false))
+    cold.push(await firstPayment(stack, `bench-cold-${i}`, true))
+    process.stdout.write('.')
+  }
+  console.log()
+  const rate = await rateAccuracy(stack)
+
+  const w50 = pct(warm.map((s) => s.extension), 50)
+  const w95 = pct(warm.map((s) => s.extension), 95)
+  const c50 = pct(cold.map((s) => s.extension), 50)
+  const c95 = pct(cold.map((s) => s.extension), 95)
+  const b50 = pct(bare, 50)
+  const b95 = pct(bare, 95)
+  const stepRows = ['start', 'spsp', 'uplink', 'stream', 'allowed', 'fulfilled'].map((point) => {
+    const w = warm.map((s) => s.steps[point] ?? NaN)
+    const c = cold.map((s) => s.steps[point] ?? NaN)
+    return `| ${STEP_TEXT[point] ?? point} | ${fmt(pct(w, 50))} | ${fmt(pct(c, 50))} |`
+  }).join('\n')
+  const errorPct = (Number(rate.delivered - rate.expected) / Number(rate.expected)) * 100
+  const row = (label: string, xs: number[], target: string): string => `| ${label} | ${fmt(pct(xs, 50))} | ${fmt(pct(xs, 95))} | ${target} |`
+  const md = `# Benchmarks
+
+Measured by \`npm run bench\` (\`TRICKLE_BENCH_LOADS\`, \`TRICKLE_BENCH_RATE_SECONDS\` to change the sample
+sizes) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version},
+${await chromiumVersion()}, headless, against the sandbox network on 127.0.0.1. The machine is shared and
+noisy: compare the ratios, which are measured in the same run, more than the absolute figures.
+
+## Time to the first payment (${LOADS} page loads each, interleaved)
+
+From the moment the content script sees the tag to the moment the worker gets the first fulfilled
+packet. Each load is a new receiver: SPSP query, a BTP connection of its own, STREAM connection, first
+packet. "Cold" kills the service worker before the load, so the page's port starts a new one.
+
+| case | p50 | p95 | target |
+|---|---|---|---|
+${row('extension, warm worker', warm.map((s) => s.extension), '≤ 50 ms p50')}
+${row('extension, cold worker', cold.map((s) => s.extension), '≤ 250 ms')}
+${row('bare Node sender (floor: SPSP + connect + first packet)', bare, 'reference')}
+${row('receiver sees the first money, warm', warm.map((s) => s.receiver), '')}
+
+Warm p50 / bare sender p50 = **${(w50 / b50).toFixed(2)}×** (target ≤ 1.5×); p95 ratio ${(w95 / b95).toFixed(2)}×.
+Cold p50 / warm p50 = ${(c50 / w50).toFixed(2)}×; cold p95 ${fmt(c95)}.
+
+Where the time goes (p50 of each step, from the end of the step before):
+
+| step | warm | cold |
+|---|---|---|
+${stepRows}
+
+## Delivered amount versus rate × visible time (${RATE_SECONDS} s)
+
+| measure | value |
+|---|---|
+| tag seen → last packet | ${(rate.visibleMs / 1000).toFixed(1)} s |
+| expected at the receiver (rate × (tag seen → last packet + the leading second)) | ${rate.expected} units (USD, scale 6) |
+| delivered, from the receiver's own records | ${rate.delivered} units |
+| error | ${errorPct.toFixed(3)} % (target ±0.5 %) |
+| packets | ${rate.packets} (${(rate.packets / (rate.visibleMs / 1000)).toFixed(2)} per second) |
+| shortest interval between two packets | ${rate.minGapMs} ms (target: at most one a second) |
+
+## How to rerun
+
+\`\`\`
+npm run bench            # builds the extension, then writes this file
+\`\`\`
+`
+  writeFileSync(OUT, md)
+  console.log(md)
+} finally {
+  await stack.stop()
+}
