@@ -65,7 +65,7 @@ export interface VisitRecord {
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
 export const PAUSE_GRACE_MS = 30_000
 const TIMELINE_POINTS = 6
-/** One packet per second per receiver, at most. */
+/** One packet per second per receiver, at most (measured from the previous fulfil). */
 export const RAISE_INTERVAL_MS = 1000
 /** While a chunk is still in flight, look again this often. */
 const PENDING_RECHECK_MS = 100
@@ -351,6 +351,9 @@ export class Visit {
   private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint): void {
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
+    // Space raises from the fulfil, not the send: packets then reach the receiver at least a second
+    // apart, whatever the path's latency jitter. The amount stays wall-clock exact either way.
+    if (this.slot === slot) this.lastRaiseAt = Math.max(this.lastRaiseAt, this.deps.now())
     this.destinationAsset ??= slot.payer.destinationAsset
     this.mark('fulfilled')
     this.firstPaidAt ??= this.deps.now()

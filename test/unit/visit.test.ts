@@ -138,9 +138,11 @@ describe('a visit pays visible time × rate', () => {
     expect(h.payers[0]?.allows).toEqual([PER_SECOND])
     h.payers[0]?.fulfilAll()
     await vi.advanceTimersByTimeAsync(150)
-    // The next check (every 100 ms while a chunk is in flight) comes at 5.1 s and catches up on the
-    // whole visible time plus the lead: nothing is lost, nothing was stacked.
-    expect(h.payers[0]?.allows).toEqual([PER_SECOND, (6100n * PER_SECOND) / 1000n])
+    // The next raise waits a second from that fulfil (packets reach the receiver at least 1 s apart),
+    // then catches up on the whole visible time plus the lead: nothing lost, nothing stacked.
+    expect(h.payers[0]?.allows).toEqual([PER_SECOND])
+    await vi.advanceTimersByTimeAsync(900)
+    expect(h.payers[0]?.allows).toEqual([PER_SECOND, 7n * PER_SECOND])
   })
 
   it('pays nothing while hidden, and no fresh chunk when shown again', async () => {
