@@ -1,16 +1,28 @@
-// Lint: typed rules (floating promises are errors) and the context boundaries of docs/ARCHITECTURE.md:
-// shared imports no context; content and page code never import the worker; UI pages only talk to it.
-import importX from 'eslint-plugin-import-x'
+// Lint: typed rules (floating promises are errors) and the context boundaries of docs/ARCHITECTURE.md,
+// enforced with ESLint's own no-restricted-imports: shared imports no context; content and page code
+// never import the worker; extension pages reach the worker only through messages.
 import tseslint from 'typescript-eslint'
 
-const zone = (target, from, message) => ({ target, from, message })
+const CONTEXTS = ['background', 'content', 'page', 'popup', 'options', 'ui']
+
+/** Forbids imports that reach into the named source folders (relative or absolute). */
+const boundary = (files, forbidden, message) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [
+        ...forbidden.map((dir) => ({ regex: `(^|/)(src/)?${dir}/`, message })),
+        { regex: '(^|/)test/', message: 'Product code never imports test code.' },
+      ],
+    }],
+  },
+})
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tmp/'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    plugins: { 'import-x': importX },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
@@ -21,20 +33,13 @@ export default tseslint.config(
       '@typescript-eslint/no-extraneous-class': 'off',
       '@typescript-eslint/no-invalid-void-type': 'off',
       '@typescript-eslint/no-dynamic-delete': 'off',
-      'import-x/no-restricted-paths': ['error', {
-        zones: [
-          zone('./src/shared', ['./src/background', './src/content', './src/page', './src/popup', './src/options', './src/ui'], 'src/shared is imported by every context and imports none of them.'),
-          zone('./src/content', ['./src/background', './src/popup', './src/options', './src/ui'], 'Content scripts never import worker or UI code.'),
-          zone('./src/page', ['./src/background', './src/content', './src/popup', './src/options', './src/ui'], 'The page script runs in the page\'s world: shared code only.'),
-          zone('./src/popup', ['./src/background', './src/content'], 'Extension pages talk to the worker through messages only.'),
-          zone('./src/options', ['./src/background', './src/content'], 'Extension pages talk to the worker through messages only.'),
-          zone('./src/ui', ['./src/background', './src/content'], 'Extension pages talk to the worker through messages only.'),
-          zone('./src/background', ['./src/content', './src/page', './src/popup', './src/options', './src/ui'], 'The worker imports shared code only.'),
-          zone('./src', ['./test'], 'Product code never imports test code.'),
-        ],
-      }],
     },
   },
+  boundary(['src/shared/**'], CONTEXTS, 'src/shared is imported by every context and imports none of them.'),
+  boundary(['src/content/**'], ['background', 'popup', 'options', 'ui', 'page'], 'Content scripts never import worker, page or UI code.'),
+  boundary(['src/page/**'], ['background', 'content', 'popup', 'options', 'ui'], 'The page script runs in the page\'s world: shared code only.'),
+  boundary(['src/popup/**', 'src/options/**', 'src/ui/**'], ['background', 'content', 'page'], 'Extension pages talk to the worker through messages only.'),
+  boundary(['src/background/**'], ['content', 'page', 'popup', 'options', 'ui'], 'The worker imports shared code only.'),
   {
     files: ['**/*.js', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],
