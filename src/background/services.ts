@@ -55,7 +55,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     onConnect: createPortHandler({ extensionId, monetizer, ready, log }),
     onMessage: createUiHandler({
       extensionId,
-      extensionOrigin: new URL(browser.runtime.getURL('/')).origin,
+      extensionOrigin: ((u) => `${u.protocol}//${u.host}`)(new URL(browser.runtime.getURL('/'))),
       settings,
       uplink,
       monetizer,

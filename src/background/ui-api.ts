@@ -62,8 +62,9 @@ export function createUiHandler(deps: {
   function fromOwnPage(sender: Runtime.MessageSender): boolean {
     if (sender.id !== deps.extensionId || sender.url === undefined) return false
     try {
+      // Scheme and host, not URL.origin: the origin of a non-special scheme is "null" outside the browser.
       const url = new URL(sender.url)
-      return url.origin === deps.extensionOrigin && (UI_PAGES as readonly string[]).includes(url.pathname)
+      return `${url.protocol}//${url.host}` === deps.extensionOrigin && (UI_PAGES as readonly string[]).includes(url.pathname)
     } catch {
       return false
     }
