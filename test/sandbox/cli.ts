@@ -37,3 +37,28 @@ export function printTotals(net: Network, names: readonly string[] = ['alice', '
   })
   console.log(`[${new Date().toISOString().slice(11, 19)}] received  ${parts.join('  |  ')}`)
 }
+
+/**
+ * Prints `report()` once a second until Ctrl-C, SIGTERM or `seconds` elapse, then runs `stop()`
+ * once and exits 0 (1 if stopping failed).
+ */
+export function runUntilStopped(opts: { report: () => void; stop: () => Promise<void>; seconds: number | null; stoppedMessage: string }): void {
+  const timer = setInterval(opts.report, 1000)
+  let stopping = false
+  const stop = async (): Promise<void> => {
+    if (stopping) return
+    stopping = true
+    clearInterval(timer)
+    try {
+      await opts.stop()
+      console.log(opts.stoppedMessage)
+      process.exit(0)
+    } catch (e) {
+      console.error('Could not stop cleanly:', e)
+      process.exit(1)
+    }
+  }
+  process.on('SIGINT', () => { void stop() })
+  process.on('SIGTERM', () => { void stop() })
+  if (opts.seconds !== null) setTimeout(() => { void stop() }, opts.seconds * 1000)
+}

@@ -39,10 +39,12 @@ export interface Network {
 export const SANDBOX_UPLINK_TOKEN = 'sandbox-wallet-token'
 
 export async function startNetwork(opts: { sitePort?: number; spspPort?: number; walletPort?: number } = {}): Promise<Network> {
-  const walletPort = opts.walletPort ?? await freePort()
+  // A port of 0 (or none) means "any free port": the printed URLs must carry the real one.
+  const pick = async (port: number | undefined): Promise<number> => (port === undefined || port === 0 ? freePort() : port)
+  const walletPort = await pick(opts.walletPort)
   const receiverPort = await freePort()
-  const spspPort = opts.spspPort ?? await freePort()
-  const sitePort = opts.sitePort ?? await freePort()
+  const spspPort = await pick(opts.spspPort)
+  const sitePort = await pick(opts.sitePort)
 
   const connector = createApp({
     ilpAddress: 'test.trickle',

@@ -3,7 +3,7 @@
  * Prints the uplink URL to paste into Trickle's options and the demo site's address; Ctrl-C stops it.
  */
 import { startNetwork } from './network.ts'
-import { parseSandboxArgs, printTotals } from './cli.ts'
+import { parseSandboxArgs, printTotals, runUntilStopped } from './cli.ts'
 
 const args = parseSandboxArgs(process.argv.slice(2))
 const net = await startNetwork({ walletPort: args.walletPort, spspPort: args.spspPort, sitePort: args.sitePort })
@@ -12,16 +12,4 @@ console.log(`Trickle sandbox network is up.
   Demo site:                             ${net.site.base}/
   SPSP receiver:                         ${net.receiver.spspBase}/<name>
 Press Ctrl-C to stop.`)
-const timer = setInterval(() => printTotals(net), 1000)
-let stopping = false
-const stop = async (): Promise<void> => {
-  if (stopping) return
-  stopping = true
-  clearInterval(timer)
-  await net.stop()
-  console.log('Sandbox network stopped.')
-  process.exit(0)
-}
-process.on('SIGINT', () => { void stop() })
-process.on('SIGTERM', () => { void stop() })
-if (args.seconds !== null) setTimeout(() => { void stop() }, args.seconds * 1000)
+runUntilStopped({ report: () => printTotals(net), stop: () => net.stop(), seconds: args.seconds, stoppedMessage: 'Sandbox network stopped.' })

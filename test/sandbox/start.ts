@@ -4,7 +4,7 @@
  * without one it runs headless and prints what the receiver got, once a second. Ctrl-C stops it all.
  */
 import { launchWithExtension } from './browser.ts'
-import { parseSandboxArgs, printTotals } from './cli.ts'
+import { parseSandboxArgs, printTotals, runUntilStopped } from './cli.ts'
 import { startNetwork } from './network.ts'
 
 const args = parseSandboxArgs(process.argv.slice(2))
@@ -28,17 +28,12 @@ console.log(`Trickle sandbox is running (${headless ? 'headless' : 'in a window'
 ${headless ? 'Payments to the demo receivers, as the receiver counts them:' : 'Switch tabs, open the other demo pages, click the Trickle icon to see the popup.'}
 Press Ctrl-C to stop.`)
 
-const timer = setInterval(() => printTotals(net), 1000)
-let stopping = false
-const stop = async (): Promise<void> => {
-  if (stopping) return
-  stopping = true
-  clearInterval(timer)
-  await browser.close()
-  await net.stop()
-  console.log('Sandbox stopped.')
-  process.exit(0)
-}
-process.on('SIGINT', () => { void stop() })
-process.on('SIGTERM', () => { void stop() })
-if (args.seconds !== null) setTimeout(() => { void stop() }, args.seconds * 1000)
+runUntilStopped({
+  report: () => printTotals(net),
+  stop: async () => {
+    await browser.close()
+    await net.stop()
+  },
+  seconds: args.seconds,
+  stoppedMessage: 'Sandbox stopped.',
+})
