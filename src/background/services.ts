@@ -7,6 +7,7 @@ import BtpPlugin from 'ilp-plugin-btp'
 import { fetch as ildcpFetch } from 'ilp-protocol-ildcp'
 import { parseDecimal } from '../shared/money.ts'
 import type { Log } from '../shared/log.ts'
+import { watchedSocket } from './btp-socket.ts'
 import { createPortHandler } from './content-port.ts'
 import { Monetizer } from './monetizer.ts'
 import { SettingsStore } from './settings-store.ts'
@@ -26,7 +27,7 @@ export interface Platform {
 export function createServices({ browser, fetch, now, log }: Platform) {
   const settings = new SettingsStore(browser.storage.local)
   const uplink = new Uplink({
-    createPlugin: (server) => new BtpPlugin({ server }),
+    createPlugin: (server, onSocketError) => new BtpPlugin({ server }, { WebSocket: watchedSocket(onSocketError) }),
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
     now,
   })

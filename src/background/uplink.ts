@@ -11,7 +11,8 @@ import { redactUplink, validateUplink } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 
 export interface UplinkDeps {
-  createPlugin(server: string): Plugin
+  /** A BTP plugin for `server`; `onSocketError` is called on any socket error (refused, dropped). */
+  createPlugin(server: string, onSocketError: () => void): Plugin
   ildcp(plugin: Plugin): Promise<{ clientAddress: string; assetCode: string; assetScale: number }>
   now(): number
 }
@@ -59,7 +60,8 @@ export class Uplink {
   async connectPlugin(signal?: AbortSignal): Promise<Plugin> {
     if (this.url === null) throw new UplinkError('No uplink is configured.')
     const url = this.url
-    const plugin = this.deps.createPlugin(url)
+    let socketFailed: (() => void) | null = null
+    const plugin = this.deps.createPlugin(url, () => socketFailed?.())
     if (this.current.state !== 'connected') this.set({ state: 'connecting', host: this.host() })
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
@@ -68,8 +70,11 @@ export class Uplink {
         new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => reject(new UplinkError(`no answer within ${UPLINK_CONNECT_TIMEOUT_MS / 1000} s`)), UPLINK_CONNECT_TIMEOUT_MS)
           signal?.addEventListener('abort', () => reject(new UplinkError('cancelled')), { once: true })
+          // While connecting, a socket error means the uplink refused or is unreachable: say so now.
+          socketFailed = () => reject(new UplinkError('it refused the connection or could not be reached'))
         }),
       ])
+      socketFailed = null
     } catch (e) {
       await plugin.disconnect().catch(() => undefined)
       const reason = `Could not connect to the uplink: ${errorMessage(e)}`

@@ -37,5 +37,6 @@ function isVisitRecord(v: unknown): v is VisitRecord {
   return Number.isSafeInteger(v.tabId) && typeof v.visitId === 'string' && typeof v.input === 'string' &&
     typeof v.counted === 'string' && /^\d+$/.test(v.counted) && typeof v.sent === 'string' && /^\d+$/.test(v.sent) &&
     typeof v.delivered === 'string' && /^\d+$/.test(v.delivered) && isRecord(accrual) &&
-    typeof accrual.folded === 'string' && /^\d+$/.test(accrual.folded) && typeof accrual.segmentMs === 'number'
+    typeof accrual.folded === 'string' && /^\d+$/.test(accrual.folded) && typeof accrual.segmentMs === 'number' &&
+    typeof v.quantum === 'string' && /^[1-9]\d*$/.test(v.quantum)
 }

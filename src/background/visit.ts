@@ -60,6 +60,8 @@ export interface VisitRecord {
   sourceAsset: Asset | null
   destinationAsset: Asset | null
   firstPaidAt: number | null
+  /** The receiver's smallest unit in source units, as learnt (see learnQuantum). */
+  quantum: string
 }
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
@@ -71,7 +73,7 @@ export const RAISE_INTERVAL_MS = 1000
 const PENDING_RECHECK_MS = 100
 
 /** The current connection. `given` is the visit total it has been allowed to reach (base + allowance). */
-interface Slot { payer: Payer; base: bigint; given: bigint; deliveredBase: bigint; paid: boolean }
+interface Slot { payer: Payer; base: bigint; given: bigint; deliveredBase: bigint; lastDelivered: bigint; paid: boolean }
 
 /** How far ahead the first chunk is pre-authorised, to cover the time SPSP and connecting take. */
 const PREAUTHORIZE_MS = 1500
@@ -94,6 +96,12 @@ export class Visit {
   private persisted = 0n
   private writesIssued = 0
   private writesDone = 0
+  /**
+   * Allowances grow in multiples of this many source units: the receiver's smallest unit, learnt from
+   * fulfilled packets. Without it, every packet to a coarser asset loses its sub-unit remainder at
+   * the connector (0.5 % at the default rate into a scale-6 account; everything into a scale-2 one).
+   */
+  private quantum = 1n
   private slot: Slot | null = null
   private attempt: AbortController | null = null
   private retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -121,6 +129,7 @@ export class Visit {
     this.counted = BigInt(record.counted)
     this.authorized = this.counted
     this.persisted = this.counted
+    this.quantum = BigInt(record.quantum)
     this.sent = BigInt(record.sent)
     this.delivered = BigInt(record.delivered)
     this.sourceAsset = record.sourceAsset
@@ -262,7 +271,7 @@ export class Visit {
     }
     this.sourceAsset = payer.sourceAsset
     this.accrual.setRate(rate, this.deps.now())
-    slot = { payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, paid: false }
+    slot = { payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, lastDelivered: 0n, paid: false }
     this.slot = slot
     if (this.visible) {
       await this.raise()
@@ -318,7 +327,9 @@ export class Visit {
       this.scheduleRaise(wait)
       return
     }
-    const target = this.accrual.accrued(now + LEAD_MS)
+    // Whole receiver units only; the remainder stays accrued and leaves with a later packet.
+    const earned = this.accrual.accrued(now + LEAD_MS)
+    const target = earned > slot.given ? slot.given + ((earned - slot.given) / this.quantum) * this.quantum : earned
     if (target > slot.given) {
       if (target > this.authorized) this.authorized = target
       if (target > this.persisted) {
@@ -351,6 +362,8 @@ export class Visit {
   private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint): void {
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
+    this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum)
+    slot.lastDelivered = deliveredTotal
     // Space raises from the fulfil, not the send: packets then reach the receiver at least a second
     // apart, whatever the path's latency jitter. The amount stays wall-clock exact either way.
     if (this.slot === slot) this.lastRaiseAt = Math.max(this.lastRaiseAt, this.deps.now())
@@ -457,6 +470,21 @@ export class Visit {
       sourceAsset: this.sourceAsset,
       destinationAsset: this.destinationAsset,
       firstPaidAt: this.firstPaidAt,
+      quantum: this.quantum.toString(),
     }
   }
+}
+
+/**
+ * The receiver's smallest unit in source units, from one fulfilled packet: the power of ten nearest to
+ * source ÷ delivered (exact when the assets differ by scale only, as is common; across currencies the
+ * remainder per packet stays under one receiver unit). A packet that delivered nothing means the unit
+ * is larger than the packet: try the next power of ten above it.
+ */
+export function learnQuantum(source: bigint, delivered: bigint, current: bigint): bigint {
+  if (source <= 0n) return current
+  if (delivered <= 0n) return 10n ** BigInt(source.toString().length)
+  // Deciding a rounding unit, not an amount: a float ratio is fine here.
+  const exponent = Math.max(0, Math.round(Math.log10(Number(source) / Number(delivered))))
+  return 10n ** BigInt(exponent)
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import { Visit, type Payer, type VisitDeps, type VisitRecord } from '../../src/background/visit.ts'
+import { learnQuantum, Visit, type Payer, type VisitDeps, type VisitRecord } from '../../src/background/visit.ts'
 import type { SpspFailure } from '../../src/background/spsp.ts'
 import type { PayerOptions } from '../../src/background/stream-payer.ts'
 import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
@@ -24,12 +24,16 @@ class FakePayer implements Payer {
     this.allowance = total
     this.allows.push(total)
   }
+  delivered = 0n
+  /** Source units per receiver unit: the sandbox's USD scale 9 → scale 6 path. Each packet is floored. */
+  divisor = 1000n
   /** Fulfils everything allowed so far, as the receiver would. */
   fulfilAll(): void {
     const amount = this.allowance - this.totalSent
     if (amount <= 0n) return
     this.totalSent += amount
-    this.opts.onFulfilled(amount, this.totalSent / 1000n)
+    this.delivered += amount / this.divisor
+    this.opts.onFulfilled(amount, this.delivered)
   }
   die(reason: string): void {
     this.isOpen = false
@@ -305,5 +309,37 @@ describe('packet pacing', () => {
     expect(h.payers[0]?.allows.length).toBe(2)
     await vi.advanceTimersByTimeAsync(800)
     expect(h.payers[0]?.allows.length).toBe(3)
+  })
+})
+
+describe('whole receiver units', () => {
+  it('learns the receiver\'s unit and sends no dust, whatever the timing', async () => {
+    const h = harness()
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await settle()
+    const payer = h.payers[0]
+    for (const gap of [1003, 1017, 1250, 1009, 1001, 1733, 1042]) {
+      payer?.fulfilAll()
+      await vi.advanceTimersByTimeAsync(gap)
+    }
+    payer?.fulfilAll()
+    // After the first (lead) packet, every increment is a whole number of receiver units.
+    const increments = (payer?.allows ?? []).map((a, i, all) => a - (all[i - 1] ?? 0n)).slice(1)
+    expect(increments.length).toBeGreaterThan(5)
+    for (const inc of increments) expect(inc % 1000n).toBe(0n)
+    // So the receiver got exactly what was sent, to the unit (the lead second was round too).
+    expect(payer?.delivered).toBe((payer?.totalSent ?? 0n) / 1000n)
+  })
+
+  it.each([
+    [100_000n, 100n, 1000n],       // USD scale 9 → 6
+    [100_537n, 100n, 1000n],       // with dust in the sample
+    [100_000n, 100_000n, 1n],      // same asset
+    [100_000n, 92n, 1000n],        // another currency: nearest power of ten
+    [100_000n, 0n, 1_000_000n],    // delivered nothing: the unit is bigger than the packet
+    [10_000_000n, 1n, 10_000_000n], // USD scale 9 → 2: a cent
+  ])('learnQuantum(%s sent, %s delivered) = %s', (sent, delivered, q) => {
+    expect(learnQuantum(sent, delivered, 1n)).toBe(q)
   })
 })
