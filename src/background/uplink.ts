@@ -27,6 +27,11 @@ export class Uplink {
   private url: string | null = null
   private current: UplinkState = { state: 'not-configured' }
   private lastAsset: Asset | null = null
+  /**
+   * One connected plugin kept ready for the next STREAM connection, so a new page's first payment
+   * does not wait for a WebSocket handshake and BTP authentication. Replaced each time it is used.
+   */
+  private spare: { url: string; plugin: Promise<Plugin | null> } | null = null
   private readonly listeners = new Set<(s: UplinkState) => void>()
 
   constructor(private readonly deps: UplinkDeps) {}
@@ -47,6 +52,7 @@ export class Uplink {
     if (url !== null && !validateUplink(url).ok) throw new UplinkError('invalid uplink URL')
     this.url = url
     this.lastAsset = null
+    this.dropSpare()
     this.set(url === null ? { state: 'not-configured' } : { state: 'connecting', host: this.host() })
   }
 
@@ -58,6 +64,35 @@ export class Uplink {
 
   /** A connected plugin of its own for one STREAM connection. Throws an UplinkError saying why not. */
   async connectPlugin(signal?: AbortSignal): Promise<Plugin> {
+    if (this.url === null) throw new UplinkError('No uplink is configured.')
+    const spare = this.spare
+    if (spare !== null && spare.url === this.url) {
+      this.spare = null
+      const plugin = await spare.plugin
+      if (plugin?.isConnected() === true && spare.url === this.url) {
+        this.prepareSpare()
+        return plugin
+      }
+      await plugin?.disconnect().catch(() => undefined)
+    }
+    const plugin = await this.connectNew(signal)
+    this.prepareSpare()
+    return plugin
+  }
+
+  private prepareSpare(): void {
+    const url = this.url
+    if (url === null || this.spare !== null) return
+    this.spare = { url, plugin: this.connectNew().catch(() => null) }
+  }
+
+  private dropSpare(): void {
+    const spare = this.spare
+    this.spare = null
+    void spare?.plugin.then((p) => p?.disconnect()).catch(() => undefined)
+  }
+
+  private async connectNew(signal?: AbortSignal): Promise<Plugin> {
     if (this.url === null) throw new UplinkError('No uplink is configured.')
     const url = this.url
     let socketFailed: (() => void) | null = null

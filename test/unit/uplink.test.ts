@@ -57,3 +57,48 @@ describe('the uplink', () => {
     expect(() => uplink.configure('btp+ws://:t@wallet.example')).toThrow()
   })
 })
+
+describe('the spare plugin', () => {
+  function counting() {
+    const made: { server: string; connected: boolean; disconnected: boolean }[] = []
+    const uplink = new Uplink({
+      createPlugin: (server) => {
+        const state = { server, connected: false, disconnected: false }
+        made.push(state)
+        return {
+          connect: async () => { state.connected = true },
+          disconnect: async () => { state.disconnected = true },
+          isConnected: () => state.connected && !state.disconnected,
+          sendData: async () => Buffer.alloc(0),
+          registerDataHandler: () => undefined,
+          deregisterDataHandler: () => undefined,
+        }
+      },
+      ildcp: async () => ({ clientAddress: 'x', assetCode: 'USD', assetScale: 9 }),
+      now: () => 0,
+    })
+    return { uplink, made }
+  }
+
+  it('hands out a plugin connected in advance, and prepares the next one', async () => {
+    const { uplink, made } = counting()
+    uplink.configure(URL_)
+    await uplink.connectPlugin()
+    expect(made.length).toBe(2) // the one asked for, and a spare
+    await new Promise((r) => setTimeout(r, 0))
+    expect(made[1]?.connected).toBe(true)
+    await uplink.connectPlugin()
+    expect(made.length).toBe(3) // the spare was used; a new spare is on its way
+  })
+
+  it('never hands out a spare of an uplink that was replaced, and closes it', async () => {
+    const { uplink, made } = counting()
+    uplink.configure(URL_)
+    await uplink.connectPlugin()
+    uplink.configure('btp+ws://:other-token@127.0.0.1:9999')
+    await new Promise((r) => setTimeout(r, 0))
+    expect(made[1]?.disconnected).toBe(true)
+    await uplink.connectPlugin()
+    expect(made[2]?.server).toBe('btp+ws://:other-token@127.0.0.1:9999')
+  })
+})
