@@ -18,6 +18,7 @@ export interface UplinkDeps {
 }
 
 export const UPLINK_CONNECT_TIMEOUT_MS = 10_000
+const SPARE_DELAY_MS = 100
 
 export class UplinkError extends Error {
   override name = 'UplinkError'
@@ -70,14 +71,19 @@ export class Uplink {
       this.spare = null
       const plugin = await spare.plugin
       if (plugin?.isConnected() === true && spare.url === this.url) {
-        this.prepareSpare()
+        this.prepareSpareSoon()
         return plugin
       }
       await plugin?.disconnect().catch(() => undefined)
     }
     const plugin = await this.connectNew(signal)
-    this.prepareSpare()
+    this.prepareSpareSoon()
     return plugin
+  }
+
+  /** Later, not now: building a socket costs main-thread time the current page's first payment needs. */
+  private prepareSpareSoon(): void {
+    setTimeout(() => this.prepareSpare(), SPARE_DELAY_MS)
   }
 
   private prepareSpare(): void {

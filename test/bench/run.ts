@@ -16,6 +16,7 @@ import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
 
 const LOADS = Number(process.env.TRICKLE_BENCH_LOADS ?? 20)
 const RATE_SECONDS = Number(process.env.TRICKLE_BENCH_RATE_SECONDS ?? 60)
+const PAUSE_MS = 500
 const OUT = resolve(import.meta.dirname, '../../docs/benchmarks.md')
 
 const pct = (xs: number[], p: number): number => {
@@ -112,10 +113,14 @@ try {
   await bareSender(stack, 'bench-warmup-node')
   await firstPayment(stack, 'bench-warmup-ext', false)
   // Interleave the three kinds so that noise on the machine hits them alike.
+  // Loads are half a second apart, as pages a person opens are at least that far apart.
   for (let i = 0; i < LOADS; i++) {
     bare.push(await bareSender(stack, `bench-node-${i}`))
+    await sleep(PAUSE_MS)
     warm.push(await firstPayment(stack, `bench-warm-${i}`, false))
+    await sleep(PAUSE_MS)
     cold.push(await firstPayment(stack, `bench-cold-${i}`, true))
+    await sleep(PAUSE_MS)
     process.stdout.write('.')
   }
   console.log()
@@ -146,6 +151,7 @@ noisy: compare the ratios, which are measured in the same run, more than the abs
 From the moment the content script sees the tag to the moment the worker gets the first fulfilled
 packet. Each load is a new receiver: SPSP query, a BTP connection of its own, STREAM connection, first
 packet. "Cold" kills the service worker before the load, so the page's port starts a new one.
+Loads are 0.5 s apart; a warm worker keeps one uplink connection ready for the next page.
 
 | case | p50 | p95 | target |
 |---|---|---|---|
