@@ -98,6 +98,32 @@ describe('payment follows what the user is looking at', () => {
   })
 })
 
+describe('the page\'s tags are followed as they change', () => {
+  it('stops when the tag is removed from the page', async () => {
+    const page = await openPaying('link', 'removed-tag')
+    await page.evaluate(() => document.querySelector('link[rel="monetization"]')?.remove())
+    await sleep(1200)
+    const atRemoval = stack.net.receiver.account('removed-tag').total
+    await sleep(3000)
+    expect(stack.net.receiver.account('removed-tag').total).toBe(atRemoval)
+    expect(await stack.status(page)).toEqual({ kind: 'not-monetized' })
+    await page.close()
+  })
+
+  it('pays the new receiver when the href changes, and stops paying the old one', async () => {
+    const page = await openPaying('link', 'href-before')
+    const after = `${stack.net.receiver.spspBase}/href-after`
+    await page.evaluate((href) => document.querySelector('link[rel="monetization"]')?.setAttribute('href', href), after)
+    await waitFor('the new receiver to be paid', () => (stack.net.receiver.account('href-after').total > 0n ? true : undefined))
+    await sleep(1200)
+    const before = stack.net.receiver.account('href-before').total
+    await sleep(2500)
+    expect(stack.net.receiver.account('href-before').total).toBe(before)
+    expect(stack.net.receiver.account('href-after').packets.length).toBeGreaterThanOrEqual(3)
+    await page.close()
+  })
+})
+
 describe('nothing is paid where nothing should be, and the popup says why', () => {
   it('an unmonetized page', async () => {
     const page = await stack.browser.context.newPage()
