@@ -3,11 +3,31 @@
  * connect; every message is checked by a guard; a port that says anything malformed is dropped.
  */
 import type { Runtime } from 'webextension-polyfill'
-import { isContentEnvelope, PAGE_PORT_NAME } from '../shared/messages.ts'
+import { isContentEnvelope, PAGE_PORT_NAME, type BackgroundEnvelope, type PaymentEvent } from '../shared/messages.ts'
 import type { Log } from '../shared/log.ts'
 import type { Monetizer } from './monetizer.ts'
 
-export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log }) {
+/** The live port of each tab's page, to send it payment events. */
+export class PagePorts {
+  private readonly ports = new Map<number, Runtime.Port>()
+
+  set(tabId: number, port: Runtime.Port): void { this.ports.set(tabId, port) }
+
+  delete(tabId: number, port: Runtime.Port): void {
+    if (this.ports.get(tabId) === port) this.ports.delete(tabId)
+  }
+
+  send(tabId: number, event: PaymentEvent): void {
+    const envelope: BackgroundEnvelope = { type: 'payment-event', input: event }
+    try {
+      this.ports.get(tabId)?.postMessage(envelope)
+    } catch {
+      // the page is going away; its port's disconnect will follow
+    }
+  }
+}
+
+export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log; ports?: PagePorts }) {
   return (port: Runtime.Port): void => {
     const sender = port.sender
     const tabId = sender?.tab?.id
@@ -24,11 +44,13 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
         return
       }
       visitId = message.input.visitId
+      deps.ports?.set(tabId, port)
       const snapshot = message.input
       // A message can wake the worker: wait until the visits of the previous worker are loaded.
       void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot))
     })
     port.onDisconnect.addListener(() => {
+      deps.ports?.delete(tabId, port)
       if (visitId === null) return
       const gone = visitId
       void deps.ready.then(() => deps.monetizer.pageGone(tabId, gone))

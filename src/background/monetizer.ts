@@ -2,7 +2,7 @@
  * The registry of pages and visits: turns page snapshots from content scripts into visits, ends them
  * when pages go away, and rebuilds them after a worker restart.
  */
-import type { PageSnapshot, TagReport } from '../shared/messages.ts'
+import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../shared/messages.ts'
 import { describePointerProblem, resolvePaymentTarget } from '../shared/pointer.ts'
 import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
@@ -28,9 +28,11 @@ export class Monetizer {
   private readonly restored = new Map<number, VisitRecord>()
 
   constructor(
-    private readonly deps: Omit<VisitDeps, 'save'>,
+    private readonly deps: Omit<VisitDeps, 'save' | 'emit'>,
     private readonly store: VisitStore,
     private readonly log: Log,
+    /** Delivers a payment event to the page in `tabId` (its content script turns it into WM events). */
+    private readonly notify: (tabId: number, event: PaymentEvent) => void = () => undefined,
   ) {}
 
   /** Loads the visits a previous worker left; each waits for its page to say it is still there. */
@@ -51,7 +53,12 @@ export class Monetizer {
     const tag = chooseTag(snapshot.tags)
     const target = tag === null ? null : resolvePaymentTarget(tag.value)
     const invalid = target !== null && !target.ok ? describePointerProblem(target.error) : null
+    const before = this.pages.get(tabId)
     this.pages.set(tabId, { visitId: snapshot.visitId, tag, invalid })
+    if (tag !== null && invalid !== null && (before?.invalid !== invalid || before.tag?.value !== tag.value)) {
+      // A refused tag: the page hears it once (a link gets its `error` event).
+      this.notify(tabId, { event: 'failed', tag: { kind: tag.kind, value: tag.value }, reason: invalid })
+    }
 
     let visit = this.visits.get(tabId)
     if (visit !== undefined && (target === null || !target.ok || visit.visitId !== snapshot.visitId || visit.target.url !== target.value.url)) {
@@ -63,9 +70,11 @@ export class Monetizer {
       const record = this.restored.get(tabId)
       this.restored.delete(tabId)
       const resume = record !== undefined && record.visitId === snapshot.visitId && record.input === target.value.input ? record : undefined
+      const ref: TagRef = { kind: tag.kind, value: tag.value }
       visit = new Visit(tabId, snapshot.visitId, target.value, resume?.seenAt ?? tag.seenAt, {
         ...this.deps,
         save: (v) => this.store.save(v.toRecord()),
+        emit: (v, e) => { if (this.visits.get(tabId) === v) this.notify(tabId, { ...e, tag: ref }) },
       }, resume)
       this.visits.set(tabId, visit)
       this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.value.host}`)

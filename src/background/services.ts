@@ -8,7 +8,7 @@ import { fetch as ildcpFetch } from 'ilp-protocol-ildcp'
 import { parseDecimal } from '../shared/money.ts'
 import type { Log } from '../shared/log.ts'
 import { watchedSocket } from './btp-socket.ts'
-import { createPortHandler } from './content-port.ts'
+import { createPortHandler, PagePorts } from './content-port.ts'
 import { Monetizer } from './monetizer.ts'
 import { SettingsStore } from './settings-store.ts'
 import { querySpsp } from './spsp.ts'
@@ -32,6 +32,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     now,
   })
   uplink.onChange((s) => log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`))
+  const pagePorts = new PagePorts()
   const monetizer = new Monetizer({
     uplinkConfigured: () => uplink.configured,
     connectPlugin: (signal) => uplink.connectPlugin(signal),
@@ -41,7 +42,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     uplinkAsset: () => uplink.knownAsset,
     ratePerHour: (asset) => parseDecimal(settings.current.ratePerHour, asset.scale),
     now,
-  }, new VisitStore(browser.storage.session), log)
+  }, new VisitStore(browser.storage.session), log, (tabId, event) => pagePorts.send(tabId, event))
 
   const ready = (async () => {
     const loaded = await settings.load()
@@ -53,7 +54,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   const extensionId = browser.runtime.id
   return {
     ready,
-    onConnect: createPortHandler({ extensionId, monetizer, ready, log }),
+    onConnect: createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts }),
     onMessage: createUiHandler({
       extensionId,
       extensionOrigin: ((u) => `${u.protocol}//${u.host}`)(new URL(browser.runtime.getURL('/'))),

@@ -9,7 +9,8 @@
  * uplink are still connecting, and its write is off the critical path.
  */
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Amount, Asset } from '../shared/money.ts'
+import type { Asset } from '../shared/money.ts'
+import type { PaymentEvent } from '../shared/messages.ts'
 import type { PaymentTarget } from '../shared/pointer.ts'
 import { errorMessage, type Result } from '../shared/result.ts'
 import type { PayPhase, TabStatus, TimelinePoint } from '../shared/status.ts'
@@ -42,10 +43,13 @@ export interface VisitDeps {
   /** The configured rate in units per hour of `asset`, or null if it cannot be expressed in it. */
   ratePerHour(asset: Asset): bigint | null
   save(visit: Visit): Promise<void>
-  /** A packet was fulfilled: `source` left the uplink, the receiver now has `delivered` in total. */
-  paid?(visit: Visit, source: Amount, delivered: Amount | null): void
+  /** What the page should hear about this payment (turned into Web Monetization events). */
+  emit?(visit: Visit, event: VisitEvent): void
   now(): number
 }
+
+/** A payment event without its tag: the monetizer knows which tag the visit pays. */
+export type VisitEvent = PaymentEvent extends infer E ? E extends { tag: unknown } ? Omit<E, 'tag'> : never : never
 
 export interface VisitRecord {
   tabId: number
@@ -112,6 +116,8 @@ export class Visit {
   private stopped = false
   private readonly backoff = new Backoff()
   private readonly timeline: { point: TimelinePoint; at: number }[] = []
+  /** The SPSP endpoint actually paid (after redirects): the event's `paymentPointer`. */
+  private paidUrl: string | null = null
 
   constructor(
     readonly tabId: number,
@@ -149,6 +155,7 @@ export class Visit {
       this.graceTimer = undefined
       if (this.slot !== null) {
         this.setPhase(this.slot.paid ? 'paying' : 'connecting', null)
+        this.deps.emit?.(this, { event: 'pending' })
         void this.raise()
       } else if (this.phase === 'paused') {
         this.setPhase('resolving', null)
@@ -158,6 +165,7 @@ export class Visit {
       }
       return
     }
+    if (this.accrual.visible) this.deps.emit?.(this, { event: 'paused' })
     this.accrual.hide(now)
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
@@ -217,6 +225,7 @@ export class Visit {
   private async runAttempt(signal: AbortSignal): Promise<void> {
     this.setPhase('resolving', null)
     this.mark('start')
+    this.deps.emit?.(this, { event: 'pending' })
     this.preauthorize()
     // SPSP and the uplink are independent: ask and connect at once (the plugin is dropped if SPSP fails).
     const pluginPromise = this.deps.connectPlugin(signal).then(
@@ -231,6 +240,8 @@ export class Visit {
       if (!signal.aborted && !spsp.ok) this.failed(spsp.error.message, spsp.error.retryable)
       return
     }
+    this.paidUrl = spsp.value.finalUrl
+    this.deps.emit?.(this, { event: 'resolved', paymentPointer: spsp.value.finalUrl })
     this.setPhase('connecting', null)
     const { plugin, error } = await pluginPromise
     if (plugin === null) {
@@ -360,6 +371,7 @@ export class Visit {
   }
 
   private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint): void {
+    const receivedNow = deliveredTotal - slot.lastDelivered
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
     this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum)
@@ -376,12 +388,14 @@ export class Visit {
       if (this.visible) this.setPhase('paying', null)
     }
     this.persist().catch(() => undefined)
-    if (this.sourceAsset !== null) {
-      this.deps.paid?.(
-        this,
-        { ...this.sourceAsset, value: source },
-        this.destinationAsset === null ? null : { ...this.destinationAsset, value: this.delivered },
-      )
+    if (this.sourceAsset !== null && source > 0n) {
+      const dest = this.destinationAsset
+      this.deps.emit?.(this, {
+        event: 'paid',
+        paymentPointer: this.paidUrl ?? this.target.url,
+        sent: { value: source.toString(), code: this.sourceAsset.code, scale: this.sourceAsset.scale },
+        received: dest === null ? null : { value: receivedNow.toString(), code: dest.code, scale: dest.scale },
+      })
     }
   }
 
@@ -416,11 +430,13 @@ export class Visit {
     if (this.stopped) return
     if (!retryable) {
       this.setPhase('failed', reason)
+      this.deps.emit?.(this, { event: 'failed', reason })
       return
     }
     const delay = this.backoff.fail()
     if (delay === null) {
       this.setPhase('failed', `${reason} Gave up after ${this.backoff.count} attempts; reload the page to try again.`)
+      this.deps.emit?.(this, { event: 'failed', reason })
       return
     }
     this.setPhase('retrying', `${reason} Trying again in ${delay / 1000} s.`)

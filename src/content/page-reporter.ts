@@ -4,8 +4,9 @@
  * page is gone, and tells this script the worker restarted, so it reconnects and says it all again.
  */
 import type { Browser, Runtime } from 'webextension-polyfill'
-import { MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
+import { isBackgroundEnvelope, MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
 import { findTags, isTagMutation } from './tags.ts'
+import { WmBridge } from './wm-bridge.ts'
 
 export interface ReporterEnv {
   browser: Browser
@@ -27,10 +28,14 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   let active = true // false between pagehide and pageshow (back/forward cache)
   let reconnects = 0
 
+  const bridge = new WmBridge(doc, () => env.randomUUID())
+
   const visible = (): boolean => doc.visibilityState === 'visible' && !(doc as Document & { prerendering?: boolean }).prerendering
 
   function snapshot(): PageSnapshot {
-    const tags: TagReport[] = findTags(doc).slice(0, MAX_TAGS_REPORTED).map((t) => {
+    const found = findTags(doc)
+    bridge.tagsChanged(found)
+    const tags: TagReport[] = found.slice(0, MAX_TAGS_REPORTED).map((t) => {
       const key = `${t.kind} ${t.value}`
       let seenAt = firstSeen.get(key)
       if (seenAt === undefined) {
@@ -73,6 +78,9 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     const p = env.browser.runtime.connect({ name: PAGE_PORT_NAME })
     port = p
     lastSent = ''
+    p.onMessage.addListener((message: unknown) => {
+      if (port === p && isBackgroundEnvelope(message)) bridge.handle(message.input)
+    })
     p.onDisconnect.addListener(() => {
       if (port !== p) return
       port = null

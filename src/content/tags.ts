@@ -23,6 +23,15 @@ export function findTags(doc: Document): FoundTag[] {
   return found
 }
 
+/** The elements that carry a tag the worker named: the links with that href, or the first meta. */
+export function findTagElements(doc: Document, tag: FoundTag): Element[] {
+  if (tag.kind === 'link') {
+    return [...doc.querySelectorAll('link[rel]')].filter((l) =>
+      l instanceof HTMLLinkElement && l.relList.contains('monetization') && !l.hasAttribute('disabled') && (l.getAttribute('href') ?? '') === tag.value)
+  }
+  return []
+}
+
 /** Whether a mutation could change what findTags returns, so unrelated DOM churn costs nothing. */
 export function isTagMutation(record: MutationRecord): boolean {
   if (record.type === 'attributes') return isTagElement(record.target)

@@ -3,8 +3,9 @@
  * run time by a guard before it is handled, and its sender is checked by the receiving side.
  */
 import {
-  isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isUuid, type Guard,
+  isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isString, isUuid, type Guard,
 } from './guards.ts'
+import type { AmountJson } from './money.ts'
 import type { PublicSettings } from './settings.ts'
 import type { Result } from './result.ts'
 import type { TabStatus, UplinkState } from './status.ts'
@@ -45,6 +46,52 @@ const isSnapshot: Guard<PageSnapshot> = isExact<PageSnapshot>({
 export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]
 export const isContentEnvelope = (v: unknown): v is ContentEnvelope =>
   isRecord(v) && v.type === 'page-state' && isSnapshot(v.input) && Object.keys(v).length === 2
+
+/** Which tag an event is about: the worker names it as the page wrote it. */
+export interface TagRef { kind: 'meta' | 'link'; value: string }
+
+/**
+ * What the worker tells a page about its payment, turned into Web Monetization events by the content
+ * script and the page script. Amounts are integer strings with their asset.
+ */
+export type PaymentEvent =
+  | { event: 'pending'; tag: TagRef }
+  | { event: 'resolved'; tag: TagRef; paymentPointer: string }
+  | { event: 'failed'; tag: TagRef; reason: string }
+  | { event: 'paid'; tag: TagRef; paymentPointer: string; sent: AmountJson; received: AmountJson | null }
+  | { event: 'paused'; tag: TagRef }
+
+export interface BackgroundToContent { 'payment-event': PaymentEvent }
+
+const isTagRef: Guard<TagRef> = isExact<TagRef>({ kind: isOneOf(['meta', 'link'] as const), value: isBoundedString(4096) })
+const isAmountJson: Guard<AmountJson> = isExact<AmountJson>({
+  value: (v): v is string => typeof v === 'string' && /^\d{1,40}$/.test(v),
+  code: isBoundedString(16),
+  scale: (v): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255,
+})
+const isPaymentEvent = (v: unknown): v is PaymentEvent => {
+  if (!isRecord(v)) return false
+  switch (v.event) {
+    case 'pending':
+    case 'paused':
+      return isExact<{ event: string; tag: TagRef }>({ event: isString, tag: isTagRef })(v)
+    case 'resolved':
+      return isExact<{ event: string; tag: TagRef; paymentPointer: string }>({ event: isString, tag: isTagRef, paymentPointer: isBoundedString(4096) })(v)
+    case 'failed':
+      return isExact<{ event: string; tag: TagRef; reason: string }>({ event: isString, tag: isTagRef, reason: isBoundedString(1000) })(v)
+    case 'paid':
+      return isExact<{ event: string; tag: TagRef; paymentPointer: string; sent: AmountJson; received: AmountJson | null }>({
+        event: isString, tag: isTagRef, paymentPointer: isBoundedString(4096), sent: isAmountJson,
+        received: (r): r is AmountJson | null => r === null || isAmountJson(r),
+      })(v)
+    default:
+      return false
+  }
+}
+
+export type BackgroundEnvelope = { type: 'payment-event'; input: PaymentEvent }
+export const isBackgroundEnvelope = (v: unknown): v is BackgroundEnvelope =>
+  isRecord(v) && v.type === 'payment-event' && isPaymentEvent(v.input) && Object.keys(v).length === 2
 
 /** Settings as extension pages see them, with the uplink's live state. */
 export interface SettingsView extends PublicSettings { uplinkState: UplinkState }

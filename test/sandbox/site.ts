@@ -10,6 +10,10 @@ export interface Site {
   pageFor(kind: 'meta' | 'link', name: string): string
   /** A page whose `<meta name="monetization">` carries `content` verbatim. */
   pageWithMetaContent(content: string): string
+  /** A page that logs every WM event into window.__wmEvents; `href` overrides the tag's value. */
+  loggerPage(kind: 'meta' | 'link', name: string, href?: string): string
+  /** A monetized page under `default-src 'none'; script-src 'none'`. */
+  strictCspPage(name: string): string
   stop(): Promise<void>
 }
 
@@ -30,6 +34,28 @@ function page(title: string, head: string, body: string, totalsUrl?: string): st
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>${head}</head>
 <body><h1>${escape(title)}</h1>${body}${counter}<p><a href="/">All demo pages</a></p></body></html>`
 }
+
+/**
+ * Records, in order, every Web Monetization event the page can observe, with the fields a site reads,
+ * into `window.__wmEvents`. It runs before the tag is parsed, as a site's own script would.
+ */
+const LOGGER_SCRIPT = `<script>
+  window.__wmEvents = []
+  const log = (entry) => window.__wmEvents.push({ at: Date.now(), state: document.monetization && document.monetization.state, ...entry })
+  window.__supports = document.createElement('link').relList.supports('monetization')
+  for (const type of ['monetizationpending', 'monetizationstart', 'monetizationprogress', 'monetizationstop']) {
+    document.monetization.addEventListener(type, (e) => log({ type, detail: { ...e.detail } }))
+  }
+  window.addEventListener('monetization', (e) => log({
+    type: 'monetization', isMonetizationEvent: e instanceof MonetizationEvent, bubbles: e.bubbles, targetIsLink: e.target instanceof HTMLLinkElement,
+    amountSent: { ...e.amountSent }, paymentPointer: e.paymentPointer, incomingPayment: e.incomingPayment,
+    amount: e.amount, assetCode: e.assetCode, assetScale: e.assetScale,
+  }))
+  window.__onmonetizationCalls = 0
+  window.onmonetization = () => { window.__onmonetizationCalls++ }
+  document.addEventListener('load', (e) => { if (e.target instanceof HTMLLinkElement) log({ type: 'link-load' }) }, true)
+  document.addEventListener('error', (e) => { if (e.target instanceof HTMLLinkElement) log({ type: 'link-error' }) }, true)
+</script>`
 
 export async function startSite(opts: { port: number; spspBase: string }): Promise<Site> {
   const spsp = (name: string): string => `${opts.spspBase}/${name}`
@@ -63,6 +89,25 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
         : `<link rel="monetization" href="${escape(spsp(name))}">`
       html = page(`Test page (${kind} → ${name})`, tag, '')
     }
+    const logger = /^\/t\/logger\/(meta|link)\/([a-z0-9-]{1,64})$/.exec(url.pathname)
+    if (logger !== null) {
+      const kind = logger[1] ?? 'link'
+      const name = logger[2] ?? ''
+      const href = url.searchParams.get('href') ?? spsp(name)
+      const tag = kind === 'meta'
+        ? `<meta name="monetization" content="${escape(href)}">`
+        : `<link rel="monetization" href="${escape(href)}">`
+      html = page(`Event logger (${kind} → ${name})`, LOGGER_SCRIPT + tag, '')
+    }
+    const strict = /^\/t\/csp\/([a-z0-9-]{1,64})$/.exec(url.pathname)
+    if (strict !== null) {
+      res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; script-src 'none'; style-src 'none'",
+      }).end(page('Strict CSP', `<link rel="monetization" href="${escape(spsp(strict[1] ?? ''))}">`, '<p>No script may run here but the browser\'s and the extension\'s.</p>'))
+      return
+    }
     if (url.pathname === '/t/raw') {
       html = page('Test page (raw meta)', `<meta name="monetization" content="${escape(url.searchParams.get('content') ?? '')}">`, '')
     }
@@ -78,6 +123,8 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     base,
     pageFor: (kind, name) => `${base}/t/${kind}/${name}`,
     pageWithMetaContent: (content) => `${base}/t/raw?content=${encodeURIComponent(content)}`,
+    loggerPage: (kind, name, href) => `${base}/t/logger/${kind}/${name}${href === undefined ? '' : `?href=${encodeURIComponent(href)}`}`,
+    strictCspPage: (name) => `${base}/t/csp/${name}`,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
