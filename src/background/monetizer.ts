@@ -3,7 +3,8 @@
  * when pages go away, and rebuilds them after a worker restart.
  */
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../shared/messages.ts'
-import { describePointerProblem, resolvePaymentTarget } from '../shared/pointer.ts'
+import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../shared/pointer.ts'
+import { err, type Result } from '../shared/result.ts'
 import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
 import { Visit, type VisitDeps, type VisitRecord } from './visit.ts'
@@ -20,6 +21,19 @@ interface PageEntry { visitId: string; tag: TagReport | null; invalid: string | 
  */
 export function chooseTag(tags: readonly TagReport[]): TagReport | null {
   return tags.find((t) => t.kind === 'link') ?? tags.find((t) => t.kind === 'meta') ?? null
+}
+
+/**
+ * A tag's value → what to query. A <link>'s href is a URL (current spec): `https:`, or `http:` on this
+ * machine; payment pointers (`$…`) belong in the <meta> tag of WM v1.
+ */
+export function resolveTag(tag: TagRef): Result<PaymentTarget> {
+  const target = resolvePaymentTarget(tag.value)
+  if (!target.ok) return err(describePointerProblem(target.error))
+  if (tag.kind === 'link' && target.value.kind === 'pointer') {
+    return err('A <link rel="monetization"> needs an https:// URL in its href; a payment pointer ($…) is written as https://… there.')
+  }
+  return target
 }
 
 export class Monetizer {
@@ -51,8 +65,8 @@ export class Monetizer {
 
   pageState(tabId: number, snapshot: PageSnapshot): void {
     const tag = chooseTag(snapshot.tags)
-    const target = tag === null ? null : resolvePaymentTarget(tag.value)
-    const invalid = target !== null && !target.ok ? describePointerProblem(target.error) : null
+    const target = tag === null ? null : resolveTag(tag)
+    const invalid = target !== null && !target.ok ? target.error : null
     const before = this.pages.get(tabId)
     this.pages.set(tabId, { visitId: snapshot.visitId, tag, invalid })
     if (tag !== null && invalid !== null && (before?.invalid !== invalid || before.tag?.value !== tag.value)) {

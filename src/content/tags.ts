@@ -17,7 +17,7 @@ export function findTags(doc: Document): FoundTag[] {
     }
   }
   for (const link of doc.querySelectorAll('link[rel]')) {
-    if (!(link instanceof HTMLLinkElement) || !link.relList.contains('monetization') || link.hasAttribute('disabled')) continue
+    if (!(link instanceof HTMLLinkElement) || !isMonetizationLink(link) || link.hasAttribute('disabled')) continue
     found.push({ kind: 'link', value: link.getAttribute('href') ?? '' })
   }
   return found
@@ -27,10 +27,14 @@ export function findTags(doc: Document): FoundTag[] {
 export function findTagElements(doc: Document, tag: FoundTag): Element[] {
   if (tag.kind === 'link') {
     return [...doc.querySelectorAll('link[rel]')].filter((l) =>
-      l instanceof HTMLLinkElement && l.relList.contains('monetization') && !l.hasAttribute('disabled') && (l.getAttribute('href') ?? '') === tag.value)
+      l instanceof HTMLLinkElement && isMonetizationLink(l) && !l.hasAttribute('disabled') && (l.getAttribute('href') ?? '') === tag.value)
   }
   return []
 }
+
+/** rel keywords are ASCII case-insensitive (HTML); DOMTokenList.contains is not. */
+const isMonetizationLink = (link: HTMLLinkElement): boolean =>
+  [...link.relList].some((token) => token.toLowerCase() === 'monetization')
 
 /** Whether a mutation could change what findTags returns, so unrelated DOM churn costs nothing. */
 export function isTagMutation(record: MutationRecord): boolean {
