@@ -14,6 +14,8 @@ export interface Site {
   loggerPage(kind: 'meta' | 'link', name: string, href?: string): string
   /** A monetized page under `default-src 'none'; script-src 'none'`. */
   strictCspPage(name: string): string
+  /** A cacheable <link> page (back/forward cache) that records its pageshow events. */
+  cacheablePage(name: string): string
   stop(): Promise<void>
 }
 
@@ -99,6 +101,17 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
         : `<link rel="monetization" href="${escape(href)}">`
       html = page(`Event logger (${kind} → ${name})`, LOGGER_SCRIPT + tag, '')
     }
+    // Cacheable (no `no-store`), so that Chromium may keep it in the back/forward cache. It records
+    // how it was shown, for the tests to read.
+    const cacheable = /^\/t\/cacheable\/([a-z0-9-]{1,64})$/.exec(url.pathname)
+    if (cacheable !== null) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'private, max-age=0' }).end(page('Cacheable page',
+        `<link rel="monetization" href="${escape(spsp(cacheable[1] ?? ''))}"><script>
+          window.__shows = []
+          addEventListener('pageshow', (e) => window.__shows.push(e.persisted ? 'restored' : 'loaded'))
+        </script>`, '<p><a id="away" href="/plain">Leave</a></p>'))
+      return
+    }
     const strict = /^\/t\/csp\/([a-z0-9-]{1,64})$/.exec(url.pathname)
     if (strict !== null) {
       res.writeHead(200, {
@@ -125,6 +138,7 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     pageWithMetaContent: (content) => `${base}/t/raw?content=${encodeURIComponent(content)}`,
     loggerPage: (kind, name, href) => `${base}/t/logger/${kind}/${name}${href === undefined ? '' : `?href=${encodeURIComponent(href)}`}`,
     strictCspPage: (name) => `${base}/t/csp/${name}`,
+    cacheablePage: (name) => `${base}/t/cacheable/${name}`,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

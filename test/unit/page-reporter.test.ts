@@ -1,0 +1,84 @@
+// @vitest-environment happy-dom
+// The content script's report to the worker: what it says, and when.
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Browser } from 'webextension-polyfill'
+import { startReporter } from '../../src/content/page-reporter.ts'
+import type { PageSnapshot } from '../../src/shared/messages.ts'
+
+function fakeBrowser() {
+  const sent: PageSnapshot[] = []
+  let connects = 0
+  const browser = {
+    runtime: {
+      connect: () => {
+        connects++
+        return {
+          postMessage: (m: { input: PageSnapshot }) => { sent.push(m.input) },
+          disconnect: () => undefined,
+          onMessage: { addListener: () => undefined },
+          onDisconnect: { addListener: () => undefined },
+        }
+      },
+    },
+  } as unknown as Browser
+  return { browser, sent, connects: () => connects }
+}
+
+let prerendering = false
+Object.defineProperty(document, 'prerendering', { configurable: true, get: () => prerendering })
+const flush = () => new Promise((r) => setTimeout(r, 0))
+const controller = { current: new AbortController() }
+afterEach(() => {
+  controller.current.abort()
+  controller.current = new AbortController()
+  prerendering = false
+})
+
+function start(b: ReturnType<typeof fakeBrowser>): void {
+  startReporter(controller.current.signal, { browser: b.browser, document, window, now: () => 1000, randomUUID: () => '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' })
+}
+
+describe('the page reporter', () => {
+  it('reports a prerendered page as not visible, and visible once it is shown', async () => {
+    document.head.innerHTML = '<link rel="monetization" href="https://w.example/a">'
+    prerendering = true
+    const b = fakeBrowser()
+    start(b)
+    await flush()
+    expect(b.sent.at(-1)).toMatchObject({ visible: false, tags: [{ kind: 'link', value: 'https://w.example/a' }] })
+    prerendering = false
+    document.dispatchEvent(new Event('prerenderingchange'))
+    await flush()
+    expect(b.sent.at(-1)?.visible).toBe(true)
+  })
+
+  it('reports tag changes, and nothing when nothing changed', async () => {
+    document.head.innerHTML = ''
+    const b = fakeBrowser()
+    start(b)
+    await flush()
+    expect(b.sent.at(-1)?.tags).toEqual([])
+    document.head.insertAdjacentHTML('beforeend', '<meta name="monetization" content="$w.example/a">')
+    await flush()
+    expect(b.sent.at(-1)?.tags.map((t) => t.value)).toEqual(['$w.example/a'])
+    const count = b.sent.length
+    document.body.insertAdjacentHTML('beforeend', '<p>unrelated</p>')
+    await flush()
+    expect(b.sent.length).toBe(count)
+    expect(b.connects()).toBe(1)
+  })
+
+  it('says goodbye on pagehide and comes back on a persisted pageshow', async () => {
+    document.head.innerHTML = '<link rel="monetization" href="https://w.example/a">'
+    const b = fakeBrowser()
+    start(b)
+    await flush()
+    window.dispatchEvent(new Event('pagehide'))
+    const shown = new Event('pageshow') as Event & { persisted?: boolean }
+    Object.defineProperty(shown, 'persisted', { value: true })
+    window.dispatchEvent(shown)
+    await flush()
+    expect(b.connects()).toBe(2)
+    expect(b.sent.at(-1)?.visible).toBe(true)
+  })
+})
