@@ -76,6 +76,34 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
   installHandler(win.Document.prototype)
   installHandler(win.Window.prototype)
 
+  // The onmonetization content attribute, on any element: compiled into the handler when set, as
+  // browsers do for their own events. Under a CSP without 'unsafe-eval' compiling fails, exactly
+  // as inline handlers fail under one without 'unsafe-inline'; the attribute is then inert.
+  const fromAttribute = (el: Element): void => {
+    const text = el.getAttribute('onmonetization')
+    const target = el as Element & { onmonetization: unknown }
+    if (text === null) {
+      target.onmonetization = null
+      return
+    }
+    try {
+      // The page's own attribute text, compiled in the page's own world, as the browser would.
+      target.onmonetization = new win.Function('event', text)
+    } catch {
+      target.onmonetization = null
+    }
+  }
+  new win.MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes' && r.target instanceof win.Element) fromAttribute(r.target)
+      for (const node of r.addedNodes) {
+        if (!(node instanceof win.Element)) continue
+        if (node.hasAttribute('onmonetization')) fromAttribute(node)
+        for (const el of node.querySelectorAll('[onmonetization]')) fromAttribute(el)
+      }
+    }
+  }).observe(doc, { subtree: true, childList: true, attributes: true, attributeFilter: ['onmonetization'] })
+
   // <link>.relList.supports('monetization') is the spec's feature test.
   const linkRelLists = new WeakSet<DOMTokenList>()
   const relList = Object.getOwnPropertyDescriptor(win.HTMLLinkElement.prototype, 'relList')

@@ -68,6 +68,8 @@ describe('the page API', () => {
       else expect(dust).toBe(0n)
     })
     expect(await page.evaluate(() => (window as unknown as { __onmonetizationCalls: number }).__onmonetizationCalls)).toBe(monetization.length)
+    // The content attribute on the link works too.
+    expect(await page.evaluate(() => (window as unknown as { __attributeCalls?: number }).__attributeCalls)).toBe(monetization.length)
     await page.close()
   })
 

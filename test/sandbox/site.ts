@@ -98,7 +98,7 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
       const href = url.searchParams.get('href') ?? spsp(name)
       const tag = kind === 'meta'
         ? `<meta name="monetization" content="${escape(href)}">`
-        : `<link rel="monetization" href="${escape(href)}">`
+        : `<link rel="monetization" href="${escape(href)}" onmonetization="window.__attributeCalls = (window.__attributeCalls || 0) + 1">`
       html = page(`Event logger (${kind} → ${name})`, LOGGER_SCRIPT + tag, '')
     }
     // Cacheable (no `no-store`), so that Chromium may keep it in the back/forward cache. It records
