@@ -47,7 +47,8 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
       deps.ports?.set(tabId, port)
       const snapshot = message.input
       // A message can wake the worker: wait until the visits of the previous worker are loaded.
-      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot))
+      const pageUrl = sender.url ?? ''
+      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot, pageUrl))
     })
     port.onDisconnect.addListener(() => {
       deps.ports?.delete(tabId, port)

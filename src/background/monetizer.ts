@@ -5,6 +5,7 @@
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../shared/messages.ts'
 import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../shared/pointer.ts'
 import { err, type Result } from '../shared/result.ts'
+import { allowedByPolicies } from '../shared/csp.ts'
 import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
 import { Visit, type VisitDeps, type VisitRecord } from './visit.ts'
@@ -36,6 +37,12 @@ export function resolveTag(tag: TagRef): Result<PaymentTarget> {
   return target
 }
 
+/** A page's own monetization-src (meta CSP) may forbid the receiver it names. */
+function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[], pageUrl: string): Result<PaymentTarget> {
+  if (!target.ok || policies.length === 0 || allowedByPolicies(target.value.url, policies, pageUrl)) return target
+  return err(`This page's Content-Security-Policy (monetization-src) does not allow paying ${target.value.host}.`)
+}
+
 export class Monetizer {
   private readonly pages = new Map<number, PageEntry>()
   private readonly visits = new Map<number, Visit>()
@@ -63,9 +70,9 @@ export class Monetizer {
     if (this.restored.size > 0) this.log.info(`restored ${this.restored.size} visit(s)`)
   }
 
-  pageState(tabId: number, snapshot: PageSnapshot): void {
+  pageState(tabId: number, snapshot: PageSnapshot, pageUrl = ''): void {
     const tag = chooseTag(snapshot.tags)
-    const target = tag === null ? null : resolveTag(tag)
+    const target = tag === null ? null : checkPolicy(resolveTag(tag), snapshot.csp, pageUrl)
     const invalid = target !== null && !target.ok ? target.error : null
     const before = this.pages.get(tabId)
     this.pages.set(tabId, { visitId: snapshot.visitId, tag, invalid })
@@ -88,6 +95,7 @@ export class Monetizer {
       visit = new Visit(tabId, snapshot.visitId, target.value, resume?.seenAt ?? tag.seenAt, {
         ...this.deps,
         save: (v) => this.store.save(v.toRecord()),
+        permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
         emit: (v, e) => { if (this.visits.get(tabId) === v) this.notify(tabId, { ...e, tag: ref }) },
       }, resume)
       this.visits.set(tabId, visit)

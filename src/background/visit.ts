@@ -43,6 +43,8 @@ export interface VisitDeps {
   /** The configured rate in units per hour of `asset`, or null if it cannot be expressed in it. */
   ratePerHour(asset: Asset): bigint | null
   save(visit: Visit): Promise<void>
+  /** The page's policy on where money may go, checked on the SPSP endpoint after redirects. */
+  permits?(url: string): boolean
   /** What the page should hear about this payment (turned into Web Monetization events). */
   emit?(visit: Visit, event: VisitEvent): void
   now(): number
@@ -238,6 +240,12 @@ export class Visit {
       const { plugin } = await pluginPromise
       await plugin?.disconnect().catch(() => undefined)
       if (!signal.aborted && !spsp.ok) this.failed(spsp.error.message, spsp.error.retryable)
+      return
+    }
+    if (this.deps.permits?.(spsp.value.finalUrl) === false) {
+      const { plugin } = await pluginPromise
+      await plugin?.disconnect().catch(() => undefined)
+      this.failed('The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.', false)
       return
     }
     this.paidUrl = spsp.value.finalUrl

@@ -5,7 +5,7 @@
  */
 import type { Browser, Runtime } from 'webextension-polyfill'
 import { isBackgroundEnvelope, MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
-import { findTags, isTagMutation } from './tags.ts'
+import { findMetaPolicies, findTags, isTagMutation } from './tags.ts'
 import { WmBridge } from './wm-bridge.ts'
 
 export interface ReporterEnv {
@@ -44,7 +44,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
       }
       return { kind: t.kind, value: t.value.slice(0, 4096), seenAt }
     })
-    return { visitId, tags, visible: visible() }
+    return { visitId, tags, visible: visible(), csp: findMetaPolicies(doc).slice(0, 8).map((p) => p.slice(0, 4096)) }
   }
 
   function send(): void {

@@ -32,6 +32,15 @@ export function findTagElements(doc: Document, tag: FoundTag): Element[] {
   return []
 }
 
+/** The Content-Security-Policy a page declares in <meta http-equiv> (headers are not visible here). */
+export function findMetaPolicies(doc: Document): string[] {
+  const policies: string[] = []
+  for (const meta of doc.head?.querySelectorAll('meta[http-equiv]') ?? []) {
+    if (meta.getAttribute('http-equiv')?.trim().toLowerCase() === 'content-security-policy') policies.push(meta.getAttribute('content') ?? '')
+  }
+  return policies
+}
+
 /** rel keywords are ASCII case-insensitive (HTML); DOMTokenList.contains is not. */
 const isMonetizationLink = (link: HTMLLinkElement): boolean =>
   [...link.relList].some((token) => token.toLowerCase() === 'monetization')

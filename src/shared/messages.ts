@@ -27,6 +27,8 @@ export interface PageSnapshot {
   visitId: string
   tags: TagReport[]
   visible: boolean
+  /** The page's <meta http-equiv="Content-Security-Policy"> policies (monetization-src is checked). */
+  csp: string[]
 }
 
 export interface ContentToBackground { 'page-state': PageSnapshot }
@@ -41,6 +43,7 @@ const isSnapshot: Guard<PageSnapshot> = isExact<PageSnapshot>({
   visitId: isUuid,
   tags: isArrayOf(isTag, MAX_TAGS_REPORTED),
   visible: isBoolean,
+  csp: isArrayOf(isBoundedString(4096), 8),
 })
 
 export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]

@@ -115,4 +115,18 @@ describe('the page API', () => {
     expect(await page.evaluate(() => typeof (window as unknown as { MonetizationEvent?: unknown }).MonetizationEvent)).toBe('function')
     await page.close()
   })
+
+  it('monetization-src in a meta CSP: a receiver it allows is paid, one it does not is refused', async () => {
+    const allowed = await stack.browser.context.newPage()
+    await allowed.goto(stack.net.site.metaCspPage('csp-allowed', stack.net.receiver.spspBase))
+    await waitFor('payment', () => (stack.net.receiver.account('csp-allowed').total > 0n ? true : undefined))
+    await allowed.close()
+
+    const refused = await stack.browser.context.newPage()
+    await refused.goto(stack.net.site.metaCspPage('csp-refused', 'https://wallet.example'))
+    await sleep(1500)
+    expect(stack.net.receiver.account('csp-refused').spspQueries).toBe(0)
+    expect(await stack.status(refused)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/monetization-src/) as unknown })
+    await refused.close()
+  })
 })

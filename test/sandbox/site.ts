@@ -14,6 +14,8 @@ export interface Site {
   loggerPage(kind: 'meta' | 'link', name: string, href?: string): string
   /** A monetized page under `default-src 'none'; script-src 'none'`. */
   strictCspPage(name: string): string
+  /** A <link> page whose <meta> CSP says `monetization-src <allow>`. */
+  metaCspPage(name: string, allow: string): string
   /** A cacheable <link> page (back/forward cache) that records its pageshow events. */
   cacheablePage(name: string): string
   stop(): Promise<void>
@@ -112,6 +114,11 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
         </script>`, '<p><a id="away" href="/plain">Leave</a></p>'))
       return
     }
+    const metaCsp = /^\/t\/meta-csp\/([a-z0-9-]{1,64})$/.exec(url.pathname)
+    if (metaCsp !== null) {
+      const policy = `monetization-src ${url.searchParams.get('allow') ?? "'none'"}`
+      html = page('Page with a monetization-src policy', `<meta http-equiv="Content-Security-Policy" content="${escape(policy)}"><link rel="monetization" href="${escape(spsp(metaCsp[1] ?? ''))}">`, '')
+    }
     const strict = /^\/t\/csp\/([a-z0-9-]{1,64})$/.exec(url.pathname)
     if (strict !== null) {
       res.writeHead(200, {
@@ -138,6 +145,7 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     pageWithMetaContent: (content) => `${base}/t/raw?content=${encodeURIComponent(content)}`,
     loggerPage: (kind, name, href) => `${base}/t/logger/${kind}/${name}${href === undefined ? '' : `?href=${encodeURIComponent(href)}`}`,
     strictCspPage: (name) => `${base}/t/csp/${name}`,
+    metaCspPage: (name, allow) => `${base}/t/meta-csp/${name}?allow=${encodeURIComponent(allow)}`,
     cacheablePage: (name) => `${base}/t/cacheable/${name}`,
     async stop() {
       server.closeAllConnections()

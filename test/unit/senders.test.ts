@@ -91,7 +91,7 @@ function fakePort(sender: Runtime.MessageSender, name = 'trickle/page') {
   return { port, send: (m: unknown) => { for (const f of listeners.message) f(m) }, get disconnected() { return disconnected } }
 }
 
-const snapshot = { type: 'page-state', input: { visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [], visible: true } }
+const snapshot = { type: 'page-state', input: { visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [], visible: true, csp: [] } }
 
 describe('page ports', () => {
   const tab = { id: 7 } as Runtime.MessageSender['tab']

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest'
+import { allowedByPolicies, monetizationSources } from '../../src/shared/csp.ts'
+
+const PAGE = 'https://site.example/article'
+
+describe('monetization-src', () => {
+  it('finds the directive, or falls back to default-src, or does not restrict', () => {
+    expect(monetizationSources("default-src 'self'; monetization-src https://w.example")).toEqual(['https://w.example'])
+    expect(monetizationSources("script-src 'none'; default-src 'self'")).toEqual(["'self'"])
+    expect(monetizationSources("script-src 'none'; img-src *")).toBeNull()
+    expect(monetizationSources('MONETIZATION-SRC  https://a.example   https://b.example ')).toEqual(['https://a.example', 'https://b.example'])
+  })
+
+  it.each<[string, string, boolean]>([
+    ['monetization-src https://w.example', 'https://w.example/alice', true],
+    ['monetization-src https://w.example', 'https://x.example/alice', false],
+    ['monetization-src https://w.example/alice', 'https://w.example/alice', true],
+    ['monetization-src https://w.example/alice', 'https://w.example/bob', false],
+    ['monetization-src https://w.example/pay/', 'https://w.example/pay/alice', true],
+    ['monetization-src *.w.example', 'https://alice.w.example/x', true],
+    ['monetization-src *.w.example', 'https://w.example/x', false],
+    ['monetization-src https:', 'https://anything.example/x', true],
+    ['monetization-src http:', 'https://upgraded.example/x', true],
+    ['monetization-src w.example', 'https://w.example/x', true],
+    ['monetization-src w.example:8443', 'https://w.example:8443/x', true],
+    ['monetization-src w.example', 'https://w.example:8443/x', false],
+    ['monetization-src w.example:*', 'https://w.example:8443/x', true],
+    ["monetization-src 'self'", 'https://site.example/pay', true],
+    ["monetization-src 'self'", 'https://w.example/pay', false],
+    ["monetization-src 'none'", 'https://site.example/pay', false],
+    ['monetization-src *', 'https://w.example/pay', true],
+    ["monetization-src 'unsafe-inline' 'nonce-abc'", 'https://w.example/pay', false],
+    ["default-src 'self'", 'https://w.example/pay', false],
+    ["default-src 'self'; monetization-src https://w.example", 'https://w.example/pay', true],
+    ["script-src 'none'", 'https://w.example/pay', true],
+  ])('%s allows %s: %s', (policy, url, allowed) => {
+    expect(allowedByPolicies(url, [policy], PAGE)).toBe(allowed)
+  })
+
+  it('every policy must allow it', () => {
+    expect(allowedByPolicies('https://w.example/a', ['monetization-src https://w.example', "default-src 'self'"], PAGE)).toBe(false)
+    expect(allowedByPolicies('https://w.example/a', [], PAGE)).toBe(true)
+  })
+
+  it('redirect hops are matched without their path', () => {
+    expect(allowedByPolicies('https://w.example/elsewhere', ['monetization-src https://w.example/alice'], PAGE, true)).toBe(true)
+  })
+})
