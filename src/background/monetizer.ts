@@ -47,6 +47,8 @@ export class Monetizer {
   private readonly pages = new Map<number, PageEntry>()
   private readonly visits = new Map<number, Visit>()
   private readonly restored = new Map<number, VisitRecord>()
+  /** Receivers' units learnt on earlier visits (this worker's lifetime; bounded). */
+  private readonly quanta = new Map<string, bigint>()
 
   constructor(
     private readonly deps: Omit<VisitDeps, 'save' | 'emit'>,
@@ -96,6 +98,11 @@ export class Monetizer {
         ...this.deps,
         save: (v) => this.store.save(v.toRecord()),
         permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
+        learnt: (url, q) => {
+          if (this.quanta.size >= 500 && !this.quanta.has(url)) this.quanta.clear()
+          this.quanta.set(url, q)
+        },
+        knownQuantum: (url) => this.quanta.get(url) ?? null,
         emit: (v, e) => { if (this.visits.get(tabId) === v) this.notify(tabId, { ...e, tag: ref }) },
       }, resume)
       this.visits.set(tabId, visit)

@@ -43,6 +43,10 @@ export interface VisitDeps {
   /** The configured rate in units per hour of `asset`, or null if it cannot be expressed in it. */
   ratePerHour(asset: Asset): bigint | null
   save(visit: Visit): Promise<void>
+  /** Remembers the receiver's unit for later visits (see `knownQuantum`). */
+  learnt?(receiverUrl: string, quantum: bigint): void
+  /** The receiver's unit as learnt on an earlier visit, so even a first packet has no dust. */
+  knownQuantum?(receiverUrl: string): bigint | null
   /** The page's policy on where money may go, checked on the SPSP endpoint after redirects. */
   permits?(url: string): boolean
   /** What the page should hear about this payment (turned into Web Monetization events). */
@@ -131,6 +135,7 @@ export class Visit {
   ) {
     if (record === undefined) {
       this.accrual = new Accrual()
+      this.quantum = deps.knownQuantum?.(target.url) ?? 1n
       return
     }
     this.accrual = Accrual.fromJson(record.accrual)
@@ -382,7 +387,8 @@ export class Visit {
     const receivedNow = deliveredTotal - slot.lastDelivered
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
-    this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum)
+    this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum, this.sourceAsset?.scale ?? 0)
+    this.deps.learnt?.(this.target.url, this.quantum)
     slot.lastDelivered = deliveredTotal
     // Space raises from the fulfil, not the send: packets then reach the receiver at least a second
     // apart, whatever the path's latency jitter. The amount stays wall-clock exact either way.
@@ -503,11 +509,18 @@ export class Visit {
  * The receiver's smallest unit in source units, from one fulfilled packet: the power of ten nearest to
  * source ÷ delivered (exact when the assets differ by scale only, as is common; across currencies the
  * remainder per packet stays under one receiver unit). A packet that delivered nothing means the unit
- * is larger than the packet: try the next power of ten above it.
+ * is larger than the packet: see below.
  */
-export function learnQuantum(source: bigint, delivered: bigint, current: bigint): bigint {
+export function learnQuantum(source: bigint, delivered: bigint, current: bigint, sourceScale = 0): bigint {
   if (source <= 0n) return current
-  if (delivered <= 0n) return 10n ** BigInt(source.toString().length)
+  if (delivered <= 0n) {
+    // The unit is larger than this packet. Guessing one power of ten at a time would lose a packet
+    // per guess; jump to a hundredth of the source's unit (a cent, for most currencies), which
+    // whole-cent accounts can receive; the next packet's answer refines it downwards.
+    const cent = 10n ** BigInt(Math.max(0, sourceScale - 2))
+    const above = 10n ** BigInt(source.toString().length)
+    return cent > above ? cent : above
+  }
   // Deciding a rounding unit, not an amount: a float ratio is fine here.
   const exponent = Math.max(0, Math.round(Math.log10(Number(source) / Number(delivered))))
   return 10n ** BigInt(exponent)

@@ -337,9 +337,27 @@ describe('whole receiver units', () => {
     [100_537n, 100n, 1000n],       // with dust in the sample
     [100_000n, 100_000n, 1n],      // same asset
     [100_000n, 92n, 1000n],        // another currency: nearest power of ten
-    [100_000n, 0n, 1_000_000n],    // delivered nothing: the unit is bigger than the packet
+    [100_000n, 0n, 1_000_000n],    // delivered nothing (no scale known): the next power of ten
     [10_000_000n, 1n, 10_000_000n], // USD scale 9 → 2: a cent
   ])('learnQuantum(%s sent, %s delivered) = %s', (sent, delivered, q) => {
     expect(learnQuantum(sent, delivered, 1n)).toBe(q)
+  })
+
+  it('after a packet that delivered nothing, goes straight to a cent of the source asset', () => {
+    expect(learnQuantum(100_000n, 0n, 1n, 9)).toBe(10_000_000n)
+    expect(learnQuantum(10_000_000n, 1n, 10_000_000n, 9)).toBe(10_000_000n) // a cent-scale receiver
+    expect(learnQuantum(10_000_000n, 100n, 10_000_000n, 9)).toBe(100_000n) // a finer one: refined down
+  })
+
+  it('uses the unit learnt on an earlier visit for the first packet', async () => {
+    // 361,234,567 units an hour: a second is 100,342 units, not a whole number of receiver units.
+    const known = harness({ knownQuantum: () => 1000n, ratePerHour: () => 361_234_567n })
+    new Visit(1, VISIT, target, Date.now(), known.deps).setVisible(true)
+    await settle()
+    expect(known.payers[0]?.allows).toEqual([100_000n])
+    const unknown = harness({ ratePerHour: () => 361_234_567n })
+    new Visit(2, VISIT, target, Date.now(), unknown.deps).setVisible(true)
+    await settle()
+    expect(unknown.payers[0]?.allows).toEqual([100_342n])
   })
 })
