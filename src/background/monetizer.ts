@@ -14,14 +14,27 @@ import type { VisitStore } from './visit-store.ts'
 /** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
 export const RESTORE_WAIT_MS = 15_000
 
-interface PageEntry { visitId: string; tag: TagReport | null; invalid: string | null }
+/**
+ * How many receivers of one page are paid at once. The tab's rate is split among them, so this bounds
+ * the number of connections, not the cost: a page with 200 links costs what a page with one does.
+ */
+export const MAX_RECEIVERS_PER_PAGE = 5
+
+interface PageEntry { visitId: string; first: TagReport | null; firstInvalid: string | null; refused: Set<string> }
 
 /**
- * Which tag a page is paid through. `<link rel="monetization">` (the current spec) wins over the older
- * `<meta name="monetization">`, as in Coil's extension; within a kind, the first in document order.
+ * The tags a page is paid through. Every enabled `<link rel="monetization">` (the current spec), in
+ * document order; only if there is none, the first `<meta name="monetization">` (WM v1). The links
+ * winning over the meta follows Coil's extension.
  */
-export function chooseTag(tags: readonly TagReport[]): TagReport | null {
-  return tags.find((t) => t.kind === 'link') ?? tags.find((t) => t.kind === 'meta') ?? null
+export function payableTags<T extends TagRef>(tags: readonly T[]): T[] {
+  const links = tags.filter((t) => t.kind === 'link')
+  return links.length > 0 ? links : tags.filter((t) => t.kind === 'meta').slice(0, 1)
+}
+
+/** The first tag a page is paid through (see payableTags). */
+export function chooseTag<T extends TagRef>(tags: readonly T[]): T | null {
+  return payableTags(tags)[0] ?? null
 }
 
 /**
@@ -45,8 +58,9 @@ function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[],
 
 export class Monetizer {
   private readonly pages = new Map<number, PageEntry>()
-  private readonly visits = new Map<number, Visit>()
-  private readonly restored = new Map<number, VisitRecord>()
+  /** Per tab, its visits by receiver URL, in the order they were first paid. */
+  private readonly visits = new Map<number, Map<string, Visit>>()
+  private readonly restored = new Map<number, VisitRecord[]>()
   /** Receivers' units learnt on earlier visits (this worker's lifetime; bounded). */
   private readonly quanta = new Map<string, bigint>()
 
@@ -60,93 +74,132 @@ export class Monetizer {
 
   /** Loads the visits a previous worker left; each waits for its page to say it is still there. */
   async restore(): Promise<void> {
-    for (const record of await this.store.loadAll()) {
+    const records = await this.store.loadAll()
+    for (const record of records) {
       if (this.visits.has(record.tabId)) continue
-      this.restored.set(record.tabId, record)
+      const list = this.restored.get(record.tabId) ?? []
+      list.push(record)
+      this.restored.set(record.tabId, list)
+    }
+    for (const [tabId, list] of this.restored) {
       setTimeout(() => {
-        if (this.restored.get(record.tabId) !== record) return
-        this.restored.delete(record.tabId)
-        if (!this.visits.has(record.tabId)) void this.store.remove(record.tabId).catch(() => undefined)
+        if (this.restored.get(tabId) !== list) return
+        this.restored.delete(tabId)
+        for (const r of list) void this.store.remove(r).catch(() => undefined)
       }, RESTORE_WAIT_MS)
     }
-    if (this.restored.size > 0) this.log.info(`restored ${this.restored.size} visit(s)`)
+    if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)
   }
 
   pageState(tabId: number, snapshot: PageSnapshot, pageUrl = ''): void {
-    const tag = chooseTag(snapshot.tags)
-    const target = tag === null ? null : checkPolicy(resolveTag(tag), snapshot.csp, pageUrl)
-    const invalid = target !== null && !target.ok ? target.error : null
-    const before = this.pages.get(tabId)
-    this.pages.set(tabId, { visitId: snapshot.visitId, tag, invalid })
-    if (tag !== null && invalid !== null && (before?.invalid !== invalid || before.tag?.value !== tag.value)) {
+    const candidates = payableTags(snapshot.tags).map((tag) => ({ tag, target: checkPolicy(resolveTag(tag), snapshot.csp, pageUrl) }))
+    const chosen: { tag: TagReport; target: PaymentTarget }[] = []
+    for (const { tag, target } of candidates) {
+      if (!target.ok || chosen.length >= MAX_RECEIVERS_PER_PAGE || chosen.some((x) => x.target.url === target.value.url)) continue
+      chosen.push({ tag, target: target.value })
+    }
+    const previous = this.pages.get(tabId)
+    const page: PageEntry = {
+      visitId: snapshot.visitId,
+      first: candidates[0]?.tag ?? null,
+      firstInvalid: candidates[0] !== undefined && !candidates[0].target.ok ? candidates[0].target.error : null,
+      refused: previous?.visitId === snapshot.visitId ? previous.refused : new Set(),
+    }
+    this.pages.set(tabId, page)
+    for (const c of candidates) {
+      if (c.target.ok || page.refused.has(`${c.tag.kind} ${c.tag.value}`)) continue
       // A refused tag: the page hears it once (a link gets its `error` event).
-      this.notify(tabId, { event: 'failed', tag: { kind: tag.kind, value: tag.value }, reason: invalid })
+      page.refused.add(`${c.tag.kind} ${c.tag.value}`)
+      this.notify(tabId, { event: 'failed', tag: { kind: c.tag.kind, value: c.tag.value }, reason: c.target.error })
     }
 
-    let visit = this.visits.get(tabId)
-    if (visit !== undefined && (target === null || !target.ok || visit.visitId !== snapshot.visitId || visit.target.url !== target.value.url)) {
-      void this.endVisit(tabId)
-      visit = undefined
+    const byUrl = this.visits.get(tabId) ?? new Map<string, Visit>()
+    this.visits.set(tabId, byUrl)
+    for (const [url, v] of byUrl) {
+      if (v.visitId !== snapshot.visitId || !chosen.some((c) => c.target.url === url)) void this.endVisit(tabId, url)
     }
-    if (tag === null || target === null || !target.ok) return
-    if (visit === undefined) {
-      const record = this.restored.get(tabId)
-      this.restored.delete(tabId)
-      const resume = record !== undefined && record.visitId === snapshot.visitId && record.input === target.value.input ? record : undefined
-      const ref: TagRef = { kind: tag.kind, value: tag.value }
-      visit = new Visit(tabId, snapshot.visitId, target.value, resume?.seenAt ?? tag.seenAt, {
-        ...this.deps,
-        save: (v) => this.store.save(v.toRecord()),
-        permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
-        learnt: (url, q) => {
-          if (this.quanta.size >= 500 && !this.quanta.has(url)) this.quanta.clear()
-          this.quanta.set(url, q)
-        },
-        knownQuantum: (url) => this.quanta.get(url) ?? null,
-        emit: (v, e) => { if (this.visits.get(tabId) === v) this.notify(tabId, { ...e, tag: ref }) },
-      }, resume)
-      this.visits.set(tabId, visit)
-      this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.value.host}`)
+    for (const { tag, target } of chosen) {
+      if (!byUrl.has(target.url)) byUrl.set(target.url, this.startVisit(tabId, snapshot, pageUrl, tag, target))
     }
-    visit.setVisible(snapshot.visible)
+    for (const v of byUrl.values()) {
+      v.setShare(chosen.length)
+      v.setVisible(snapshot.visible)
+    }
+  }
+
+  private startVisit(tabId: number, snapshot: PageSnapshot, pageUrl: string, tag: TagReport, target: PaymentTarget): Visit {
+    const records = this.restored.get(tabId) ?? []
+    const resume = records.find((r) => r.visitId === snapshot.visitId && r.input === target.input)
+    if (resume !== undefined) {
+      const rest = records.filter((r) => r !== resume)
+      if (rest.length > 0) this.restored.set(tabId, rest)
+      else this.restored.delete(tabId)
+    }
+    const ref: TagRef = { kind: tag.kind, value: tag.value }
+    const visit: Visit = new Visit(tabId, snapshot.visitId, target, resume?.seenAt ?? tag.seenAt, {
+      ...this.deps,
+      save: (v) => this.store.save(v.toRecord()),
+      permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
+      learnt: (url, q) => {
+        if (this.quanta.size >= 500 && !this.quanta.has(url)) this.quanta.clear()
+        this.quanta.set(url, q)
+      },
+      knownQuantum: (url) => this.quanta.get(url) ?? null,
+      emit: (v, e) => { if (this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, { ...e, tag: ref }) },
+    }, resume)
+    this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
+    return visit
   }
 
   /** The page's port closed: it navigated away, was closed, or entered the back/forward cache. */
   pageGone(tabId: number, visitId: string): void {
     if (this.pages.get(tabId)?.visitId !== visitId) return
     this.pages.delete(tabId)
-    if (this.visits.get(tabId)?.visitId === visitId) void this.endVisit(tabId)
+    for (const [url, v] of this.visits.get(tabId) ?? []) if (v.visitId === visitId) void this.endVisit(tabId, url)
   }
 
   tabRemoved(tabId: number): void {
     this.pages.delete(tabId)
     this.restored.delete(tabId)
-    void this.endVisit(tabId)
+    for (const url of [...(this.visits.get(tabId)?.keys() ?? [])]) void this.endVisit(tabId, url)
   }
 
-  private async endVisit(tabId: number): Promise<void> {
-    const visit = this.visits.get(tabId)
-    if (visit === undefined) return
-    this.visits.delete(tabId)
+  private async endVisit(tabId: number, url: string): Promise<void> {
+    const byUrl = this.visits.get(tabId)
+    const visit = byUrl?.get(url)
+    if (byUrl === undefined || visit === undefined) return
+    byUrl.delete(url)
+    if (byUrl.size === 0) this.visits.delete(tabId)
     await visit.stop()
-    if (!this.visits.has(tabId)) await this.store.remove(tabId).catch(() => undefined)
+    if (this.visits.get(tabId)?.get(url) === undefined) await this.store.remove(visit.toRecord()).catch(() => undefined)
     this.log.info(`tab ${tabId}: stopped paying ${visit.target.host}`)
   }
 
+  private all(): Visit[] {
+    return [...this.visits.values()].flatMap((m) => [...m.values()])
+  }
+
   uplinkChanged(): void {
-    for (const v of this.visits.values()) void v.reconnect()
+    for (const v of this.all()) void v.reconnect()
   }
 
   rateChanged(): void {
-    for (const v of this.visits.values()) v.rateChanged()
+    for (const v of this.all()) v.rateChanged()
   }
 
   status(tabId: number): TabStatus {
-    const visit = this.visits.get(tabId)
-    if (visit !== undefined) return visit.status()
+    const visits = [...(this.visits.get(tabId)?.values() ?? [])]
+    const first = visits[0]
+    if (first !== undefined) {
+      const status = first.status()
+      if (status.kind !== 'monetized' || visits.length === 1 || status.sent === null) return status
+      // Several receivers: what the tab sent in total (one uplink asset for all of them).
+      const total = visits.reduce((sum, v) => sum + v.sent, 0n)
+      return { ...status, receivers: visits.length, sent: { ...status.sent, value: total.toString() } }
+    }
     const page = this.pages.get(tabId)
     if (page === undefined) return { kind: 'unavailable' }
-    if (page.tag !== null && page.invalid !== null) return { kind: 'invalid', input: page.tag.value, reason: page.invalid }
+    if (page.first !== null && page.firstInvalid !== null) return { kind: 'invalid', input: page.first.value, reason: page.firstInvalid }
     return { kind: 'not-monetized' }
   }
 }

@@ -1,23 +1,24 @@
 /**
  * Where visits survive a worker restart: browser.storage.session (kept while the browser runs, cleared
  * when it quits, readable by extension pages and this worker only, never by content scripts).
- * One key per tab, so saving one visit rewrites one small record.
+ * One key per tab and receiver, so saving one visit rewrites one small record.
  */
 import type { Storage } from 'webextension-polyfill'
 import { isRecord } from '../shared/guards.ts'
 import type { VisitRecord } from './visit.ts'
 
 const PREFIX = 'visit:'
+const keyOf = (r: Pick<VisitRecord, 'tabId' | 'input'>): string => `${PREFIX}${r.tabId}:${r.input}`
 
 export class VisitStore {
   constructor(private readonly area: Storage.StorageArea) {}
 
   async save(record: VisitRecord): Promise<void> {
-    await this.area.set({ [PREFIX + String(record.tabId)]: record })
+    await this.area.set({ [keyOf(record)]: record })
   }
 
-  async remove(tabId: number): Promise<void> {
-    await this.area.remove(PREFIX + String(tabId))
+  async remove(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void> {
+    await this.area.remove(keyOf(record))
   }
 
   async loadAll(): Promise<VisitRecord[]> {

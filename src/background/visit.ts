@@ -197,10 +197,27 @@ export class Visit {
     if (this.visible) this.connect()
   }
 
+  /** This visit's part of the tab's rate: the tab's receivers share it, never multiply it. */
+  private share = 1
+
+  private rateFor(asset: Asset): bigint | null {
+    const rate = this.deps.ratePerHour(asset)
+    return rate === null ? null : rate / BigInt(this.share)
+  }
+
+  /** The page now has `receivers` receivers being paid: from now on this one gets 1/receivers of the rate. */
+  setShare(receivers: number): void {
+    const next = Math.max(1, Math.floor(receivers))
+    if (next === this.share) return
+    this.share = next
+    this.rateChanged()
+  }
+
   /** The configured rate changed: price visible time at the new rate from now on. */
   rateChanged(): void {
-    if (this.sourceAsset === null) return
-    const rate = this.deps.ratePerHour(this.sourceAsset)
+    const asset = this.sourceAsset ?? (this.accrual.rate === null ? null : this.deps.uplinkAsset())
+    if (asset === null) return
+    const rate = this.rateFor(asset)
     if (rate !== null) this.accrual.setRate(rate, this.deps.now())
   }
 
@@ -287,7 +304,7 @@ export class Visit {
       this.failed('The uplink\'s currency changed during this visit; reload the page to pay in the new one.', false)
       return
     }
-    const rate = this.deps.ratePerHour(payer.sourceAsset)
+    const rate = this.rateFor(payer.sourceAsset)
     if (rate === null) {
       await payer.close()
       this.failed(`The rate cannot be expressed in ${payer.sourceAsset.code} at scale ${payer.sourceAsset.scale}.`, false)
@@ -312,7 +329,7 @@ export class Visit {
     const asset = this.sourceAsset ?? this.deps.uplinkAsset()
     if (asset === null || !this.visible) return
     if (this.accrual.rate === null) {
-      const rate = this.deps.ratePerHour(asset)
+      const rate = this.rateFor(asset)
       if (rate === null) return
       this.accrual.setRate(rate, this.deps.now())
     }

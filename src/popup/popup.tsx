@@ -91,7 +91,8 @@ function TabSummary({ status }: { status: TabStatus }) {
           <strong data-phase={status.phase}>{PHASE_TEXT[status.phase]}</strong>
           {status.reason !== null && <p>{status.reason}</p>}
           <dl>
-            <dt>Receiver</dt><dd>{status.receiverHost}</dd>
+            <dt>{status.receivers === undefined ? 'Receiver' : 'Receivers'}</dt>
+            <dd>{status.receiverHost}{status.receivers === undefined ? '' : ` and ${status.receivers - 1} more, sharing the rate`}</dd>
             <dt>Sent this visit</dt><dd data-testid="sent">{showAmount(status.sent)}</dd>
             {status.delivered !== null && <><dt>Received</dt><dd>{showAmount(status.delivered)}</dd></>}
           </dl>

@@ -2,6 +2,7 @@
 // amount is read from the receiver's own records, never from the extension.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MAX_RECEIVERS_PER_PAGE } from '../../src/background/monetizer.ts'
 import { measuredRate, sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 // The sandbox converts USD scale 9 → USD scale 6 one-to-one: the default 0.36 USD/hour is
@@ -52,6 +53,33 @@ describe('a monetized page gets paid every second at the configured rate', () =>
     } finally {
       await stack.configure({ ratePerHour: '0.36' })
     }
+  })
+})
+
+describe('several receivers on one page share the tab\'s rate', () => {
+  /** All packets to receivers `<prefix>-*`, merged in time order, as one stream. */
+  const merged = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => stack.net.receiver.account(`${prefix}-${i}`).packets).flat().sort((a, b) => a.at - b.at)
+
+  it.each([['two', 2, 2], ['two hundred', 200, MAX_RECEIVERS_PER_PAGE]])('%s links: the capped set is paid, at the rate of one', async (_n, count, paid) => {
+    const prefix = `many-${count}`
+    const page = await stack.browser.context.newPage()
+    await page.goto(stack.net.site.manyLinksPage(prefix, count))
+    await waitFor('every paid receiver', () => (
+      Array.from({ length: paid }, (_, i) => stack.net.receiver.account(`${prefix}-${i}`).total > 0n).every(Boolean) ? true : undefined))
+    await sleep(6500)
+    for (let i = 0; i < count; i++) expect(stack.net.receiver.account(`${prefix}-${i}`).total > 0n).toBe(i < paid)
+    // Rate over the merged stream, leaving out each receiver's first (leading) packet.
+    const firsts = new Set(Array.from({ length: paid }, (_, i) => stack.net.receiver.account(`${prefix}-${i}`).packets[0]))
+    const rest = merged(prefix, count).filter((p) => !firsts.has(p))
+    const from = Math.min(...[...firsts].map((p) => p?.at ?? Infinity))
+    const to = rest.at(-1)?.at ?? from
+    const perSecond = (Number(rest.reduce((s, p) => s + p.amount, 0n)) * 1000) / (to - from)
+    expect(to - from).toBeGreaterThanOrEqual(5000)
+    expect(perSecond).toBeGreaterThan(RECEIVED_PER_SECOND_AT_DEFAULT * 0.95)
+    expect(perSecond).toBeLessThan(RECEIVED_PER_SECOND_AT_DEFAULT * 1.05)
+    expect(await stack.status(page)).toMatchObject({ kind: 'monetized', receivers: paid })
+    await page.close()
   })
 })
 

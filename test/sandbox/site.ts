@@ -14,6 +14,8 @@ export interface Site {
   loggerPage(kind: 'meta' | 'link', name: string, href?: string): string
   /** A monetized page under `default-src 'none'; script-src 'none'`. */
   strictCspPage(name: string): string
+  /** A page with `count` links, to receivers `<prefix>-0` … `<prefix>-<count-1>`. */
+  manyLinksPage(prefix: string, count: number): string
   /** A <link> page whose <meta> CSP says `monetization-src <allow>`. */
   metaCspPage(name: string, allow: string): string
   /** A cacheable <link> page (back/forward cache) that records its pageshow events. */
@@ -114,6 +116,12 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
         </script>`, '<p><a id="away" href="/plain">Leave</a></p>'))
       return
     }
+    const many = /^\/t\/links\/([a-z0-9-]{1,40})\/(\d{1,3})$/.exec(url.pathname)
+    if (many !== null) {
+      const count = Math.min(500, Number(many[2]))
+      const links = Array.from({ length: count }, (_, i) => `<link rel="monetization" href="${escape(spsp(`${many[1] ?? ''}-${i}`))}">`).join('')
+      html = page(`${count} monetization links`, links, '')
+    }
     const metaCsp = /^\/t\/meta-csp\/([a-z0-9-]{1,64})$/.exec(url.pathname)
     if (metaCsp !== null) {
       const policy = `monetization-src ${url.searchParams.get('allow') ?? "'none'"}`
@@ -145,6 +153,7 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     pageWithMetaContent: (content) => `${base}/t/raw?content=${encodeURIComponent(content)}`,
     loggerPage: (kind, name, href) => `${base}/t/logger/${kind}/${name}${href === undefined ? '' : `?href=${encodeURIComponent(href)}`}`,
     strictCspPage: (name) => `${base}/t/csp/${name}`,
+    manyLinksPage: (prefix, count) => `${base}/t/links/${prefix}/${count}`,
     metaCspPage: (name, allow) => `${base}/t/meta-csp/${name}?allow=${encodeURIComponent(allow)}`,
     cacheablePage: (name) => `${base}/t/cacheable/${name}`,
     async stop() {

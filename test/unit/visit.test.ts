@@ -1,75 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import { learnQuantum, Visit, type Payer, type VisitDeps, type VisitRecord } from '../../src/background/visit.ts'
+import { learnQuantum, Visit } from '../../src/background/visit.ts'
+import { harness } from './fakes.ts'
 import type { SpspFailure } from '../../src/background/spsp.ts'
-import type { PayerOptions } from '../../src/background/stream-payer.ts'
 import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
-import { ok, err } from '../../src/shared/result.ts'
+import { err } from '../../src/shared/result.ts'
 
 const PER_SECOND = 100_000n // 0.36/hour at scale 9
-const USD9 = { code: 'USD', scale: 9 }
-
-class FakePayer implements Payer {
-  sourceAsset = USD9
-  sourceAddress = 'test.trickle.wallet.me'
-  destinationAsset = { code: 'USD', scale: 6 }
-  totalSent = 0n
-  allowance = 0n
-  isOpen = true
-  allows: bigint[] = []
-  constructor(readonly opts: PayerOptions) {}
-  get pending(): bigint { return this.allowance - this.totalSent }
-  allow(total: bigint): void {
-    if (total <= this.allowance) return
-    this.allowance = total
-    this.allows.push(total)
-  }
-  delivered = 0n
-  /** Source units per receiver unit: the sandbox's USD scale 9 → scale 6 path. Each packet is floored. */
-  divisor = 1000n
-  /** Fulfils everything allowed so far, as the receiver would. */
-  fulfilAll(): void {
-    const amount = this.allowance - this.totalSent
-    if (amount <= 0n) return
-    this.totalSent += amount
-    this.delivered += amount / this.divisor
-    this.opts.onFulfilled(amount, this.delivered)
-  }
-  die(reason: string): void {
-    this.isOpen = false
-    this.opts.onClosed(reason)
-  }
-  async close(): Promise<boolean> {
-    this.isOpen = false
-    return this.pending === 0n
-  }
-}
-
-function harness(overrides: Partial<VisitDeps> = {}) {
-  const payers: FakePayer[] = []
-  const saved: VisitRecord[] = []
-  const spspCalls: string[] = []
-  const deps: VisitDeps = {
-    uplinkConfigured: () => true,
-    connectPlugin: async () => ({ disconnect: async () => undefined }) as unknown as Plugin,
-    reportUplinkConnected: () => undefined,
-    querySpsp: async (url) => {
-      spspCalls.push(url)
-      return ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null })
-    },
-    openPayer: async (opts) => {
-      const p = new FakePayer(opts)
-      payers.push(p)
-      return p
-    },
-    uplinkAsset: () => USD9,
-    ratePerHour: () => 360_000_000n,
-    save: async (v) => { saved.push(v.toRecord()) },
-    now: () => Date.now(),
-    ...overrides,
-  }
-  return { deps, payers, saved, spspCalls }
-}
 
 const target: PaymentTarget = (() => {
   const r = resolvePaymentTarget('$wallet.example/alice')

@@ -1,0 +1,71 @@
+// Fakes shared by the unit tests of visits and the monetizer: a STREAM payer that fulfils on demand
+// (flooring each packet into a coarser asset, like the sandbox's USD 9 → 6 path) and visit deps.
+import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import type { Payer, VisitDeps, VisitRecord } from '../../src/background/visit.ts'
+import type { PayerOptions } from '../../src/background/stream-payer.ts'
+import { ok } from '../../src/shared/result.ts'
+
+export const USD9 = { code: 'USD', scale: 9 }
+
+export class FakePayer implements Payer {
+  sourceAsset = USD9
+  sourceAddress = 'test.trickle.wallet.me'
+  destinationAsset = { code: 'USD', scale: 6 }
+  totalSent = 0n
+  allowance = 0n
+  isOpen = true
+  allows: bigint[] = []
+  constructor(readonly opts: PayerOptions) {}
+  get pending(): bigint { return this.allowance - this.totalSent }
+  allow(total: bigint): void {
+    if (total <= this.allowance) return
+    this.allowance = total
+    this.allows.push(total)
+  }
+  delivered = 0n
+  /** Source units per receiver unit: the sandbox's USD scale 9 → scale 6 path. Each packet is floored. */
+  divisor = 1000n
+  /** Fulfils everything allowed so far, as the receiver would. */
+  fulfilAll(): void {
+    const amount = this.allowance - this.totalSent
+    if (amount <= 0n) return
+    this.totalSent += amount
+    this.delivered += amount / this.divisor
+    this.opts.onFulfilled(amount, this.delivered)
+  }
+  die(reason: string): void {
+    this.isOpen = false
+    this.opts.onClosed(reason)
+  }
+  async close(): Promise<boolean> {
+    this.isOpen = false
+    return this.pending === 0n
+  }
+}
+
+export function harness(overrides: Partial<VisitDeps> = {}) {
+  const payers: FakePayer[] = []
+  const saved: VisitRecord[] = []
+  const spspCalls: string[] = []
+  const deps: VisitDeps = {
+    uplinkConfigured: () => true,
+    connectPlugin: async () => ({ disconnect: async () => undefined }) as unknown as Plugin,
+    reportUplinkConnected: () => undefined,
+    querySpsp: async (url) => {
+      spspCalls.push(url)
+      return ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null })
+    },
+    openPayer: async (opts) => {
+      const p = new FakePayer(opts)
+      payers.push(p)
+      return p
+    },
+    uplinkAsset: () => USD9,
+    ratePerHour: () => 360_000_000n,
+    save: async (v) => { saved.push(v.toRecord()) },
+    now: () => Date.now(),
+    ...overrides,
+  }
+  return { deps, payers, saved, spspCalls }
+}
+
