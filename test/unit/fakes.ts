@@ -3,6 +3,7 @@
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/visit.ts'
 import type { PayerOptions } from '../../src/background/stream-payer.ts'
+import type { Storage } from 'webextension-polyfill'
 import { ok } from '../../src/shared/result.ts'
 
 export const USD9 = { code: 'USD', scale: 9 }
@@ -69,3 +70,13 @@ export function harness(overrides: Partial<VisitDeps> = {}) {
   return { deps, payers, saved, spspCalls }
 }
 
+
+/** An in-memory browser.storage area (get with a key, all, or null; set; remove). */
+export function memoryArea(): Storage.StorageArea {
+  const data: Record<string, unknown> = {}
+  return {
+    get: async (keys?: null | string) => (keys === null || keys === undefined ? { ...data } : { [keys]: data[keys] }),
+    set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
+    remove: async (key: string) => { Reflect.deleteProperty(data, key) },
+  } as unknown as Storage.StorageArea
+}

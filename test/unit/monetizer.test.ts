@@ -4,19 +4,10 @@ import { MAX_RECEIVERS_PER_PAGE, Monetizer } from '../../src/background/monetize
 import { VisitStore } from '../../src/background/visit-store.ts'
 import type { Log } from '../../src/shared/log.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { harness } from './fakes.ts'
+import { harness, memoryArea } from './fakes.ts'
 
 const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
 const PER_SECOND = 100_000n
-
-function memoryArea() {
-  const data: Record<string, unknown> = {}
-  return {
-    get: async () => ({ ...data }),
-    set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
-    remove: async (key: string) => { Reflect.deleteProperty(data, key) },
-  } as unknown as ConstructorParameters<typeof VisitStore>[0]
-}
 
 function page(links: string[], visible = true): PageSnapshot {
   return {

@@ -9,19 +9,11 @@ import { createUiHandler } from '../../src/background/ui-api.ts'
 import { Uplink } from '../../src/background/uplink.ts'
 import { VisitStore } from '../../src/background/visit-store.ts'
 import type { Log } from '../../src/shared/log.ts'
+import { memoryArea } from './fakes.ts'
 
 const ID = 'abcdefghijklmnopabcdefghijklmnop'
 const ORIGIN = `chrome-extension://${ID}`
 const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
-
-function memoryArea() {
-  const data: Record<string, unknown> = {}
-  return {
-    get: async (keys?: null | string) => (keys === null || keys === undefined ? { ...data } : { [keys]: data[keys] }),
-    set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
-    remove: async (key: string) => { Reflect.deleteProperty(data, key) },
-  } as unknown as ConstructorParameters<typeof SettingsStore>[0]
-}
 
 function world() {
   const uplink = new Uplink({ createPlugin: () => { throw new Error('no network in unit tests') }, ildcp: async () => { throw new Error('x') }, now: Date.now })
