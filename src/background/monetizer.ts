@@ -81,11 +81,12 @@ export class Monetizer {
       list.push(record)
       this.restored.set(record.tabId, list)
     }
-    for (const [tabId, list] of this.restored) {
+    for (const tabId of this.restored.keys()) {
       setTimeout(() => {
-        if (this.restored.get(tabId) !== list) return
+        // Whatever no page has reclaimed by now belongs to pages that are gone.
+        const left = this.restored.get(tabId) ?? []
         this.restored.delete(tabId)
-        for (const r of list) void this.store.remove(r).catch(() => undefined)
+        for (const r of left) void this.store.remove(r).catch(() => undefined)
       }, RESTORE_WAIT_MS)
     }
     if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)

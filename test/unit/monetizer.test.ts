@@ -1,6 +1,6 @@
 // Several receivers on one page share the tab's rate: never multiplied, capped in number.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MAX_RECEIVERS_PER_PAGE, Monetizer } from '../../src/background/monetizer.ts'
+import { MAX_RECEIVERS_PER_PAGE, Monetizer, RESTORE_WAIT_MS } from '../../src/background/monetizer.ts'
 import { VisitStore } from '../../src/background/visit-store.ts'
 import type { Log } from '../../src/shared/log.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
@@ -70,5 +70,22 @@ describe('several receivers on one page', () => {
     // half-rate second that was already prepaid (it now costs a full second's rate).
     const gained = (h.payers[0]?.allowance ?? 0n) - before
     expect(gained).toBe(5n * PER_SECOND - PER_SECOND / 2n)
+  })
+
+  it('after a restart, resumes the receivers its page still has and forgets the others', async () => {
+    const area = memoryArea()
+    const h = harness()
+    const first = new Monetizer(h.deps, new VisitStore(area), quiet)
+    first.pageState(7, page(['https://a.example/x', 'https://b.example/y']), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(Object.keys(await area.get(null)).length).toBe(2)
+    // The worker dies; a new one restores, and the page now has only one of the two links.
+    const again = harness()
+    const second = new Monetizer(again.deps, new VisitStore(area), quiet)
+    await second.restore()
+    second.pageState(7, page(['https://a.example/x']), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(RESTORE_WAIT_MS + 10)
+    const keys = Object.keys(await area.get(null))
+    expect(keys).toEqual(['visit:7:https://a.example/x'])
   })
 })
