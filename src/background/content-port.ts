@@ -1,6 +1,7 @@
 /**
- * The worker's end of each page's port. Only Trickle's own content scripts in a tab's top frame may
- * connect; every message is checked by a guard; a port that says anything malformed is dropped.
+ * The worker's end of each page's port. Only Trickle's own content scripts in a tab's frames may
+ * connect (a frame other than the top is paid only if the monetizer finds it allowed); every message
+ * is checked by a guard; a port that says anything malformed is dropped.
  */
 import type { Runtime } from 'webextension-polyfill'
 import { isContentEnvelope, PAGE_PORT_NAME, type BackgroundEnvelope, type PaymentEvent } from '../shared/messages.ts'
@@ -9,18 +10,18 @@ import type { Monetizer } from './monetizer.ts'
 
 /** The live port of each tab's page, to send it payment events. */
 export class PagePorts {
-  private readonly ports = new Map<number, Runtime.Port>()
+  private readonly ports = new Map<string, Runtime.Port>()
 
-  set(tabId: number, port: Runtime.Port): void { this.ports.set(tabId, port) }
+  set(tabId: number, frameId: number, port: Runtime.Port): void { this.ports.set(`${tabId}:${frameId}`, port) }
 
-  delete(tabId: number, port: Runtime.Port): void {
-    if (this.ports.get(tabId) === port) this.ports.delete(tabId)
+  delete(tabId: number, frameId: number, port: Runtime.Port): void {
+    if (this.ports.get(`${tabId}:${frameId}`) === port) this.ports.delete(`${tabId}:${frameId}`)
   }
 
-  send(tabId: number, event: PaymentEvent): void {
+  send(tabId: number, frameId: number, event: PaymentEvent): void {
     const envelope: BackgroundEnvelope = { type: 'payment-event', input: event }
     try {
-      this.ports.get(tabId)?.postMessage(envelope)
+      this.ports.get(`${tabId}:${frameId}`)?.postMessage(envelope)
     } catch {
       // the page is going away; its port's disconnect will follow
     }
@@ -31,7 +32,8 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
   return (port: Runtime.Port): void => {
     const sender = port.sender
     const tabId = sender?.tab?.id
-    if (port.name !== PAGE_PORT_NAME || sender?.id !== deps.extensionId || tabId === undefined || tabId < 0 || sender.frameId !== 0) {
+    const frameId = sender?.frameId
+    if (port.name !== PAGE_PORT_NAME || sender?.id !== deps.extensionId || tabId === undefined || tabId < 0 || frameId === undefined || frameId < 0) {
       port.disconnect()
       return
     }
@@ -40,21 +42,21 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
       if (!isContentEnvelope(message) || (visitId !== null && message.input.visitId !== visitId)) {
         deps.log.warn(`tab ${tabId}: malformed page message; dropping the port`)
         port.disconnect()
-        if (visitId !== null) deps.monetizer.pageGone(tabId, visitId)
+        if (visitId !== null) deps.monetizer.pageGone(tabId, visitId, frameId)
         return
       }
       visitId = message.input.visitId
-      deps.ports?.set(tabId, port)
+      deps.ports?.set(tabId, frameId, port)
       const snapshot = message.input
       // A message can wake the worker: wait until the visits of the previous worker are loaded.
       const pageUrl = sender.url ?? ''
-      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot, pageUrl))
+      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot, pageUrl, frameId))
     })
     port.onDisconnect.addListener(() => {
-      deps.ports?.delete(tabId, port)
+      deps.ports?.delete(tabId, frameId, port)
       if (visitId === null) return
       const gone = visitId
-      void deps.ready.then(() => deps.monetizer.pageGone(tabId, gone))
+      void deps.ready.then(() => deps.monetizer.pageGone(tabId, gone, frameId))
     })
   }
 }

@@ -20,8 +20,6 @@ export const RESTORE_WAIT_MS = 15_000
  */
 export const MAX_RECEIVERS_PER_PAGE = 5
 
-interface PageEntry { visitId: string; first: TagReport | null; firstInvalid: string | null; refused: Set<string> }
-
 /**
  * The tags a page is paid through. Every enabled `<link rel="monetization">` (the current spec), in
  * document order; only if there is none, the first `<meta name="monetization">` (WM v1). The links
@@ -56,8 +54,11 @@ function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[],
   return err(`This page's Content-Security-Policy (monetization-src) does not allow paying ${target.value.host}.`)
 }
 
+interface FrameEntry { snapshot: PageSnapshot; pageUrl: string; refused: Set<string> }
+
 export class Monetizer {
-  private readonly pages = new Map<number, PageEntry>()
+  /** Per tab, what each frame last reported (frame 0 is the top document). */
+  private readonly frames = new Map<number, Map<number, FrameEntry>>()
   /** Per tab, its visits by receiver URL, in the order they were first paid. */
   private readonly visits = new Map<number, Map<string, Visit>>()
   private readonly restored = new Map<number, VisitRecord[]>()
@@ -68,8 +69,8 @@ export class Monetizer {
     private readonly deps: Omit<VisitDeps, 'save' | 'emit'>,
     private readonly store: VisitStore,
     private readonly log: Log,
-    /** Delivers a payment event to the page in `tabId` (its content script turns it into WM events). */
-    private readonly notify: (tabId: number, event: PaymentEvent) => void = () => undefined,
+    /** Delivers a payment event to a frame's content script, which turns it into WM events. */
+    private readonly notify: (tabId: number, frameId: number, event: PaymentEvent) => void = () => undefined,
   ) {}
 
   /** Loads the visits a previous worker left; each waits for its page to say it is still there. */
@@ -92,43 +93,76 @@ export class Monetizer {
     if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)
   }
 
-  pageState(tabId: number, snapshot: PageSnapshot, pageUrl = ''): void {
-    const candidates = payableTags(snapshot.tags).map((tag) => ({ tag, target: checkPolicy(resolveTag(tag), snapshot.csp, pageUrl) }))
-    const chosen: { tag: TagReport; target: PaymentTarget }[] = []
-    for (const { tag, target } of candidates) {
-      if (!target.ok || chosen.length >= MAX_RECEIVERS_PER_PAGE || chosen.some((x) => x.target.url === target.value.url)) continue
-      chosen.push({ tag, target: target.value })
+  pageState(tabId: number, snapshot: PageSnapshot, pageUrl = '', frameId = 0): void {
+    const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
+    this.frames.set(tabId, frames)
+    const previous = frames.get(frameId)
+    frames.set(frameId, { snapshot, pageUrl, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
+    this.reconcile(tabId)
+  }
+
+  /**
+   * The frames of a tab that may be paid: the top document, and each frame holding a grant that an
+   * allowed frame issued (so a nested frame needs every frame on the way to allow it). A grant is
+   * honoured for one frame only, the first that presented it.
+   */
+  private allowedFrames(frames: Map<number, FrameEntry>): number[] {
+    const allowed: number[] = frames.has(0) ? [0] : []
+    const claimed = new Set<string>()
+    for (let grew = true; grew;) {
+      grew = false
+      for (const [id, f] of [...frames].sort(([a], [b]) => a - b)) {
+        const grant = f.snapshot.grant
+        if (allowed.includes(id) || grant === null || claimed.has(grant)) continue
+        if (!allowed.some((a) => frames.get(a)?.snapshot.grants.includes(grant) === true)) continue
+        allowed.push(id)
+        claimed.add(grant)
+        grew = true
+      }
     }
-    const previous = this.pages.get(tabId)
-    const page: PageEntry = {
-      visitId: snapshot.visitId,
-      first: candidates[0]?.tag ?? null,
-      firstInvalid: candidates[0] !== undefined && !candidates[0].target.ok ? candidates[0].target.error : null,
-      refused: previous?.visitId === snapshot.visitId ? previous.refused : new Set(),
-    }
-    this.pages.set(tabId, page)
-    for (const c of candidates) {
-      if (c.target.ok || page.refused.has(`${c.tag.kind} ${c.tag.value}`)) continue
-      // A refused tag: the page hears it once (a link gets its `error` event).
-      page.refused.add(`${c.tag.kind} ${c.tag.value}`)
-      this.notify(tabId, { event: 'failed', tag: { kind: c.tag.kind, value: c.tag.value }, reason: c.target.error })
+    return allowed
+  }
+
+  private reconcile(tabId: number): void {
+    const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
+    const chosen: { frameId: number; tag: TagReport; target: PaymentTarget }[] = []
+    for (const frameId of this.allowedFrames(frames)) {
+      const frame = frames.get(frameId)
+      if (frame === undefined) continue
+      for (const tag of payableTags(frame.snapshot.tags)) {
+        const target = checkPolicy(resolveTag(tag), frame.snapshot.csp, frame.pageUrl)
+        if (!target.ok) {
+          const key = `${tag.kind} ${tag.value}`
+          if (frame.refused.has(key)) continue
+          // A refused tag: the page hears it once (a link gets its `error` event).
+          frame.refused.add(key)
+          this.notify(tabId, frameId, { event: 'failed', tag: { kind: tag.kind, value: tag.value }, reason: target.error })
+          continue
+        }
+        if (chosen.length >= MAX_RECEIVERS_PER_PAGE || chosen.some((x) => x.target.url === target.value.url)) continue
+        chosen.push({ frameId, tag, target: target.value })
+      }
     }
 
     const byUrl = this.visits.get(tabId) ?? new Map<string, Visit>()
     this.visits.set(tabId, byUrl)
     for (const [url, v] of byUrl) {
-      if (v.visitId !== snapshot.visitId || !chosen.some((c) => c.target.url === url)) void this.endVisit(tabId, url)
+      const c = chosen.find((x) => x.target.url === url)
+      if (c === undefined || frames.get(c.frameId)?.snapshot.visitId !== v.visitId) void this.endVisit(tabId, url)
     }
-    for (const { tag, target } of chosen) {
-      if (!byUrl.has(target.url)) byUrl.set(target.url, this.startVisit(tabId, snapshot, pageUrl, tag, target))
+    for (const { frameId, tag, target } of chosen) {
+      const frame = frames.get(frameId)
+      if (frame !== undefined && !byUrl.has(target.url)) byUrl.set(target.url, this.startVisit(tabId, frameId, frame, tag, target))
     }
-    for (const v of byUrl.values()) {
-      v.setShare(chosen.length)
-      v.setVisible(snapshot.visible)
+    for (const { frameId, target } of chosen) {
+      const v = byUrl.get(target.url)
+      v?.setShare(chosen.length)
+      v?.setVisible(frames.get(frameId)?.snapshot.visible ?? false)
     }
   }
 
-  private startVisit(tabId: number, snapshot: PageSnapshot, pageUrl: string, tag: TagReport, target: PaymentTarget): Visit {
+  private startVisit(tabId: number, frameId: number, frame: FrameEntry, tag: TagReport, target: PaymentTarget): Visit {
+    const { snapshot, pageUrl } = frame
     const records = this.restored.get(tabId) ?? []
     const resume = records.find((r) => r.visitId === snapshot.visitId && r.input === target.input)
     if (resume !== undefined) {
@@ -146,21 +180,23 @@ export class Monetizer {
         this.quanta.set(url, q)
       },
       knownQuantum: (url) => this.quanta.get(url) ?? null,
-      emit: (v, e) => { if (this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, { ...e, tag: ref }) },
+      emit: (v, e) => { if (this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
     }, resume)
     this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
     return visit
   }
 
-  /** The page's port closed: it navigated away, was closed, or entered the back/forward cache. */
-  pageGone(tabId: number, visitId: string): void {
-    if (this.pages.get(tabId)?.visitId !== visitId) return
-    this.pages.delete(tabId)
-    for (const [url, v] of this.visits.get(tabId) ?? []) if (v.visitId === visitId) void this.endVisit(tabId, url)
+  /** A frame's port closed: it navigated away, was removed, or entered the back/forward cache. */
+  pageGone(tabId: number, visitId: string, frameId = 0): void {
+    const frames = this.frames.get(tabId)
+    if (frames?.get(frameId)?.snapshot.visitId !== visitId) return
+    frames.delete(frameId)
+    if (frames.size === 0) this.frames.delete(tabId)
+    this.reconcile(tabId)
   }
 
   tabRemoved(tabId: number): void {
-    this.pages.delete(tabId)
+    this.frames.delete(tabId)
     this.restored.delete(tabId)
     for (const url of [...(this.visits.get(tabId)?.keys() ?? [])]) void this.endVisit(tabId, url)
   }
@@ -198,9 +234,13 @@ export class Monetizer {
       const total = visits.reduce((sum, v) => sum + v.sent, 0n)
       return { ...status, receivers: visits.length, sent: { ...status.sent, value: total.toString() } }
     }
-    const page = this.pages.get(tabId)
-    if (page === undefined) return { kind: 'unavailable' }
-    if (page.first !== null && page.firstInvalid !== null) return { kind: 'invalid', input: page.first.value, reason: page.firstInvalid }
+    const top = this.frames.get(tabId)?.get(0)
+    if (top === undefined) return { kind: 'unavailable' }
+    const firstTag = payableTags(top.snapshot.tags)[0]
+    if (firstTag !== undefined) {
+      const target = checkPolicy(resolveTag(firstTag), top.snapshot.csp, top.pageUrl)
+      if (!target.ok) return { kind: 'invalid', input: firstTag.value, reason: target.error }
+    }
     return { kind: 'not-monetized' }
   }
 }

@@ -42,7 +42,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     uplinkAsset: () => uplink.knownAsset,
     ratePerHour: (asset) => parseDecimal(settings.current.ratePerHour, asset.scale),
     now,
-  }, new VisitStore(browser.storage.session), log, (tabId, event) => pagePorts.send(tabId, event))
+  }, new VisitStore(browser.storage.session), log, (tabId, frameId, event) => pagePorts.send(tabId, frameId, event))
 
   const ready = (async () => {
     const loaded = await settings.load()

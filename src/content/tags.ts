@@ -51,10 +51,10 @@ export function isTagMutation(record: MutationRecord): boolean {
   for (const list of [record.addedNodes, record.removedNodes]) {
     for (const node of list) {
       if (isTagElement(node)) return true
-      if (node instanceof Element && (node.nodeName === 'HEAD' || node.querySelector('meta, link') !== null)) return true
+      if (node instanceof Element && (node.nodeName === 'HEAD' || node.querySelector('meta, link, iframe') !== null)) return true
     }
   }
   return false
 }
 
-const isTagElement = (node: Node): boolean => node.nodeName === 'META' || node.nodeName === 'LINK'
+const isTagElement = (node: Node): boolean => node.nodeName === 'META' || node.nodeName === 'LINK' || node.nodeName === 'IFRAME'

@@ -29,11 +29,20 @@ export interface PageSnapshot {
   visible: boolean
   /** The page's <meta http-equiv="Content-Security-Policy"> policies (monetization-src is checked). */
   csp: string[]
+  /** Nonces this frame gave the iframes it allows (same origin, or `allow` granting monetization). */
+  grants: string[]
+  /** The nonce this frame's parent gave it, if any; the top frame needs none. */
+  grant: string | null
 }
 
 export interface ContentToBackground { 'page-state': PageSnapshot }
 
 export const MAX_TAGS_REPORTED = 64
+/** Iframes one frame may vouch for. */
+export const MAX_GRANTS = 16
+/** The message a frame's content script posts to an iframe it allows. */
+export interface FrameGrant { trickleGrant: string }
+export const isFrameGrant = (v: unknown): v is FrameGrant => isRecord(v) && Object.keys(v).length === 1 && isUuid(v.trickleGrant)
 const isTag: Guard<TagReport> = isExact<TagReport>({
   kind: isOneOf(['meta', 'link'] as const),
   value: isBoundedString(4096),
@@ -44,6 +53,8 @@ const isSnapshot: Guard<PageSnapshot> = isExact<PageSnapshot>({
   tags: isArrayOf(isTag, MAX_TAGS_REPORTED),
   visible: isBoolean,
   csp: isArrayOf(isBoundedString(4096), 8),
+  grants: isArrayOf(isUuid, MAX_GRANTS),
+  grant: (v): v is string | null => v === null || isUuid(v),
 })
 
 export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]

@@ -56,6 +56,41 @@ describe('a monetized page gets paid every second at the configured rate', () =>
   })
 })
 
+describe('which tags are paid', () => {
+  it('a page with both tags pays the link, not the meta', async () => {
+    const page = await stack.browser.context.newPage()
+    await page.goto(stack.net.site.pageWithHead('<meta name="monetization" content="{spsp}/both-meta"><link rel="monetization" href="{spsp}/both-link">'))
+    await waitFor('the link to be paid', () => (stack.net.receiver.account('both-link').total > 0n ? true : undefined))
+    await sleep(1500)
+    expect(stack.net.receiver.account('both-meta').spspQueries).toBe(0)
+    await page.close()
+  })
+
+  it('a disabled link is not paid; enabling it starts payment', async () => {
+    const page = await stack.browser.context.newPage()
+    await page.goto(stack.net.site.pageWithHead('<link rel="monetization" href="{spsp}/disabled-link" disabled>'))
+    await sleep(1500)
+    expect(stack.net.receiver.account('disabled-link').spspQueries).toBe(0)
+    await page.evaluate(() => document.querySelector('link')?.removeAttribute('disabled'))
+    await waitFor('payment once enabled', () => (stack.net.receiver.account('disabled-link').total > 0n ? true : undefined))
+    await page.close()
+  })
+
+  it('a tag added after load is paid', async () => {
+    const page = await stack.browser.context.newPage()
+    await page.goto(stack.net.site.base + '/plain')
+    await sleep(500)
+    await page.evaluate((href) => {
+      const link = document.createElement('link')
+      link.rel = 'monetization'
+      link.href = href
+      document.body.append(link)
+    }, `${stack.net.receiver.spspBase}/added-late`)
+    await waitFor('payment of the late tag', () => (stack.net.receiver.account('added-late').total > 0n ? true : undefined))
+    await page.close()
+  })
+})
+
 describe('several receivers on one page share the tab\'s rate', () => {
   /** All packets to receivers `<prefix>-*`, merged in time order, as one stream. */
   const merged = (prefix: string, count: number) =>

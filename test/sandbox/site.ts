@@ -14,6 +14,10 @@ export interface Site {
   loggerPage(kind: 'meta' | 'link', name: string, href?: string): string
   /** A monetized page under `default-src 'none'; script-src 'none'`. */
   strictCspPage(name: string): string
+  /** A page whose head is `html` ({spsp} is replaced by the receiver's base URL). */
+  pageWithHead(html: string): string
+  /** A page embedding, from another origin, a child paying `<name>-child` (and a grandchild `<name>-grandchild`). */
+  framesPage(name: string, allow: string | null, nested?: boolean): string
   /** A page with `count` links, to receivers `<prefix>-0` … `<prefix>-<count-1>`. */
   manyLinksPage(prefix: string, count: number): string
   /** A <link> page whose <meta> CSP says `monetization-src <allow>`. */
@@ -116,6 +120,23 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
         </script>`, '<p><a id="away" href="/plain">Leave</a></p>'))
       return
     }
+    // Frames: /t/frames/<name>?allow=<allow attribute>&host=<host of the child> embeds /t/link/<name>-child
+    // from another origin (localhost rather than 127.0.0.1); with nested=1 that child embeds a
+    // grandchild (back on 127.0.0.1) with the same allow attribute.
+    const frames = /^\/t\/(frames|frame-child)\/([a-z0-9-]{1,40})$/.exec(url.pathname)
+    if (frames !== null) {
+      const [, which = '', name = ''] = frames
+      const allowParam = url.searchParams.get('allow')
+      const allowAttr = allowParam === null ? '' : ` allow="${escape(allowParam)}"`
+      const nested = url.searchParams.get('nested') === '1'
+      if (which === 'frames') {
+        const childUrl = `http://localhost:${opts.port}/t/frame-child/${name}?${url.searchParams.toString()}`
+        html = page('A page with an iframe', '', `<iframe src="${escape(childUrl)}"${allowAttr} width="400" height="200"></iframe>`)
+      } else {
+        const grandchild = nested ? `<iframe src="${escape(`http://127.0.0.1:${opts.port}/t/link/${name}-grandchild`)}"${allowAttr}></iframe>` : ''
+        html = page('A framed child', `<link rel="monetization" href="${escape(spsp(`${name}-child`))}">`, grandchild)
+      }
+    }
     const many = /^\/t\/links\/([a-z0-9-]{1,40})\/(\d{1,3})$/.exec(url.pathname)
     if (many !== null) {
       const count = Math.min(500, Number(many[2]))
@@ -136,6 +157,10 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
       }).end(page('Strict CSP', `<link rel="monetization" href="${escape(spsp(strict[1] ?? ''))}">`, '<p>No script may run here but the browser\'s and the extension\'s.</p>'))
       return
     }
+    if (url.pathname === '/t/head') {
+      // Test fixtures only: a page whose <head> is the given markup, with {spsp} standing for the receiver base.
+      html = page('Test page (custom head)', (url.searchParams.get('html') ?? '').replaceAll('{spsp}', opts.spspBase), '')
+    }
     if (url.pathname === '/t/raw') {
       html = page('Test page (raw meta)', `<meta name="monetization" content="${escape(url.searchParams.get('content') ?? '')}">`, '')
     }
@@ -153,6 +178,13 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     pageWithMetaContent: (content) => `${base}/t/raw?content=${encodeURIComponent(content)}`,
     loggerPage: (kind, name, href) => `${base}/t/logger/${kind}/${name}${href === undefined ? '' : `?href=${encodeURIComponent(href)}`}`,
     strictCspPage: (name) => `${base}/t/csp/${name}`,
+    pageWithHead: (html) => `${base}/t/head?html=${encodeURIComponent(html)}`,
+    framesPage: (name, allow, nested = false) => {
+      const q = new URLSearchParams()
+      if (allow !== null) q.set('allow', allow)
+      if (nested) q.set('nested', '1')
+      return `${base}/t/frames/${name}?${q.toString()}`
+    },
     manyLinksPage: (prefix, count) => `${base}/t/links/${prefix}/${count}`,
     metaCspPage: (name, allow) => `${base}/t/meta-csp/${name}?allow=${encodeURIComponent(allow)}`,
     cacheablePage: (name) => `${base}/t/cacheable/${name}`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isContentEnvelope, isUiEnvelope, MAX_TAGS_REPORTED } from '../../src/shared/messages.ts'
 
 const visitId = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-const good = { type: 'page-state', input: { visitId, tags: [{ kind: 'meta', value: '$w.example/a', seenAt: 1 }], visible: true, csp: [] } }
+const good = { type: 'page-state', input: { visitId, tags: [{ kind: 'meta', value: '$w.example/a', seenAt: 1 }], visible: true, csp: [], grants: [], grant: null } }
 
 describe('content messages are checked at run time', () => {
   it('accepts a well-formed snapshot', () => { expect(isContentEnvelope(good)).toBe(true) })

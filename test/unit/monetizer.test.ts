@@ -15,6 +15,8 @@ function page(links: string[], visible = true): PageSnapshot {
     tags: links.map((value) => ({ kind: 'link' as const, value, seenAt: 0 })),
     visible,
     csp: [],
+    grants: [],
+    grant: null,
   }
 }
 
@@ -87,5 +89,60 @@ describe('several receivers on one page', () => {
     await vi.advanceTimersByTimeAsync(RESTORE_WAIT_MS + 10)
     const keys = Object.keys(await area.get(null))
     expect(keys).toEqual(['visit:7:https://a.example/x'])
+  })
+
+  describe('frames', () => {
+    const G1 = '11111111-1111-4111-8111-111111111111'
+    const G2 = '22222222-2222-4222-8222-222222222222'
+    const frame = (visitId: string, links: string[], grants: string[], grant: string | null): PageSnapshot =>
+      ({ ...page(links), visitId, grants, grant })
+    const V = (n: number) => `0b5f3c1e-8d2a-4c3b-9e7f-00000000000${n}`
+
+    async function paidUrls(reports: [number, PageSnapshot][]) {
+      const h = harness()
+      const m = new Monetizer(h.deps, new VisitStore(memoryArea()), quiet)
+      for (const [frameId, snapshot] of reports) m.pageState(7, snapshot, 'https://site.example/', frameId)
+      await vi.advanceTimersByTimeAsync(0)
+      return h.spspCalls.sort()
+    }
+
+    it('pays a granted child frame, and not a child without a grant', async () => {
+      expect(await paidUrls([
+        [0, frame(V(0), [], [G1], null)],
+        [3, frame(V(3), ['https://child.example/pay'], [], G1)],
+        [4, frame(V(4), ['https://sneaky.example/pay'], [], null)],
+      ])).toEqual(['https://child.example/pay'])
+    })
+
+    it('pays a nested frame only if every frame on the way allows it', async () => {
+      expect(await paidUrls([
+        [0, frame(V(0), [], [G1], null)],
+        [3, frame(V(3), [], [G2], G1)],
+        [5, frame(V(5), ['https://grandchild.example/pay'], [], G2)],
+      ])).toEqual(['https://grandchild.example/pay'])
+      // The middle frame has no grant from the top: its own grant is worth nothing.
+      expect(await paidUrls([
+        [0, frame(V(0), [], [], null)],
+        [3, frame(V(3), [], [G2], null)],
+        [5, frame(V(5), ['https://grandchild.example/pay'], [], G2)],
+      ])).toEqual([])
+    })
+
+    it('honours a grant for one frame only (a page cannot pass its grant on)', async () => {
+      expect(await paidUrls([
+        [0, frame(V(0), [], [G1], null)],
+        [3, frame(V(3), ['https://child.example/pay'], [], G1)],
+        [5, frame(V(5), ['https://replayed.example/pay'], [], G1)],
+      ])).toEqual(['https://child.example/pay'])
+    })
+
+    it('splits the tab\'s rate across the frames\' receivers', async () => {
+      const h = harness()
+      const m = new Monetizer(h.deps, new VisitStore(memoryArea()), quiet)
+      m.pageState(7, frame(V(0), ['https://top.example/pay'], [G1], null), 'https://site.example/', 0)
+      m.pageState(7, frame(V(3), ['https://child.example/pay'], [], G1), 'https://child.example/', 3)
+      await vi.advanceTimersByTimeAsync(0)
+      expect(h.payers.map((p) => p.allowance)).toEqual([PER_SECOND / 2n, PER_SECOND / 2n])
+    })
   })
 })

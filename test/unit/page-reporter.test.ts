@@ -35,7 +35,7 @@ afterEach(() => {
 })
 
 function start(b: ReturnType<typeof fakeBrowser>): void {
-  startReporter(controller.current.signal, { browser: b.browser, document, window, now: () => 1000, randomUUID: () => '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' })
+  startReporter(controller.current.signal, { browser: b.browser, document, window, now: () => 1000, randomUUID: () => crypto.randomUUID() })
 }
 
 describe('the page reporter', () => {
@@ -80,5 +80,20 @@ describe('the page reporter', () => {
     await flush()
     expect(b.connects()).toBe(2)
     expect(b.sent.at(-1)?.visible).toBe(true)
+  })
+
+  it('vouches for same-origin iframes and for cross-origin ones whose allow grants monetization', async () => {
+    const own = window.location.origin
+    document.head.innerHTML = ''
+    document.body.innerHTML = `
+      <iframe src="${own}/same"></iframe>
+      <iframe src="https://other.example/a" allow="monetization; autoplay"></iframe>
+      <iframe src="https://other.example/b" allow="autoplay"></iframe>
+      <iframe src="https://other.example/c"></iframe>`
+    const b = fakeBrowser()
+    start(b)
+    await flush()
+    expect(b.sent.at(-1)?.grants.length).toBe(2)
+    expect(new Set(b.sent.at(-1)?.grants).size).toBe(2)
   })
 })

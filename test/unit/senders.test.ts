@@ -83,7 +83,7 @@ function fakePort(sender: Runtime.MessageSender, name = 'trickle/page') {
   return { port, send: (m: unknown) => { for (const f of listeners.message) f(m) }, get disconnected() { return disconnected } }
 }
 
-const snapshot = { type: 'page-state', input: { visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [], visible: true, csp: [] } }
+const snapshot = { type: 'page-state', input: { visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [], visible: true, csp: [], grants: [], grant: null } }
 
 describe('page ports', () => {
   const tab = { id: 7 } as Runtime.MessageSender['tab']
@@ -100,7 +100,7 @@ describe('page ports', () => {
   })
 
   it.each<[string, Runtime.MessageSender, string?]>([
-    ['a subframe (frames come with the page API)', { id: ID, tab, frameId: 3 }],
+    ['no frame id', { id: ID, tab }],
     ['no tab (an extension page)', { id: ID, frameId: 0 }],
     ['another extension', { id: 'zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', tab, frameId: 0 }],
     ['a port of another name', { id: ID, tab, frameId: 0 }, 'something-else'],
