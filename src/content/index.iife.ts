@@ -1,4 +1,4 @@
-// Entry: wires only. Runs at document_start in the top frame of web pages (manifest.json).
+// Entry: wires only. Runs at document_start in every frame of web pages (manifest.json).
 import browser from 'webextension-polyfill'
 import { startReporter } from './page-reporter.ts'
 
