@@ -30,11 +30,6 @@ export function payableTags<T extends TagRef>(tags: readonly T[]): T[] {
   return links.length > 0 ? links : tags.filter((t) => t.kind === 'meta').slice(0, 1)
 }
 
-/** The first tag a page is paid through (see payableTags). */
-export function chooseTag<T extends TagRef>(tags: readonly T[]): T | null {
-  return payableTags(tags)[0] ?? null
-}
-
 /**
  * A tag's value → what to query. A <link>'s href is a URL (current spec): `https:`, or `http:` on this
  * machine; payment pointers (`$…`) belong in the <meta> tag of WM v1.

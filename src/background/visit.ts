@@ -112,6 +112,8 @@ export class Visit {
    * the connector (0.5 % at the default rate into a scale-6 account; everything into a scale-2 one).
    */
   private quantum = 1n
+  /** This visit's part of the tab's rate: the tab's receivers share it, never multiply it. */
+  private share = 1
   private slot: Slot | null = null
   private attempt: AbortController | null = null
   private retryTimer: ReturnType<typeof setTimeout> | undefined
@@ -151,7 +153,6 @@ export class Visit {
   }
 
   get visible(): boolean { return this.accrual.visible }
-  get allowedTotal(): bigint { return this.authorized }
 
   setVisible(visible: boolean): void {
     if (this.stopped) return
@@ -164,11 +165,8 @@ export class Visit {
         this.setPhase(this.slot.paid ? 'paying' : 'connecting', null)
         this.deps.emit?.(this, { event: 'pending' })
         void this.raise()
-      } else if (this.phase === 'paused') {
-        this.setPhase('resolving', null)
-        this.connect()
       } else {
-        this.connect()
+        this.connect() // sets its own phase once it starts
       }
       return
     }
@@ -196,9 +194,6 @@ export class Visit {
     if (this.phase === 'failed' || this.phase === 'no-uplink') this.setPhase('resolving', null)
     if (this.visible) this.connect()
   }
-
-  /** This visit's part of the tab's rate: the tab's receivers share it, never multiply it. */
-  private share = 1
 
   private rateFor(asset: Asset): bigint | null {
     const rate = this.deps.ratePerHour(asset)

@@ -3,6 +3,7 @@
  * Stored in browser.storage.local under `settings`. The uplink URL carries the user's BTP secret, so it
  * is read only by the service worker; pages get `PublicSettings`, with the secret removed.
  */
+import { parseDecimal } from './money.ts'
 import { isLoopbackHost } from './pointer.ts'
 import { err, ok, type Result } from './result.ts'
 import { isRecord } from './guards.ts'
@@ -39,7 +40,8 @@ export function validateRate(text: string): Result<string> {
   const rate = text.trim()
   if (!RATE.test(rate)) return err('Enter the rate as a number such as 0.36.')
   if (!/[1-9]/.test(rate)) return err('The rate must be more than zero; to stop paying, pause instead.')
-  if (compareDecimal(rate, MAX_RATE_PER_HOUR) > 0) return err(`The rate is capped at ${MAX_RATE_PER_HOUR} per hour.`)
+  // Compared exactly, as units at the finest scale a rate may be written in.
+  if ((parseDecimal(rate, 18) ?? 0n) > (parseDecimal(MAX_RATE_PER_HOUR, 18) ?? 0n)) return err(`The rate is capped at ${MAX_RATE_PER_HOUR} per hour.`)
   return ok(rate)
 }
 
@@ -82,14 +84,4 @@ export function migrateSettings(stored: unknown): Settings {
   const uplink = typeof stored.uplinkUrl === 'string' && validateUplink(stored.uplinkUrl).ok ? stored.uplinkUrl : null
   const rate = typeof stored.ratePerHour === 'string' ? validateRate(stored.ratePerHour) : null
   return { version: SETTINGS_VERSION, uplinkUrl: uplink, ratePerHour: rate?.ok === true ? rate.value : DEFAULT_SETTINGS.ratePerHour }
-}
-
-/** Compares two non-negative decimal strings exactly. */
-function compareDecimal(a: string, b: string): number {
-  const [ai, af = ''] = a.split('.')
-  const [bi, bf = ''] = b.split('.')
-  const width = Math.max(af.length, bf.length)
-  const x = BigInt((ai ?? '0') + af.padEnd(width, '0'))
-  const y = BigInt((bi ?? '0') + bf.padEnd(width, '0'))
-  return x < y ? -1 : x > y ? 1 : 0
 }

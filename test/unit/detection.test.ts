@@ -2,15 +2,15 @@
 // Detection over a table of tag configurations: from the page's markup to what Trickle pays (the
 // SPSP URL) or why it refuses. The content script finds tags; the worker chooses and resolves one.
 import { describe, expect, it } from 'vitest'
-import { chooseTag, resolveTag } from '../../src/background/monetizer.ts'
+import { payableTags, resolveTag } from '../../src/background/monetizer.ts'
 import { findTags } from '../../src/content/tags.ts'
 
 type Outcome = { pays: string } | { refuses: RegExp } | 'nothing'
 
 function outcome(): Outcome {
   const found = findTags(document)
-  const tag = chooseTag(found.map((t) => ({ ...t, seenAt: 0 })))
-  if (tag === null) return 'nothing'
+  const tag = payableTags(found)[0]
+  if (tag === undefined) return 'nothing'
   const r = resolveTag(tag)
   return r.ok ? { pays: r.value.url } : { refuses: new RegExp('.') }
 }
