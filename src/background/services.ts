@@ -13,7 +13,7 @@ import { Monetizer } from './monetizer.ts'
 import { SettingsStore } from './settings-store.ts'
 import { querySpsp } from './spsp.ts'
 import { StreamPayer } from './stream-payer.ts'
-import { createUiHandler } from './ui-api.ts'
+import { createUiHandler, schemeAndHost } from './ui-api.ts'
 import { Uplink } from './uplink.ts'
 import { VisitStore } from './visit-store.ts'
 
@@ -57,7 +57,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     onConnect: createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts }),
     onMessage: createUiHandler({
       extensionId,
-      extensionOrigin: ((u) => `${u.protocol}//${u.host}`)(new URL(browser.runtime.getURL('/'))),
+      extensionOrigin: schemeAndHost(new URL(browser.runtime.getURL('/'))),
       settings,
       uplink,
       monetizer,

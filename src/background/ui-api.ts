@@ -13,6 +13,9 @@ import type { Uplink } from './uplink.ts'
 /** The extension pages allowed to talk to the worker, as paths inside the extension. */
 export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html'] as const
 
+/** `scheme://host` of a URL. Not URL.origin: that is "null" for non-special schemes (chrome-extension:) outside the browser. */
+export const schemeAndHost = (url: URL): string => `${url.protocol}//${url.host}`
+
 type Handlers = { [K in keyof UiToBackground]: (input: UiToBackground[K]['input']) => Promise<UiToBackground[K]['output']> }
 
 class UserError extends Error {}
@@ -62,9 +65,8 @@ export function createUiHandler(deps: {
   function fromOwnPage(sender: Runtime.MessageSender): boolean {
     if (sender.id !== deps.extensionId || sender.url === undefined) return false
     try {
-      // Scheme and host, not URL.origin: the origin of a non-special scheme is "null" outside the browser.
       const url = new URL(sender.url)
-      return `${url.protocol}//${url.host}` === deps.extensionOrigin && (UI_PAGES as readonly string[]).includes(url.pathname)
+      return schemeAndHost(url) === deps.extensionOrigin && (UI_PAGES as readonly string[]).includes(url.pathname)
     } catch {
       return false
     }

@@ -7,7 +7,7 @@
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Asset } from '../shared/money.ts'
 import { errorMessage } from '../shared/result.ts'
-import { redactUplink, validateUplink } from '../shared/settings.ts'
+import { validateUplink } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 
 export interface UplinkDeps {
@@ -26,6 +26,8 @@ export class UplinkError extends Error {
 
 export class Uplink {
   private url: string | null = null
+  /** host[:port] of the configured uplink: what may be shown (the URL itself holds the secret). */
+  private hostName = ''
   private current: UplinkState = { state: 'not-configured' }
   private lastAsset: Asset | null = null
   /**
@@ -50,17 +52,13 @@ export class Uplink {
   /** Points the uplink somewhere else (or nowhere). Callers restart what was using the old one. */
   configure(url: string | null): void {
     if (url === this.url) return
-    if (url !== null && !validateUplink(url).ok) throw new UplinkError('invalid uplink URL')
+    const parsed = url === null ? null : validateUplink(url)
+    if (parsed?.ok === false) throw new UplinkError('invalid uplink URL')
     this.url = url
+    this.hostName = parsed?.ok === true ? parsed.value.host : ''
     this.lastAsset = null
     this.dropSpare()
-    this.set(url === null ? { state: 'not-configured' } : { state: 'connecting', host: this.host() })
-  }
-
-  private host(): string {
-    if (this.url === null) return ''
-    const v = validateUplink(this.url)
-    return v.ok ? v.value.host : redactUplink(this.url)
+    this.set(url === null ? { state: 'not-configured' } : { state: 'connecting', host: this.hostName })
   }
 
   /** A connected plugin of its own for one STREAM connection. Throws an UplinkError saying why not. */
@@ -103,7 +101,7 @@ export class Uplink {
     const url = this.url
     let socketFailed: (() => void) | null = null
     const plugin = this.deps.createPlugin(url, () => socketFailed?.())
-    if (this.current.state !== 'connected') this.set({ state: 'connecting', host: this.host() })
+    if (this.current.state !== 'connected') this.set({ state: 'connecting', host: this.hostName })
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
       await Promise.race([
@@ -150,12 +148,12 @@ export class Uplink {
   reportConnected(asset: Asset, address: string): void {
     if (this.url === null) return
     this.lastAsset = asset
-    this.set({ state: 'connected', host: this.host(), asset, address, at: this.deps.now() })
+    this.set({ state: 'connected', host: this.hostName, asset, address, at: this.deps.now() })
   }
 
   reportFailed(reason: string): void {
     if (this.url === null) return
-    this.set({ state: 'failed', host: this.host(), reason, at: this.deps.now() })
+    this.set({ state: 'failed', host: this.hostName, reason, at: this.deps.now() })
   }
 
   private set(state: UplinkState): void {

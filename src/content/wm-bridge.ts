@@ -10,7 +10,7 @@ import { WM_CHANNEL_EVENT, type PageInstruction, type V1Detail } from '../shared
 import { findTagElements, type FoundTag } from './tags.ts'
 
 type V1State = 'stopped' | 'pending' | 'started'
-interface Tracked { requestId: string; state: V1State }
+interface Tracked { requestId: string; state: V1State; paymentPointer: string }
 
 const key = (t: TagRef): string => `${t.kind} ${t.value}`
 
@@ -30,35 +30,36 @@ export class WmBridge {
     const present = new Set(tags.map(key))
     for (const [k, t] of this.tracked) {
       if (present.has(k)) continue
-      if (t.state !== 'stopped') this.v1(t, k, 'monetizationstop', 'stopped', { finalized: true })
+      if (t.state !== 'stopped') this.v1(t, 'monetizationstop', 'stopped', { finalized: true })
       this.tracked.delete(k)
     }
-    for (const t of tags) if (!this.tracked.has(key(t))) this.tracked.set(key(t), { requestId: this.randomUUID(), state: 'stopped' })
+    for (const t of tags) {
+      if (!this.tracked.has(key(t))) this.tracked.set(key(t), { requestId: this.randomUUID(), state: 'stopped', paymentPointer: t.value.trim() })
+    }
   }
 
   handle(e: PaymentEvent): void {
-    const k = key(e.tag)
-    const t = this.tracked.get(k)
+    const t = this.tracked.get(key(e.tag))
     if (t === undefined) return // a tag the page no longer has
     switch (e.event) {
       case 'pending':
-        if (t.state !== 'pending') this.v1(t, k, 'monetizationpending', 'pending', {})
+        if (t.state !== 'pending') this.v1(t, 'monetizationpending', 'pending', {})
         return
       case 'resolved':
         if (e.tag.kind === 'link') this.link(e.tag, { api: 'link', type: 'load' })
         return
       case 'failed':
         if (e.tag.kind === 'link') this.link(e.tag, { api: 'link', type: 'error' })
-        if (t.state !== 'stopped') this.v1(t, k, 'monetizationstop', 'stopped', { finalized: true })
+        if (t.state !== 'stopped') this.v1(t, 'monetizationstop', 'stopped', { finalized: true })
         return
       case 'paused':
-        if (t.state !== 'stopped') this.v1(t, k, 'monetizationstop', 'stopped', { finalized: false })
+        if (t.state !== 'stopped') this.v1(t, 'monetizationstop', 'stopped', { finalized: false })
         return
       case 'paid': {
         // The state becomes `started` before monetizationstart fires, which comes before the first progress.
-        if (t.state !== 'started') this.v1(t, k, 'monetizationstart', 'started', {})
+        if (t.state !== 'started') this.v1(t, 'monetizationstart', 'started', {})
         const r = e.received
-        this.v1(t, k, 'monetizationprogress', 'started', r === null ? {} : { amount: r.value, assetCode: r.code, assetScale: r.scale, receipt: null })
+        this.v1(t, 'monetizationprogress', 'started', r === null ? {} : { amount: r.value, assetCode: r.code, assetScale: r.scale, receipt: null })
         if (e.tag.kind === 'link') {
           this.link(e.tag, {
             api: 'link',
@@ -80,10 +81,9 @@ export class WmBridge {
     }
   }
 
-  private v1(t: Tracked, k: string, type: Extract<PageInstruction, { api: 'v1' }>['type'], state: V1State, extra: Partial<V1Detail>): void {
+  private v1(t: Tracked, type: Extract<PageInstruction, { api: 'v1' }>['type'], state: V1State, extra: Partial<V1Detail>): void {
     t.state = state
-    const paymentPointer = k.slice(k.indexOf(' ') + 1).trim()
-    this.dispatch(this.doc, { api: 'v1', type, state, detail: { paymentPointer, requestId: t.requestId, ...extra } })
+    this.dispatch(this.doc, { api: 'v1', type, state, detail: { paymentPointer: t.paymentPointer, requestId: t.requestId, ...extra } })
   }
 
   private link(tag: TagRef, instruction: PageInstruction): void {
