@@ -4,8 +4,8 @@
  * page is gone, and tells this script the worker restarted, so it reconnects and says it all again.
  */
 import type { Browser, Runtime } from 'webextension-polyfill'
-import { isBackgroundEnvelope, isFrameGrant, MAX_GRANTS, MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type FrameGrant, type PageSnapshot, type TagReport } from '../shared/messages.ts'
-import { allowGrantsMonetization } from '../shared/permissions-policy.ts'
+import { isBackgroundEnvelope, MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
+import { FrameGrants } from './frame-grants.ts'
 import { findMetaPolicies, findTags, isTagMutation } from './tags.ts'
 import { WmBridge } from './wm-bridge.ts'
 
@@ -28,48 +28,11 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   let scheduled = false
   let active = true // false between pagehide and pageshow (back/forward cache)
   let reconnects = 0
+  /** Whether this page has reported since it was (re)shown: only then may it stay quiet. */
+  let reported = false
 
   const bridge = new WmBridge(doc, () => env.randomUUID())
-  /** The grant this frame's parent posted to it (a child frame is paid only with one). */
-  let grant: string | null = null
-  /** Nonces given to the iframes this frame allows, one per iframe element. */
-  const grantsByFrame = new WeakMap<HTMLIFrameElement, string>()
-
-  /** Iframes this frame vouches for: same origin, or an `allow` list granting monetization. */
-  function grantedFrames(): { frame: HTMLIFrameElement; nonce: string; targetOrigin: string }[] {
-    const own = win.location.origin
-    const granted: { frame: HTMLIFrameElement; nonce: string; targetOrigin: string }[] = []
-    for (const frame of doc.querySelectorAll('iframe')) {
-      let srcOrigin: string
-      try {
-        const src = frame.getAttribute('src')
-        srcOrigin = src === null || src === '' || src.startsWith('about:') || frame.hasAttribute('srcdoc') ? own : new URL(src, doc.baseURI).origin
-      } catch {
-        continue
-      }
-      if (srcOrigin !== own && !allowGrantsMonetization(frame.getAttribute('allow'), srcOrigin, own)) continue
-      let nonce = grantsByFrame.get(frame)
-      if (nonce === undefined) {
-        nonce = env.randomUUID()
-        grantsByFrame.set(frame, nonce)
-      }
-      granted.push({ frame, nonce, targetOrigin: srcOrigin === 'null' ? '*' : srcOrigin })
-      if (granted.length >= MAX_GRANTS) break
-    }
-    return granted
-  }
-
-  /** Tells each allowed iframe its nonce; the target origin keeps it from any other document. */
-  function postGrants(): void {
-    for (const { frame, nonce, targetOrigin } of grantedFrames()) {
-      const message: FrameGrant = { trickleGrant: nonce }
-      try {
-        frame.contentWindow?.postMessage(message, targetOrigin)
-      } catch {
-        // the frame has navigated to another origin: it gets nothing
-      }
-    }
-  }
+  const grants = new FrameGrants(doc, win, () => env.randomUUID())
 
   const visible = (): boolean => doc.visibilityState === 'visible' && !(doc as Document & { prerendering?: boolean }).prerendering
 
@@ -90,8 +53,8 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
       tags,
       visible: visible(),
       csp: findMetaPolicies(doc).slice(0, 8).map((p) => p.slice(0, 4096)),
-      grants: grantedFrames().map((g) => g.nonce),
-      grant,
+      grants: grants.issued(),
+      grant: grants.received,
     }
   }
 
@@ -101,8 +64,8 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     const state = snapshot()
     const text = JSON.stringify(state)
     if (port === null) {
-      // Only a page with something to pay (or to vouch for) wakes the worker.
-      if (state.tags.length === 0 && state.grants.length === 0 && lastSent !== '') return
+      // After its first report, only a page with something to pay (or to vouch for) wakes the worker.
+      if (reported && state.tags.length === 0 && state.grants.length === 0) return
       connect()
     }
     if (text === lastSent || port === null) return
@@ -110,6 +73,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     try {
       port.postMessage(envelope)
       lastSent = text
+      reported = true
     } catch {
       port = null
       schedule()
@@ -136,9 +100,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
       if (!active || signal.aborted) return
       // The worker went away (restart, update): come back and say everything again.
       const delay = RECONNECT_DELAYS_MS[Math.min(reconnects++, RECONNECT_DELAYS_MS.length - 1)]
-      setTimeout(() => {
-        if (port === null && (findTags(doc).length > 0 || grantedFrames().length > 0)) send()
-      }, delay)
+      setTimeout(() => { if (port === null) send() }, delay)
     })
   }
 
@@ -150,14 +112,9 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   const listen = (target: EventTarget, type: string, fn: (e: Event) => void): void =>
     target.addEventListener(type, fn, { signal })
   // A grant from the parent frame (a child frame is paid only with one); anything else is ignored.
-  listen(win, 'message', (e) => {
-    const m = e as MessageEvent<unknown>
-    if (win.parent === win || m.source !== win.parent || !isFrameGrant(m.data) || m.data.trickleGrant === grant) return
-    grant = m.data.trickleGrant
-    schedule()
-  })
+  listen(win, 'message', (e) => { if (grants.receive(e as MessageEvent<unknown>)) schedule() })
   // Each time an allowed iframe loads a document, that document gets its grant.
-  doc.addEventListener('load', (e) => { if (e.target instanceof HTMLIFrameElement) { postGrants(); schedule() } }, { capture: true, signal })
+  doc.addEventListener('load', (e) => { if (e.target instanceof HTMLIFrameElement) { grants.post(); schedule() } }, { capture: true, signal })
   listen(doc, 'visibilitychange', schedule)
   listen(doc, 'prerenderingchange', schedule)
   listen(doc, 'DOMContentLoaded', schedule)
@@ -169,7 +126,10 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   })
   listen(win, 'pageshow', (e) => {
     active = true
-    if ((e as PageTransitionEvent).persisted) schedule()
+    if ((e as PageTransitionEvent).persisted) {
+      reported = false // a restored page reports once, like a new one
+      schedule()
+    }
   })
   signal.addEventListener('abort', () => {
     observer.disconnect()
