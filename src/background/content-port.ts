@@ -50,7 +50,8 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
       const snapshot = message.input
       // A message can wake the worker: wait until the visits of the previous worker are loaded.
       const pageUrl = sender.url ?? ''
-      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot, pageUrl, frameId))
+      const windowId = sender.tab?.windowId
+      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot, pageUrl, frameId, windowId))
     })
     port.onDisconnect.addListener(() => {
       deps.ports?.delete(tabId, frameId, port)

@@ -9,3 +9,5 @@ const services = createServices({ browser, fetch: globalThis.fetch.bind(globalTh
 browser.runtime.onConnect.addListener(services.onConnect)
 browser.runtime.onMessage.addListener(services.onMessage)
 browser.tabs.onRemoved.addListener(services.onTabRemoved)
+browser.windows.onFocusChanged.addListener(services.onFocusChanged)
+browser.idle.onStateChanged.addListener(services.onIdleChanged)

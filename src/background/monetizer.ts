@@ -3,16 +3,56 @@
  * when pages go away, and rebuilds them after a worker restart.
  */
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../shared/messages.ts'
+import { parseDecimal } from '../shared/money.ts'
 import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../shared/pointer.ts'
 import { err, type Result } from '../shared/result.ts'
 import { allowedByPolicies } from '../shared/csp.ts'
+import type { Settings } from '../shared/settings.ts'
 import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
+import type { Budget, Holder, Limit } from './budget.ts'
+import type { LedgerEntry } from './ledger.ts'
 import { Visit, type VisitDeps, type VisitRecord } from './visit.ts'
-import type { VisitStore } from './visit-store.ts'
 
 /** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
 export const RESTORE_WAIT_MS = 15_000
+
+/**
+ * How long a visit outlives its page, waiting for the next page of the same site in the same tab
+ * (a reload, a link within the site) to carry its accrual on instead of paying a fresh first second.
+ */
+export const CARRY_OVER_MS = 15_000
+
+/** Where visits keep their records and payments (the Ledger; a fake in some unit tests). */
+export interface VisitLedger {
+  saveVisit(record: VisitRecord): Promise<void>
+  record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit?: boolean): Promise<void>
+  removeVisit(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void>
+  loadVisits(): Promise<VisitRecord[]>
+}
+
+export interface MonetizerDeps {
+  /** What every visit needs; `ratePerHour` is the global rate (a site's own rate replaces it). */
+  visit: Omit<VisitDeps, 'save' | 'emit' | 'site' | 'room' | 'record' | 'limitReason'>
+  ledger: VisitLedger
+  budget: Budget
+  settings(): Settings
+  /** Why nobody is looking at tabs of this window (focus, idle), or null. */
+  attention?(windowId: number | undefined): string | null
+  log: Log
+  /** Delivers a payment event to a frame's content script, which turns it into WM events. */
+  notify?(tabId: number, frameId: number, event: PaymentEvent): void
+}
+
+/** The site a page belongs to: its origin (`https://news.example`), or null for anything else. */
+export function siteOf(pageUrl: string): string | null {
+  try {
+    const url = new URL(pageUrl)
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null
+  } catch {
+    return null
+  }
+}
 
 /**
  * How many receivers of one page are paid at once. The tab's rate is split among them, so this bounds
@@ -49,32 +89,47 @@ function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[],
   return err(`This page's Content-Security-Policy (monetization-src) does not allow paying ${target.value.host}.`)
 }
 
-interface FrameEntry { snapshot: PageSnapshot; pageUrl: string; refused: Set<string> }
+interface FrameEntry { snapshot: PageSnapshot; pageUrl: string; refused: Set<string>; windowId: number | undefined }
+
+/** A restored record waiting for its page, held against the budget meanwhile. */
+interface Waiting { record: VisitRecord; holder: Holder }
 
 export class Monetizer {
   /** Per tab, what each frame last reported (frame 0 is the top document). */
   private readonly frames = new Map<number, Map<number, FrameEntry>>()
   /** Per tab, its visits by receiver URL, in the order they were first paid. */
   private readonly visits = new Map<number, Map<string, Visit>>()
-  private readonly restored = new Map<number, VisitRecord[]>()
+  private readonly restored = new Map<number, Waiting[]>()
+  /** Visits whose page went away, by `tab site receiver`, waiting for the site's next page in the tab. */
+  private readonly parked = new Map<string, { visit: Visit; timer: ReturnType<typeof setTimeout> }>()
   /** Receivers' units learnt on earlier visits (this worker's lifetime; bounded). */
   private readonly quanta = new Map<string, bigint>()
+  private readonly log: Log
 
-  constructor(
-    private readonly deps: Omit<VisitDeps, 'save' | 'emit'>,
-    private readonly store: VisitStore,
-    private readonly log: Log,
-    /** Delivers a payment event to a frame's content script, which turns it into WM events. */
-    private readonly notify: (tabId: number, frameId: number, event: PaymentEvent) => void = () => undefined,
-  ) {}
+  constructor(private readonly deps: MonetizerDeps) {
+    this.log = deps.log
+  }
 
-  /** Loads the visits a previous worker left; each waits for its page to say it is still there. */
-  async restore(): Promise<void> {
-    const records = await this.store.loadAll()
+  private notify(tabId: number, frameId: number, event: PaymentEvent): void {
+    this.deps.notify?.(tabId, frameId, event)
+  }
+
+  /**
+   * Loads the visits a previous worker left; each waits for its page to say it is still there, held
+   * against the budget meanwhile. After a browser restart (`freshSession`) no page can come back:
+   * every record is settled at once.
+   */
+  async restore(freshSession = false): Promise<void> {
+    const records = await this.deps.ledger.loadVisits()
     for (const record of records) {
-      if (this.visits.has(record.tabId)) continue
+      const holder = { site: record.site ?? '', outstanding: positive(BigInt(record.counted) - BigInt(record.sent)) }
+      if (freshSession || this.visits.has(record.tabId)) {
+        await this.settle(record, null)
+        continue
+      }
+      this.deps.budget.hold(holder)
       const list = this.restored.get(record.tabId) ?? []
-      list.push(record)
+      list.push({ record, holder })
       this.restored.set(record.tabId, list)
     }
     for (const tabId of this.restored.keys()) {
@@ -82,18 +137,55 @@ export class Monetizer {
         // Whatever no page has reclaimed by now belongs to pages that are gone.
         const left = this.restored.get(tabId) ?? []
         this.restored.delete(tabId)
-        for (const r of left) void this.store.remove(r).catch(() => undefined)
+        for (const w of left) void this.settle(w.record, w.holder).catch(() => undefined)
       }, RESTORE_WAIT_MS)
     }
     if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)
   }
 
-  pageState(tabId: number, snapshot: PageSnapshot, pageUrl = '', frameId = 0): void {
+  /**
+   * A visit is over: what it authorised but never saw confirmed may have left, so it is written to the
+   * ledger as unconfirmed and charged to the budget (in the same tick as its hold is released), and
+   * the record goes, in one transaction.
+   */
+  private async settle(record: VisitRecord, holder: Holder | null): Promise<void> {
+    const unconfirmed = BigInt(record.counted) - BigInt(record.sent)
+    const asset = record.sourceAsset
+    const site = record.site ?? ''
+    if (holder !== null) this.deps.budget.release(holder)
+    if (unconfirmed <= 0n || asset === null) {
+      await this.deps.ledger.removeVisit(record)
+      return
+    }
+    const at = this.deps.visit.now()
+    this.deps.budget.charge(site, unconfirmed, asset, at)
+    const target = resolvePaymentTarget(record.input)
+    await this.deps.ledger.record({
+      at, site, receiver: target.ok ? target.value.url : record.input,
+      source: asset, destination: record.destinationAsset, sent: 0n, delivered: 0n, unconfirmed, ms: 0, packets: 0,
+    }, record, true)
+  }
+
+  pageState(tabId: number, snapshot: PageSnapshot, pageUrl = '', frameId = 0, windowId?: number): void {
     const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
     this.frames.set(tabId, frames)
     const previous = frames.get(frameId)
-    frames.set(frameId, { snapshot, pageUrl, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
+    frames.set(frameId, { snapshot, pageUrl, windowId, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
     this.reconcile(tabId)
+  }
+
+  /** The tab's site and whether it may be paid now: null `why` when someone is looking. */
+  private tabState(tabId: number): { site: string | null; never: boolean; why: string | null } {
+    const top = this.frames.get(tabId)?.get(0)
+    const site = top === undefined ? null : siteOf(top.pageUrl)
+    const settings = this.deps.settings()
+    const rules = site === null ? undefined : settings.sites[site]
+    let why: string | null = null
+    if (top !== undefined && !top.snapshot.visible) why = 'The tab is hidden.'
+    else if (settings.paused) why = 'You paused Trickle.'
+    else if (rules?.paused === true) why = 'You paused this site.'
+    else why = this.deps.attention?.(top?.windowId) ?? null
+    return { site, never: rules?.never === true, why }
   }
 
   /**
@@ -120,8 +212,10 @@ export class Monetizer {
 
   private reconcile(tabId: number): void {
     const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
+    const state = this.tabState(tabId)
     const chosen: { frameId: number; tag: TagReport; target: PaymentTarget }[] = []
-    for (const frameId of this.allowedFrames(frames)) {
+    // A never-pay site: nothing is resolved, nothing is paid, the page hears nothing.
+    for (const frameId of state.never ? [] : this.allowedFrames(frames)) {
       const frame = frames.get(frameId)
       if (frame === undefined) continue
       for (const tag of payableTags(frame.snapshot.tags)) {
@@ -143,42 +237,112 @@ export class Monetizer {
     this.visits.set(tabId, byUrl)
     for (const [url, v] of byUrl) {
       const c = chosen.find((x) => x.target.url === url)
-      if (c === undefined || frames.get(c.frameId)?.snapshot.visitId !== v.visitId) void this.endVisit(tabId, url)
+      if (c !== undefined && frames.get(c.frameId)?.snapshot.visitId === v.visitId) continue
+      // Its page is gone (reload, navigation): the site's next page may carry it on. Still there
+      // without the tag (removed, or never-pay): it ends.
+      const pageStillThere = [...frames.values()].some((f) => f.snapshot.visitId === v.visitId)
+      const elsewhere = frames.has(0) && state.site !== v.site
+      if (pageStillThere || elsewhere || v.site === '') void this.endVisit(tabId, url)
+      else this.park(tabId, url)
     }
     for (const { frameId, tag, target } of chosen) {
       const frame = frames.get(frameId)
-      if (frame !== undefined && !byUrl.has(target.url)) byUrl.set(target.url, this.startVisit(tabId, frameId, frame, tag, target))
+      if (frame !== undefined && !byUrl.has(target.url)) byUrl.set(target.url, this.startVisit(tabId, frameId, frame, tag, target, state.site ?? ''))
     }
     for (const { frameId, target } of chosen) {
       const v = byUrl.get(target.url)
       v?.setShare(chosen.length)
-      v?.setVisible(frames.get(frameId)?.snapshot.visible ?? false)
+      const frameVisible = frames.get(frameId)?.snapshot.visible ?? false
+      v?.setVisible(frameVisible && state.why === null, state.why ?? 'The frame is hidden.')
     }
   }
 
-  private startVisit(tabId: number, frameId: number, frame: FrameEntry, tag: TagReport, target: PaymentTarget): Visit {
-    const { snapshot, pageUrl } = frame
-    const records = this.restored.get(tabId) ?? []
-    const resume = records.find((r) => r.visitId === snapshot.visitId && r.input === target.input)
+  /** Keeps a visit whose page went away, paused, for the site's next page in this tab. */
+  private park(tabId: number, url: string): void {
+    const byUrl = this.visits.get(tabId)
+    const visit = byUrl?.get(url)
+    if (byUrl === undefined || visit === undefined) return
+    byUrl.delete(url)
+    if (byUrl.size === 0) this.visits.delete(tabId)
+    visit.setVisible(false, 'The page is loading.')
+    const key = `${tabId} ${visit.site} ${url}`
+    const existing = this.parked.get(key)
+    if (existing !== undefined) {
+      clearTimeout(existing.timer)
+      void this.finish(existing.visit)
+    }
+    this.parked.set(key, { visit, timer: setTimeout(() => { this.unpark(key) }, CARRY_OVER_MS) })
+  }
+
+  private unpark(key: string): void {
+    const p = this.parked.get(key)
+    if (p === undefined) return
+    this.parked.delete(key)
+    clearTimeout(p.timer)
+    void this.finish(p.visit)
+  }
+
+  private startVisit(tabId: number, frameId: number, frame: FrameEntry, tag: TagReport, target: PaymentTarget, site: string): Visit {
+    const { snapshot } = frame
+    const ref: TagRef = { kind: tag.kind, value: tag.value }
+    const carried = this.parked.get(`${tabId} ${site} ${target.url}`)
+    if (carried !== undefined) {
+      this.parked.delete(`${tabId} ${site} ${target.url}`)
+      clearTimeout(carried.timer)
+      carried.visit.rebind(snapshot.visitId, this.visitDeps(tabId, frameId, frame, ref, target, site, () => carried.visit))
+      this.log.info(`tab ${tabId}: carrying on paying ${target.host}`)
+      return carried.visit
+    }
+    const waiting = this.restored.get(tabId) ?? []
+    const resume = waiting.find((w) => w.record.visitId === snapshot.visitId && w.record.input === target.input)
     if (resume !== undefined) {
-      const rest = records.filter((r) => r !== resume)
+      const rest = waiting.filter((w) => w !== resume)
       if (rest.length > 0) this.restored.set(tabId, rest)
       else this.restored.delete(tabId)
+      this.deps.budget.release(resume.holder)
     }
-    const ref: TagRef = { kind: tag.kind, value: tag.value }
-    const visit: Visit = new Visit(tabId, snapshot.visitId, target, resume?.seenAt ?? tag.seenAt, {
-      ...this.deps,
-      save: (v) => this.store.save(v.toRecord()),
+    let visit: Visit | null = null
+    const deps = this.visitDeps(tabId, frameId, frame, ref, target, site, () => visit)
+    visit = new Visit(tabId, snapshot.visitId, target, resume?.record.seenAt ?? tag.seenAt, deps, resume?.record)
+    this.deps.budget.hold(visit)
+    this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
+    return visit
+  }
+
+  private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
+    const { snapshot, pageUrl } = frame
+    const base = this.deps.visit
+    return {
+      ...base,
+      site,
+      ratePerHour: (asset) => {
+        const own = this.deps.settings().sites[site]?.ratePerHour ?? null
+        return own === null ? base.ratePerHour(asset) : parseDecimal(own, asset.scale)
+      },
+      room: () => this.deps.budget.room(site),
+      limitReason: (limit) => this.limitReason(limit),
+      save: (v) => this.deps.ledger.saveVisit(v.toRecord()),
+      record: (v, entry) => {
+        // Charged in the same tick as the visit's hold shrank (its `sent` grew just before this call).
+        this.deps.budget.charge(site, entry.sent, entry.source, entry.at)
+        return this.deps.ledger.record(entry, v.toRecord())
+      },
       permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
       learnt: (url, q) => {
         if (this.quanta.size >= 500 && !this.quanta.has(url)) this.quanta.clear()
         this.quanta.set(url, q)
       },
       knownQuantum: (url) => this.quanta.get(url) ?? null,
-      emit: (v, e) => { if (this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
-    }, resume)
-    this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
-    return visit
+      emit: (v, e) => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
+    }
+  }
+
+  private limitReason(limit: Limit): string {
+    const { end } = this.deps.budget.period()
+    const renews = `it renews on ${end}`
+    return limit === 'cap'
+      ? `This site has had all its cap allows for this period; ${renews}.`
+      : `Your budget for this period is used up; ${renews}. Raise it in Trickle's options to go on paying.`
   }
 
   /** A frame's port closed: it navigated away, was removed, or entered the back/forward cache. */
@@ -192,8 +356,10 @@ export class Monetizer {
 
   tabRemoved(tabId: number): void {
     this.frames.delete(tabId)
+    for (const w of this.restored.get(tabId) ?? []) void this.settle(w.record, w.holder).catch(() => undefined)
     this.restored.delete(tabId)
     for (const url of [...(this.visits.get(tabId)?.keys() ?? [])]) void this.endVisit(tabId, url)
+    for (const key of [...this.parked.keys()]) if (key.startsWith(`${tabId} `)) this.unpark(key)
   }
 
   private async endVisit(tabId: number, url: string): Promise<void> {
@@ -202,9 +368,31 @@ export class Monetizer {
     if (byUrl === undefined || visit === undefined) return
     byUrl.delete(url)
     if (byUrl.size === 0) this.visits.delete(tabId)
+    await this.finish(visit)
+  }
+
+  /** Stops a visit and settles its record (see settle). */
+  private async finish(visit: Visit): Promise<void> {
     await visit.stop()
-    if (this.visits.get(tabId)?.get(url) === undefined) await this.store.remove(visit.toRecord()).catch(() => undefined)
-    this.log.info(`tab ${tabId}: stopped paying ${visit.target.host}`)
+    await this.settle(visit.toRecord(), visit).catch((e: unknown) => this.log.warn(`could not settle a visit: ${String(e)}`))
+    this.log.info(`tab ${visit.tabId}: stopped paying ${visit.target.host}`)
+  }
+
+  /** Settings changed (pause, a site's rules): every tab is looked at again. */
+  settingsChanged(): void {
+    for (const v of this.all()) v.rateChanged()
+    for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)
+  }
+
+  /** Focus or idle state changed. */
+  attentionChanged(): void {
+    for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)
+  }
+
+  /** The site of a tab's top page, if it has one. */
+  siteOfTab(tabId: number): string | null {
+    const top = this.frames.get(tabId)?.get(0)
+    return top === undefined ? null : siteOf(top.pageUrl)
   }
 
   private all(): Visit[] {
@@ -231,6 +419,7 @@ export class Monetizer {
     }
     const top = this.frames.get(tabId)?.get(0)
     if (top === undefined) return { kind: 'unavailable' }
+    if (this.tabState(tabId).never) return { kind: 'never' }
     const firstTag = payableTags(top.snapshot.tags)[0]
     if (firstTag !== undefined) {
       const target = checkPolicy(resolveTag(firstTag), top.snapshot.csp, top.pageUrl)
@@ -239,3 +428,5 @@ export class Monetizer {
     return { kind: 'not-monetized' }
   }
 }
+
+const positive = (v: bigint): bigint => (v > 0n ? v : 0n)

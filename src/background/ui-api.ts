@@ -3,9 +3,16 @@
  * envelope must pass its guard; the reply is a Result, with errors as readable messages.
  */
 import type { Runtime } from 'webextension-polyfill'
-import { isUiEnvelope, type SettingsView, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
+import { isUiEnvelope, type Overview, type SettingsView, type SiteTotal, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
+import type { AmountJson, Asset } from '../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../shared/result.ts'
-import { toPublic, validateRate, validateUplink, type Settings } from '../shared/settings.ts'
+import {
+  exportSettings, importSettings, isDefaultSite, MAX_SITES, siteKey, toPublic, validateBudget, validateIdleMinutes, validateRate,
+  validateSite, validateUplink, type Settings,
+} from '../shared/settings.ts'
+import type { Budget } from './budget.ts'
+import type { Ledger, LedgerRow } from './ledger.ts'
+import { ledgerCsv, ledgerJson } from './ledger-export.ts'
 import type { Monetizer } from './monetizer.ts'
 import type { SettingsStore } from './settings-store.ts'
 import type { Uplink } from './uplink.ts'
@@ -16,9 +23,51 @@ export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html'] as 
 /** `scheme://host` of a URL. Not URL.origin: that is "null" for non-special schemes (chrome-extension:) outside the browser. */
 export const schemeAndHost = (url: URL): string => `${url.protocol}//${url.host}`
 
+/** Whether a message or port comes from one of Trickle's own pages (popup, options). */
+export function isOwnPage(sender: Runtime.MessageSender | undefined, extensionId: string, extensionOrigin: string): boolean {
+  if (sender?.id !== extensionId || sender.url === undefined) return false
+  try {
+    const url = new URL(sender.url)
+    return schemeAndHost(url) === extensionOrigin && (UI_PAGES as readonly string[]).includes(url.pathname)
+  } catch {
+    return false
+  }
+}
+
 type Handlers = { [K in keyof UiToBackground]: (input: UiToBackground[K]['input']) => Promise<UiToBackground[K]['output']> }
 
 class UserError extends Error {}
+
+/** How many sites the popup lists. */
+const TOP_SITES = 5
+
+const amount = (value: bigint, asset: Asset | null): AmountJson | null =>
+  asset === null ? null : { value: value.toString(), code: asset.code, scale: asset.scale }
+
+/** This period's rows summed per site, in the uplink's asset, most paid first. */
+function siteTotals(rows: readonly LedgerRow[], asset: Asset): SiteTotal[] {
+  type Sum = { value: bigint; code: string; scale: number }
+  const sites = new Map<string, { sent: bigint; delivered: Map<string, Sum>; ms: number }>()
+  for (const r of rows) {
+    if (r.source.code !== asset.code || r.source.scale !== asset.scale) continue
+    const s = sites.get(r.site) ?? { sent: 0n, delivered: new Map<string, Sum>(), ms: 0 }
+    sites.set(r.site, s)
+    s.sent += BigInt(r.sent) + BigInt(r.unconfirmed)
+    s.ms += r.ms
+    if (r.destination !== null) {
+      const key = `${r.destination.code}/${r.destination.scale}`
+      const d = s.delivered.get(key) ?? { value: 0n, ...r.destination }
+      d.value += BigInt(r.delivered)
+      s.delivered.set(key, d)
+    }
+  }
+  return [...sites].sort(([, a], [, b]) => (a.sent === b.sent ? 0 : a.sent > b.sent ? -1 : 1)).map(([site, s]) => ({
+    site,
+    sent: { value: s.sent.toString(), code: asset.code, scale: asset.scale },
+    delivered: [...s.delivered.values()].map((d) => ({ value: d.value.toString(), code: d.code, scale: d.scale })),
+    seconds: Math.floor(s.ms / 1000),
+  }))
+}
 
 export function createUiHandler(deps: {
   extensionId: string
@@ -26,11 +75,17 @@ export function createUiHandler(deps: {
   settings: SettingsStore
   uplink: Uplink
   monetizer: Monetizer
+  budget: Budget
+  ledger: Pick<Ledger, 'rows' | 'rowsSince'>
   ready: Promise<void>
+  /** Called after settings were saved (idle detection follows them). */
+  settingsChanged?: () => void
+  now?: () => number
 }) {
   const view = (): SettingsView => ({ ...toPublic(deps.settings.current), uplinkState: deps.uplink.state })
+  const now = deps.now ?? Date.now
 
-  async function apply(next: Settings): Promise<void> {
+  async function apply(next: Settings): Promise<SettingsView> {
     const before = deps.settings.current
     await deps.settings.save(next)
     if (before.uplinkUrl !== next.uplinkUrl) {
@@ -38,39 +93,85 @@ export function createUiHandler(deps: {
       deps.monetizer.uplinkChanged()
       void deps.uplink.probe()
     }
-    if (before.ratePerHour !== next.ratePerHour) deps.monetizer.rateChanged()
+    deps.monetizer.settingsChanged()
+    deps.settingsChanged?.()
+    return view()
+  }
+
+  async function overview(tabId: number | null): Promise<Overview> {
+    const settings = deps.settings.current
+    // The asset is learnt from the uplink; ask it once if no connection has told it yet.
+    if (deps.uplink.knownAsset === null && deps.uplink.configured && deps.uplink.state.state !== 'connecting') void deps.uplink.probe()
+    const b = deps.budget.view()
+    const asset = b.asset
+    const rows = await deps.ledger.rowsSince(b.period.start)
+    const inPeriod = rows.filter((r) => r.day < b.period.end)
+    const totals = asset === null ? [] : siteTotals(inPeriod, asset)
+    const site = tabId === null ? null : deps.monetizer.siteOfTab(tabId)
+    const used = b.spent + b.held
+    return {
+      status: tabId === null ? null : deps.monetizer.status(tabId),
+      site,
+      siteRules: site === null ? null : settings.sites[site] ?? { ratePerHour: null, cap: null, paused: false, never: false },
+      paused: settings.paused,
+      asset,
+      budget: {
+        period: { ...b.period, kind: settings.budget.period },
+        amount: b.budget === null ? null : amount(b.budget, asset),
+        spent: amount(b.spent, asset),
+        held: amount(b.held, asset),
+        remaining: b.budget === null ? null : amount(b.budget > used ? b.budget - used : 0n, asset),
+      },
+      siteSpent: site === null ? null : amount(deps.budget.spentNow(site), asset),
+      topSites: totals.slice(0, TOP_SITES),
+    }
   }
 
   const handlers: Handlers = {
     'get-tab-status': async ({ tabId }) => deps.monetizer.status(tabId),
     'get-settings': async () => view(),
-    'save-settings': async ({ uplinkUrl, ratePerHour }) => {
+    'save-settings': async ({ uplinkUrl, ratePerHour, budget, idleMinutes }) => {
       const rate = validateRate(ratePerHour)
       if (!rate.ok) throw new UserError(rate.error)
+      const b = validateBudget(budget)
+      if (!b.ok) throw new UserError(b.error)
+      const idle = validateIdleMinutes(idleMinutes)
+      if (!idle.ok) throw new UserError(idle.error)
       let url = deps.settings.current.uplinkUrl
       if (uplinkUrl !== null) {
         const uplink = validateUplink(uplinkUrl)
         if (!uplink.ok) throw new UserError(uplink.error)
         url = uplink.value.url
       }
-      await apply({ ...deps.settings.current, uplinkUrl: url, ratePerHour: rate.value })
-      return view()
+      return apply({ ...deps.settings.current, uplinkUrl: url, ratePerHour: rate.value, budget: b.value, idleMinutes: idle.value })
     },
-    'forget-uplink': async () => {
-      await apply({ ...deps.settings.current, uplinkUrl: null })
-      return view()
+    'forget-uplink': async () => apply({ ...deps.settings.current, uplinkUrl: null }),
+    'get-overview': async ({ tabId }) => overview(tabId),
+    'set-paused': async ({ paused }) => apply({ ...deps.settings.current, paused }),
+    'set-site': async ({ site, rules }) => {
+      const key = siteKey(site)
+      if (!key.ok) throw new UserError(key.error)
+      const checked = validateSite(rules)
+      if (!checked.ok) throw new UserError(checked.error)
+      const sites = { ...deps.settings.current.sites }
+      if (isDefaultSite(checked.value)) Reflect.deleteProperty(sites, key.value)
+      else sites[key.value] = checked.value
+      if (Object.keys(sites).length > MAX_SITES) throw new UserError(`Trickle keeps settings for up to ${MAX_SITES} sites.`)
+      return apply({ ...deps.settings.current, sites })
+    },
+    'export-settings': async () => JSON.stringify(exportSettings(deps.settings.current), null, 2),
+    'import-settings': async ({ text }) => {
+      const next = importSettings(text, deps.settings.current)
+      if (!next.ok) throw new UserError(next.error)
+      return apply(next.value)
+    },
+    'export-ledger': async ({ format }) => {
+      const rows = await deps.ledger.rows()
+      return format === 'csv' ? ledgerCsv(rows) : ledgerJson(rows, now())
     },
   }
 
-  function fromOwnPage(sender: Runtime.MessageSender): boolean {
-    if (sender.id !== deps.extensionId || sender.url === undefined) return false
-    try {
-      const url = new URL(sender.url)
-      return schemeAndHost(url) === deps.extensionOrigin && (UI_PAGES as readonly string[]).includes(url.pathname)
-    } catch {
-      return false
-    }
-  }
+  const fromOwnPage = (sender: Runtime.MessageSender): boolean => isOwnPage(sender, deps.extensionId, deps.extensionOrigin)
 
   async function dispatch(envelope: UiEnvelope): Promise<Result<unknown>> {
     await deps.ready

@@ -12,6 +12,8 @@ import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Asset } from '../shared/money.ts'
 import type { PaymentEvent } from '../shared/messages.ts'
 import type { PaymentTarget } from '../shared/pointer.ts'
+import type { Limit } from './budget.ts'
+import type { LedgerEntry } from './ledger.ts'
 import { errorMessage, type Result } from '../shared/result.ts'
 import type { PayPhase, TabStatus, TimelinePoint } from '../shared/status.ts'
 import { Accrual, LEAD_MS, type AccrualJson } from './accrual.ts'
@@ -43,6 +45,17 @@ export interface VisitDeps {
   /** The configured rate in units per hour of `asset`, or null if it cannot be expressed in it. */
   ratePerHour(asset: Asset): bigint | null
   save(visit: Visit): Promise<void>
+  /** The page's origin: the site this visit pays for (ledger, caps). */
+  site?: string
+  /** How much more may be authorised for this visit's site now (budget.ts); unlimited when absent. */
+  room?(): { room: bigint; limit: Limit }
+  /** Why payment stopped at a limit, for the popup and the page's log. */
+  limitReason?(limit: Limit): string
+  /**
+   * Writes a payment to the ledger together with the visit's record (one transaction), and charges it
+   * to the budget in the same tick as the visit's hold shrinks. Falls back to `save` when absent.
+   */
+  record?(visit: Visit, entry: LedgerEntry): Promise<void>
   /** Remembers the receiver's unit for later visits (see `knownQuantum`). */
   learnt?(receiverUrl: string, quantum: bigint): void
   /** The receiver's unit as learnt on an earlier visit, so even a first packet has no dust. */
@@ -72,6 +85,8 @@ export interface VisitRecord {
   firstPaidAt: number | null
   /** The receiver's smallest unit in source units, as learnt (see learnQuantum). */
   quantum: string
+  /** The page's origin (absent in records of older builds). */
+  site?: string
 }
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
@@ -115,6 +130,11 @@ export class Visit {
   /** This visit's part of the tab's rate: the tab's receivers share it, never multiply it. */
   private share = 1
   private slot: Slot | null = null
+  /** Someone is looking at the page (visible tab, focused window, active user, not paused). */
+  private looking = false
+  /** The budget or the site's cap is reached: nothing accrues until there is room again. */
+  private limited: Limit | null = null
+  private limitTimer: ReturnType<typeof setTimeout> | undefined
   private attempt: AbortController | null = null
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private graceTimer: ReturnType<typeof setTimeout> | undefined
@@ -129,10 +149,10 @@ export class Visit {
 
   constructor(
     readonly tabId: number,
-    readonly visitId: string,
+    public visitId: string,
     readonly target: PaymentTarget,
     readonly seenAt: number,
-    private readonly deps: VisitDeps,
+    private deps: VisitDeps,
     record?: VisitRecord,
   ) {
     if (record === undefined) {
@@ -152,13 +172,95 @@ export class Visit {
     this.firstPaidAt = record.firstPaidAt
   }
 
-  get visible(): boolean { return this.accrual.visible }
+  get visible(): boolean { return this.looking }
 
-  setVisible(visible: boolean): void {
+  get site(): string { return this.deps.site ?? '' }
+
+  /**
+   * What this visit holds against the budget: everything authorised (or counted as possibly sent)
+   * that no fulfil has confirmed yet.
+   */
+  get outstanding(): bigint {
+    const held = (this.authorized > this.counted ? this.authorized : this.counted) - this.sent
+    return held > 0n ? held : 0n
+  }
+
+  /** A new page of the same site in the same tab carries this visit on (reload, same-site navigation). */
+  rebind(visitId: string, deps: VisitDeps): void {
+    this.visitId = visitId
+    this.deps = deps
+  }
+
+  /** Time accrues only while someone looks and no limit is reached. */
+  private syncAccrual(now: number): void {
+    if (this.looking && this.limited === null) this.accrual.show(now)
+    else this.accrual.hide(now)
+  }
+
+  /**
+   * Caps an allowance (a visit total) at what the budget and the site's cap still allow. Returns the
+   * ceiling and, when it binds, which limit it is.
+   */
+  private ceiling(): { ceiling: bigint; limit: Limit | null } {
+    const r = this.deps.room?.()
+    if (r === undefined) return { ceiling: BigInt(Number.MAX_SAFE_INTEGER) ** 2n, limit: null }
+    const held = this.authorized > this.counted ? this.authorized : this.counted
+    return { ceiling: held + r.room, limit: r.limit }
+  }
+
+  /** Stops accruing at a limit; looks again every second whether there is room. */
+  private enterLimit(limit: Limit): void {
+    if (this.stopped) return
+    if (this.limited === null) {
+      this.limited = limit
+      this.syncAccrual(this.deps.now())
+      if (this.looking) this.deps.emit?.(this, { event: 'paused' })
+      this.startGrace()
+    }
+    this.limited = limit
+    this.setPhase('limit', this.deps.limitReason?.(limit) ?? 'The budget is used up.')
+    clearTimeout(this.limitTimer)
+    this.limitTimer = setTimeout(() => { this.checkLimit() }, RAISE_INTERVAL_MS)
+  }
+
+  private checkLimit(): void {
+    this.limitTimer = undefined
+    if (this.limited === null || this.stopped) return
+    const { ceiling, limit } = this.ceiling()
+    const held = this.authorized > this.counted ? this.authorized : this.counted
+    if (ceiling <= held) {
+      this.enterLimit(limit ?? this.limited)
+      return
+    }
+    this.limited = null
+    if (!this.looking) {
+      this.setPhase('paused', this.reason)
+      return
+    }
+    this.setVisible(true)
+  }
+
+  private startGrace(): void {
+    if (this.slot !== null && this.graceTimer === undefined) {
+      this.graceTimer = setTimeout(() => {
+        this.graceTimer = undefined
+        void this.closePayer()
+      }, PAUSE_GRACE_MS)
+    }
+  }
+
+  /** `why` is what the popup says while nobody is looking. */
+  setVisible(visible: boolean, why = 'The tab is hidden.'): void {
     if (this.stopped) return
     const now = this.deps.now()
     if (visible) {
-      this.accrual.show(now)
+      const wasLooking = this.looking
+      this.looking = true
+      if (this.limited !== null) {
+        if (!wasLooking) this.checkLimit()
+        return
+      }
+      this.syncAccrual(now)
       clearTimeout(this.graceTimer)
       this.graceTimer = undefined
       if (this.slot !== null) {
@@ -170,17 +272,13 @@ export class Visit {
       }
       return
     }
-    if (this.accrual.visible) this.deps.emit?.(this, { event: 'paused' })
-    this.accrual.hide(now)
+    if (this.looking && this.limited === null) this.deps.emit?.(this, { event: 'paused' })
+    this.looking = false
+    this.syncAccrual(now)
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
-    if (this.phase !== 'failed' && this.phase !== 'no-uplink') this.setPhase('paused', 'The tab is hidden.')
-    if (this.slot !== null && this.graceTimer === undefined) {
-      this.graceTimer = setTimeout(() => {
-        this.graceTimer = undefined
-        void this.closePayer()
-      }, PAUSE_GRACE_MS)
-    }
+    if (this.phase !== 'failed' && this.phase !== 'no-uplink' && this.phase !== 'limit') this.setPhase('paused', why)
+    this.startGrace()
   }
 
   /** The uplink or its configuration changed: drop the connection and build a new one. */
@@ -221,13 +319,13 @@ export class Visit {
     this.stopped = true
     this.attempt?.abort()
     this.attempt = null
-    for (const t of [this.retryTimer, this.graceTimer, this.raiseTimer]) clearTimeout(t)
+    for (const t of [this.retryTimer, this.graceTimer, this.raiseTimer, this.limitTimer]) clearTimeout(t)
     await this.closePayer()
   }
 
   private connect(): void {
     if (this.stopped || this.slot !== null || this.attempt !== null || this.retryTimer !== undefined) return
-    if (this.phase === 'failed') return
+    if (this.phase === 'failed' || this.limited !== null) return
     if (!this.deps.uplinkConfigured()) {
       this.setPhase('no-uplink', 'No Interledger account is set up yet: add your uplink in Trickle\'s options.')
       return
@@ -328,7 +426,9 @@ export class Visit {
       if (rate === null) return
       this.accrual.setRate(rate, this.deps.now())
     }
-    const ahead = this.accrual.accrued(this.deps.now() + LEAD_MS + PREAUTHORIZE_MS)
+    const wanted = this.accrual.accrued(this.deps.now() + LEAD_MS + PREAUTHORIZE_MS)
+    const { ceiling } = this.ceiling()
+    const ahead = wanted < ceiling ? wanted : ceiling
     if (ahead <= this.authorized) return
     this.authorized = ahead
     // If this write fails, nothing was given on its strength: raise() writes again before giving.
@@ -336,10 +436,10 @@ export class Visit {
   }
 
   /** Writes the current record; once it lands, `persisted` covers what it recorded. */
-  private async persist(): Promise<void> {
+  private async persist(entry?: LedgerEntry): Promise<void> {
     const seq = ++this.writesIssued
     const recorded = this.authorized
-    await this.deps.save(this)
+    await (entry !== undefined && this.deps.record !== undefined ? this.deps.record(this, entry) : this.deps.save(this))
     if (seq > this.writesDone) {
       this.writesDone = seq
       this.persisted = recorded
@@ -365,7 +465,14 @@ export class Visit {
     }
     // Whole receiver units only; the remainder stays accrued and leaves with a later packet.
     const earned = this.accrual.accrued(now + LEAD_MS)
-    const target = earned > slot.given ? slot.given + ((earned - slot.given) / this.quantum) * this.quantum : earned
+    let target = earned > slot.given ? slot.given + ((earned - slot.given) / this.quantum) * this.quantum : earned
+    // The budget and the site's cap bind before anything else: a partial last chunk is fine.
+    const { ceiling, limit } = this.ceiling()
+    if (target > ceiling) target = ceiling
+    if (target <= slot.given && earned > slot.given && limit !== null && ceiling <= slot.given) {
+      this.enterLimit(limit)
+      return
+    }
     if (target > slot.given) {
       if (target > this.authorized) this.authorized = target
       if (target > this.persisted) {
@@ -413,7 +520,21 @@ export class Visit {
       this.backoff.reset()
       if (this.visible) this.setPhase('paying', null)
     }
-    this.persist().catch(() => undefined)
+    const asset = this.sourceAsset
+    const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
+    this.persist(asset === null ? undefined : {
+      at: this.deps.now(),
+      site: this.site,
+      receiver: this.target.url,
+      source: asset,
+      destination: this.destinationAsset,
+      sent: source,
+      delivered: receivedNow,
+      unconfirmed: 0n,
+      // The visible time this money paid for, at the tab's whole rate (receivers of one page share it).
+      ms: tabRate > 0n ? Number((source * 3_600_000n) / tabRate) : 0,
+      packets: 1,
+    }).catch(() => undefined)
     if (this.sourceAsset !== null && source > 0n) {
       const dest = this.destinationAsset
       this.deps.emit?.(this, {
@@ -513,6 +634,7 @@ export class Visit {
       destinationAsset: this.destinationAsset,
       firstPaidAt: this.firstPaidAt,
       quantum: this.quantum.toString(),
+      site: this.site,
     }
   }
 }

@@ -1,17 +1,46 @@
 /**
- * Settings: the uplink (the user's Interledger account) and the rate. The stored uplink is never shown
- * back, only its redacted form: its token stays in the worker and extension storage.
+ * Settings: the uplink (the user's Interledger account), the rate, the budget, idle time, per-site
+ * rules, export and import of settings, and the ledger's export. The stored uplink is never shown
+ * back, only its redacted form: its token stays in the worker and extension storage, and exports
+ * leave it out.
  */
 import { useEffect, useState } from 'preact/hooks'
-import type { SettingsView } from '../shared/messages.ts'
+import type { LedgerFormat, SettingsView } from '../shared/messages.ts'
+import { DEFAULT_SITE, type BudgetPeriod, type SiteSettings } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 import { ask } from '../ui/api.ts'
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+
+/** Offers text as a file download (no permission needed: a blob link on our own page). */
+function download(name: string, type: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.append(a)
+  a.click()
+  a.remove()
+  setTimeout(() => { URL.revokeObjectURL(url) }, 10_000)
+}
 
 export function Options() {
   const [view, setView] = useState<SettingsView | null>(null)
   const [uplink, setUplink] = useState('')
   const [rate, setRate] = useState('')
+  const [budget, setBudget] = useState('')
+  const [period, setPeriod] = useState<BudgetPeriod>('monthly')
+  const [renewDay, setRenewDay] = useState(1)
+  const [idle, setIdle] = useState('10')
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null)
+
+  const fill = (v: SettingsView): void => {
+    setRate(v.ratePerHour)
+    setBudget(v.budget.amount)
+    setPeriod(v.budget.period)
+    setRenewDay(v.budget.renewDay)
+    setIdle(String(v.idleMinutes))
+  }
 
   useEffect(() => {
     let stopped = false
@@ -23,7 +52,7 @@ export function Options() {
         return
       }
       setView(r.value)
-      if (first) setRate(r.value.ratePerHour)
+      if (first) fill(r.value)
     }
     void load(true)
     const timer = setInterval(() => { void load(false) }, 1000)
@@ -35,7 +64,12 @@ export function Options() {
 
   const save = async (e: Event): Promise<void> => {
     e.preventDefault()
-    const r = await ask('save-settings', { uplinkUrl: uplink.trim() === '' ? null : uplink, ratePerHour: rate })
+    const r = await ask('save-settings', {
+      uplinkUrl: uplink.trim() === '' ? null : uplink,
+      ratePerHour: rate,
+      budget: { amount: budget, period, renewDay },
+      idleMinutes: Number(idle),
+    })
     if (!r.ok) {
       setMessage({ error: true, text: r.error })
       return
@@ -43,6 +77,28 @@ export function Options() {
     setView(r.value)
     setUplink('')
     setMessage({ error: false, text: 'Saved.' })
+  }
+
+  const exportSettings = async (): Promise<void> => {
+    const r = await ask('export-settings', null)
+    if (r.ok) download('trickle-settings.json', 'application/json', r.value)
+    else setMessage({ error: true, text: r.error })
+  }
+
+  const importSettings = async (file: File | undefined): Promise<void> => {
+    if (file === undefined) return
+    const r = await ask('import-settings', { text: await file.text() })
+    if (r.ok) {
+      setView(r.value)
+      fill(r.value)
+    }
+    setMessage(r.ok ? { error: false, text: 'Settings imported.' } : { error: true, text: r.error })
+  }
+
+  const exportLedger = async (format: LedgerFormat): Promise<void> => {
+    const r = await ask('export-ledger', { format })
+    if (r.ok) download(`trickle-ledger.${format}`, format === 'csv' ? 'text/csv' : 'application/json', r.value)
+    else setMessage({ error: true, text: r.error })
   }
 
   const forget = async (): Promise<void> => {
@@ -72,13 +128,111 @@ export function Options() {
         </label>
         <input id="rate" type="text" inputMode="decimal" aria-describedby="rate-hint"
           value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
+        <h2>Budget</h2>
+        <label for="budget">
+          Budget per period
+          <p class="hint" id="budget-hint">The most Trickle sends per period, in your account's currency. Default 5 a month. Payment stops there, exactly.</p>
+        </label>
+        <input id="budget" type="text" inputMode="decimal" aria-describedby="budget-hint"
+          value={budget} onInput={(e) => setBudget(e.currentTarget.value)} />
+        <label for="period">Renews</label>
+        <select id="period" value={period} onChange={(e) => {
+          const next = e.currentTarget.value === 'weekly' ? 'weekly' : 'monthly'
+          setPeriod(next)
+          setRenewDay(1)
+        }}>
+          <option value="monthly">monthly</option>
+          <option value="weekly">weekly</option>
+        </select>{' '}
+        <select id="renew-day" aria-label="Renewal day" value={String(renewDay)} onChange={(e) => setRenewDay(Number(e.currentTarget.value))}>
+          {period === 'monthly'
+            ? Array.from({ length: 31 }, (_, i) => <option key={i} value={String(i + 1)}>on day {i + 1}</option>)
+            : WEEKDAYS.map((d, i) => <option key={d} value={String(i)}>on {d}</option>)}
+        </select>
+        <label for="idle">
+          Pause when idle for (minutes)
+          <p class="hint" id="idle-hint">Without keyboard or mouse input for this long, payment pauses. Default 10.</p>
+        </label>
+        <input id="idle" type="number" min={1} max={240} aria-describedby="idle-hint"
+          value={idle} onInput={(e) => setIdle(e.currentTarget.value)} />
         <div>
           <button type="submit">Save</button>{' '}
           {view?.uplink !== null && view !== null && <button type="button" onClick={() => { void forget() }}>Remove uplink</button>}
         </div>
         {message !== null && <p role={message.error ? 'alert' : 'status'} class={message.error ? 'error' : ''}>{message.text}</p>}
       </form>
+      {view !== null && <Sites sites={view.sites} onSaved={setView} onError={(text) => setMessage({ error: true, text })} />}
+      <h2>Your data</h2>
+      <p class="muted">Settings files leave out your uplink and its secret.</p>
+      <div class="row">
+        <button type="button" onClick={() => { void exportSettings() }}>Export settings</button>
+        <label class="button">Import settings
+          <input type="file" accept="application/json,.json" aria-label="Import settings file" hidden
+            onChange={(e) => { void importSettings(e.currentTarget.files?.[0]); e.currentTarget.value = '' }} />
+        </label>
+      </div>
+      <div class="row">
+        <button type="button" onClick={() => { void exportLedger('csv') }}>Export history (CSV)</button>
+        <button type="button" onClick={() => { void exportLedger('json') }}>Export history (JSON)</button>
+      </div>
     </>
+  )
+}
+
+/** Per-site rules: a rate of their own, a cap per period, paused, never paid. */
+function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings>; onSaved: (v: SettingsView) => void; onError: (text: string) => void }) {
+  const [site, setSite] = useState('')
+  const [rate, setRate] = useState('')
+  const [cap, setCap] = useState('')
+  const [never, setNever] = useState(false)
+
+  const save = async (key: string, rules: SiteSettings): Promise<boolean> => {
+    const r = await ask('set-site', { site: key, rules })
+    if (r.ok) onSaved(r.value)
+    else onError(r.error)
+    return r.ok
+  }
+
+  const add = async (e: Event): Promise<void> => {
+    e.preventDefault()
+    const ok = await save(site, { ...DEFAULT_SITE, ...sites[site], ratePerHour: rate.trim() === '' ? null : rate, cap: cap.trim() === '' ? null : cap, never })
+    if (ok) {
+      setSite('')
+      setRate('')
+      setCap('')
+      setNever(false)
+    }
+  }
+
+  const entries = Object.entries(sites).sort(([a], [b]) => a.localeCompare(b))
+  return (
+    <form onSubmit={(e) => { void add(e) }} aria-label="Sites">
+      <h2>Sites</h2>
+      {entries.length > 0 && (
+        <table>
+          <thead><tr><th>Site</th><th>Rate/hour</th><th>Cap</th><th>State</th><th /></tr></thead>
+          <tbody>
+            {entries.map(([key, rules]) => (
+              <tr key={key}>
+                <td>{key}</td>
+                <td>{rules.ratePerHour ?? 'default'}</td>
+                <td>{rules.cap ?? 'none'}</td>
+                <td>{rules.never ? 'never paid' : rules.paused ? 'paused' : 'paid'}</td>
+                <td><button type="button" class="small" aria-label={`Forget ${key}`} onClick={() => { void save(key, DEFAULT_SITE) }}>Remove</button></td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <label for="site">Site<p class="hint">news.example or https://news.example</p></label>
+      <input id="site" type="text" value={site} onInput={(e) => setSite(e.currentTarget.value)} />
+      <label for="site-rate">Hourly rate for this site<p class="hint">Empty: your rate above.</p></label>
+      <input id="site-rate" type="text" inputMode="decimal" value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
+      <label for="site-cap">Cap for this site, per period<p class="hint">Empty: no cap (your budget still applies).</p></label>
+      <input id="site-cap" type="text" inputMode="decimal" value={cap} onInput={(e) => setCap(e.currentTarget.value)} />
+      <label><input id="site-never" type="checkbox" checked={never} onChange={(e) => setNever(e.currentTarget.checked)} /> Never pay this site</label>
+      <button type="submit">Apply to site</button>
+    </form>
   )
 }
 

@@ -1,10 +1,13 @@
 /**
  * The popup: for the current tab, whether it is monetized, paying or paused, to whom, how much this
- * visit has sent, or why it is not paying. Refreshes every second while open.
+ * visit has sent, or why it is not paying; the budget at a glance and this period's top sites; pause
+ * this site, never pay it, or pause everything. Refreshes every second while open.
  */
 import { useEffect, useState } from 'preact/hooks'
 import browser from 'webextension-polyfill'
-import type { SettingsView } from '../shared/messages.ts'
+import { POPUP_PORT_NAME, type Overview, type SettingsView } from '../shared/messages.ts'
+import type { AmountJson } from '../shared/money.ts'
+import type { SiteSettings } from '../shared/settings.ts'
 import type { PayPhase, TabStatus, UplinkState } from '../shared/status.ts'
 import { ask } from '../ui/api.ts'
 import { showAmount } from '../ui/format.ts'
@@ -14,6 +17,7 @@ const PHASE_TEXT: Record<PayPhase, string> = {
   connecting: 'Connecting…',
   paying: 'Paying',
   paused: 'Paused',
+  limit: 'Stopped at your limit',
   retrying: 'Not paying right now',
   'no-uplink': 'Not paying: no account set up',
   failed: 'Not paying',
@@ -28,45 +32,126 @@ async function currentTabId(): Promise<number | null> {
 }
 
 export function Popup() {
-  const [status, setStatus] = useState<TabStatus | null>(null)
+  const [tabId, setTabId] = useState<number | null | undefined>(undefined)
+  const [overview, setOverview] = useState<Overview | null>(null)
   const [settings, setSettings] = useState<SettingsView | null>(null)
   const [error, setError] = useState<string | null>(null)
 
-  useEffect(() => {
-    let stopped = false
-    const refresh = async (): Promise<void> => {
-      const tabId = await currentTabId()
-      const [s, view] = await Promise.all([
-        tabId === null ? Promise.resolve(null) : ask('get-tab-status', { tabId }),
-        ask('get-settings', null),
-      ])
-      if (stopped) return
-      if (s !== null && !s.ok) setError(s.error)
-      else if (!view.ok) setError(view.error)
-      else {
-        setError(null)
-        setStatus(s?.value ?? { kind: 'unavailable' })
-        setSettings(view.value)
-      }
+  const refresh = async (id: number | null): Promise<void> => {
+    const [o, view] = await Promise.all([ask('get-overview', { tabId: id }), ask('get-settings', null)])
+    if (!o.ok) setError(o.error)
+    else if (!view.ok) setError(view.error)
+    else {
+      setError(null)
+      setOverview(o.value)
+      setSettings(view.value)
     }
-    void refresh()
-    const timer = setInterval(() => { void refresh() }, 1000)
+  }
+
+  useEffect(() => {
+    // While this port is open the worker knows the popup is, and keeps paying the window it covers.
+    const port = browser.runtime.connect({ name: POPUP_PORT_NAME })
+    let stopped = false
+    let timer: ReturnType<typeof setInterval> | undefined
+    void currentTabId().then((id) => {
+      if (stopped) return
+      setTabId(id)
+      void refresh(id)
+      timer = setInterval(() => { void refresh(id) }, 1000)
+    })
     return () => {
       stopped = true
       clearInterval(timer)
+      port.disconnect()
     }
   }, [])
 
+  const act = async (r: Promise<{ ok: boolean; error?: string }>): Promise<void> => {
+    const done = await r
+    if (!done.ok) setError(done.error ?? 'Failed.')
+    if (tabId !== undefined) await refresh(tabId)
+  }
+
+  const o = overview
   return (
     <>
-      <h1>Trickle</h1>
+      <header class="row">
+        <h1>Trickle</h1>
+        {o !== null && (
+          <button type="button" class="small" onClick={() => { void act(ask('set-paused', { paused: !o.paused })) }}>
+            {o.paused ? 'Resume all' : 'Pause all'}
+          </button>
+        )}
+      </header>
       {error !== null && <p class="error" role="alert">{error}</p>}
-      {status !== null && <TabSummary status={status} />}
+      {o?.paused === true && <p class="status" data-tone="wait" role="status">Trickle is paused: no site is paid until you resume.</p>}
+      {o?.status != null && <TabSummary status={o.status} />}
+      {o !== null && o.site !== null && o.siteRules !== null && (
+        <SiteControls site={o.site} rules={o.siteRules} spent={o.siteSpent} onChange={(rules) => { void act(ask('set-site', { site: o.site ?? '', rules })) }} />
+      )}
+      {o !== null && <BudgetView overview={o} />}
       {settings !== null && <UplinkLine state={settings.uplinkState} rate={settings.ratePerHour} />}
       <p class="muted">
-        <a href={browser.runtime.getURL('/src/options/index.html')} target="_blank" rel="noreferrer">Settings</a>
+        <a href={browser.runtime.getURL('/src/options/index.html')} target="_blank" rel="noreferrer">Settings, sites and history</a>
       </p>
     </>
+  )
+}
+
+function SiteControls({ site, rules, spent, onChange }: { site: string; rules: SiteSettings; spent: AmountJson | null; onChange: (r: SiteSettings) => void }) {
+  return (
+    <section aria-label="This site">
+      <p><strong>{new URL(site).host}</strong>: {showAmount(spent)} this period{rules.cap !== null ? `, cap ${rules.cap}` : ''}</p>
+      <div class="row">
+        <button type="button" class="small" onClick={() => { onChange({ ...rules, paused: !rules.paused }) }}>
+          {rules.paused ? 'Resume this site' : 'Pause this site'}
+        </button>
+        <button type="button" class="small" onClick={() => { onChange({ ...rules, never: !rules.never }) }}>
+          {rules.never ? 'Pay this site again' : 'Never pay this site'}
+        </button>
+      </div>
+    </section>
+  )
+}
+
+const dateFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
+const showDay = (day: string): string => dateFormat.format(new Date(`${day}T00:00:00Z`))
+
+/** Parts per thousand of `part` in `whole`, computed on integers: for the progress bar only. */
+const permille = (part: AmountJson | null, whole: AmountJson | null): number => {
+  if (part === null || whole === null || BigInt(whole.value) === 0n) return part === null ? 0 : 1000
+  const p = (BigInt(part.value) * 1000n) / BigInt(whole.value)
+  return Number(p > 1000n ? 1000n : p)
+}
+
+function BudgetView({ overview }: { overview: Overview }) {
+  const { budget, topSites, asset } = overview
+  const used: AmountJson | null = budget.spent === null || budget.held === null ? null
+    : { ...budget.spent, value: (BigInt(budget.spent.value) + BigInt(budget.held.value)).toString() }
+  const fill = permille(used, budget.amount)
+  const kind = budget.period.kind === 'weekly' ? 'this week' : 'this month'
+  return (
+    <section aria-label="Budget">
+      <h2>Budget {kind}</h2>
+      {asset === null
+        ? <p class="muted">Known once your uplink has connected.</p>
+        : (
+          <>
+            <p data-testid="budget-line">{showAmount(budget.spent)} spent of {showAmount(budget.amount)}; {showAmount(budget.remaining)} left</p>
+            <progress max={1000} value={fill} aria-label={`${fill / 10}% of the budget used`} />
+            {budget.remaining !== null && BigInt(budget.remaining.value) === 0n && <p class="error" role="status">Budget used up: nothing more is paid until it renews or you raise it.</p>}
+          </>
+        )}
+      <p class="muted">Renews on {showDay(budget.period.end)}.</p>
+      {topSites.length > 0 && (
+        <>
+          <h2>Top sites {kind}</h2>
+          <ol class="sites" aria-label="Top sites">
+            {topSites.map((t) => <li key={t.site}><span>{new URL(t.site).host}</span> <span>{showAmount(t.sent)}</span></li>)}
+          </ol>
+        </>
+      )}
+    </section>
   )
 }
 
@@ -74,6 +159,8 @@ function TabSummary({ status }: { status: TabStatus }) {
   switch (status.kind) {
     case 'unavailable':
       return <section class="status" data-tone="wait" aria-label="This page"><strong>Not paying</strong><p class="muted">Trickle has not heard from this page: it is not a web page, or it has not loaded yet.</p></section>
+    case 'never':
+      return <section class="status" aria-label="This page"><strong>Never paid</strong><p class="muted">You chose never to pay this site.</p></section>
     case 'not-monetized':
       return <section class="status" aria-label="This page"><strong>Not monetized</strong><p class="muted">This page has no monetization tag, so Trickle pays nothing here.</p></section>
     case 'invalid':

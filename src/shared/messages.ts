@@ -5,13 +5,15 @@
 import {
   isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isString, isUuid, type Guard,
 } from './guards.ts'
-import type { AmountJson } from './money.ts'
-import type { PublicSettings } from './settings.ts'
+import type { AmountJson, Asset } from './money.ts'
+import type { BudgetPeriod, BudgetSettings, PublicSettings, SiteSettings } from './settings.ts'
 import type { Result } from './result.ts'
 import type { TabStatus, UplinkState } from './status.ts'
 
 /** Content scripts hold a long-lived port to the worker: its disconnect tells each side the other is gone. */
 export const PAGE_PORT_NAME = 'trickle/page'
+/** The popup holds one while open: its focus must not pause the page it describes. */
+export const POPUP_PORT_NAME = 'trickle/popup'
 
 export interface TagReport {
   kind: 'meta' | 'link'
@@ -110,7 +112,33 @@ export const isBackgroundEnvelope = (v: unknown): v is BackgroundEnvelope =>
 /** Settings as extension pages see them, with the uplink's live state. */
 export interface SettingsView extends PublicSettings { uplinkState: UplinkState }
 
-export interface SettingsInput { uplinkUrl: string | null; ratePerHour: string }
+export interface SettingsInput { uplinkUrl: string | null; ratePerHour: string; budget: BudgetSettings; idleMinutes: number }
+
+/** One site's spending this period, in the uplink's asset. */
+export interface SiteTotal { site: string; sent: AmountJson; delivered: AmountJson[]; seconds: number }
+
+/** What the popup shows: the budget at a glance, this period's sites, and the current tab. */
+export interface Overview {
+  status: TabStatus | null
+  /** The current tab's site (origin), if it is a web page. */
+  site: string | null
+  siteRules: SiteSettings | null
+  paused: boolean
+  /** null until the uplink's asset is known (after its first connection). */
+  asset: Asset | null
+  budget: {
+    period: { start: string; end: string; kind: BudgetPeriod }
+    amount: AmountJson | null
+    spent: AmountJson | null
+    /** Authorised and not yet confirmed (money in flight), already counted in `spent`'s remaining. */
+    held: AmountJson | null
+    remaining: AmountJson | null
+  }
+  siteSpent: AmountJson | null
+  topSites: SiteTotal[]
+}
+
+export type LedgerFormat = 'csv' | 'json'
 
 /** Messages from Trickle's own pages (popup, options) to the worker. */
 export interface UiToBackground {
@@ -119,16 +147,42 @@ export interface UiToBackground {
   /** `uplinkUrl: null` keeps the stored uplink (pages never see it, so they cannot send it back). */
   'save-settings': { input: SettingsInput; output: SettingsView }
   'forget-uplink': { input: null; output: SettingsView }
+  'get-overview': { input: { tabId: number | null }; output: Overview }
+  'set-paused': { input: { paused: boolean }; output: SettingsView }
+  /** Replaces one site's rules; all defaults removes the site's entry. */
+  'set-site': { input: { site: string; rules: SiteSettings }; output: SettingsView }
+  'export-settings': { input: null; output: string }
+  'import-settings': { input: { text: string }; output: SettingsView }
+  'export-ledger': { input: { format: LedgerFormat }; output: string }
 }
+
+const isDecimalText = isBoundedString(64)
+const isBudgetSettings: Guard<BudgetSettings> = isExact<BudgetSettings>({
+  amount: isDecimalText, period: isOneOf(['monthly', 'weekly'] as const), renewDay: isSafeInteger,
+})
+const isSiteSettings: Guard<SiteSettings> = isExact<SiteSettings>({
+  ratePerHour: (v): v is string | null => v === null || isDecimalText(v),
+  cap: (v): v is string | null => v === null || isDecimalText(v),
+  paused: isBoolean,
+  never: isBoolean,
+})
 
 export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[K]['input']> } = {
   'get-tab-status': isExact<{ tabId: number }>({ tabId: isSafeInteger }),
   'get-settings': isNull,
   'save-settings': isExact<SettingsInput>({
     uplinkUrl: (v): v is string | null => v === null || isBoundedString(2048)(v),
-    ratePerHour: isBoundedString(64),
+    ratePerHour: isDecimalText,
+    budget: isBudgetSettings,
+    idleMinutes: isSafeInteger,
   }),
   'forget-uplink': isNull,
+  'get-overview': isExact<{ tabId: number | null }>({ tabId: (v): v is number | null => v === null || isSafeInteger(v) }),
+  'set-paused': isExact<{ paused: boolean }>({ paused: isBoolean }),
+  'set-site': isExact<{ site: string; rules: SiteSettings }>({ site: isBoundedString(2048), rules: isSiteSettings }),
+  'export-settings': isNull,
+  'import-settings': isExact<{ text: string }>({ text: isBoundedString(1_000_000) }),
+  'export-ledger': isExact<{ format: LedgerFormat }>({ format: isOneOf(['csv', 'json'] as const) }),
 }
 
 export type UiEnvelope = { [K in keyof UiToBackground]: { to: 'trickle-worker'; type: K; input: UiToBackground[K]['input'] } }[keyof UiToBackground]

@@ -8,7 +8,33 @@ import { isLoopbackHost } from './pointer.ts'
 import { err, ok, type Result } from './result.ts'
 import { isRecord } from './guards.ts'
 
-export const SETTINGS_VERSION = 1
+export const SETTINGS_VERSION = 2
+
+export type BudgetPeriod = 'monthly' | 'weekly'
+
+export interface BudgetSettings {
+  /** The most Trickle may send per period, in the uplink's asset, as a decimal string. Default: 5. */
+  amount: string
+  /** Default: monthly. */
+  period: BudgetPeriod
+  /**
+   * When a period renews, at local midnight. Monthly: day of the month, 1–31 (a short month renews on
+   * its last day). Weekly: day of the week, 0 = Sunday … 6 = Saturday. Default: 1.
+   */
+  renewDay: number
+}
+
+/** What the user decided for one site (an origin such as `https://news.example`). */
+export interface SiteSettings {
+  /** Replaces the global rate on this site. Default: none (the global rate). */
+  ratePerHour: string | null
+  /** The most this site may receive per budget period, in the uplink's asset. Default: none. */
+  cap: string | null
+  /** Not paid until the user resumes it. Default: false. */
+  paused: boolean
+  /** Never paid, whatever the page says (one's own site, for example). Default: false. */
+  never: boolean
+}
 
 export interface Settings {
   version: typeof SETTINGS_VERSION
@@ -16,25 +42,40 @@ export interface Settings {
   uplinkUrl: string | null
   /** How much one visible hour of a page costs, in the uplink's asset, as a decimal string. Default: 0.36 (Coil's $0.36/hour). */
   ratePerHour: string
+  /** Default: 5 per month, renewing on the 1st. */
+  budget: BudgetSettings
+  /** Pauses every payment. Default: false. */
+  paused: boolean
+  /** Payment pauses after this many minutes without keyboard or mouse input (1–240). Default: 10. */
+  idleMinutes: number
+  /** Per-site decisions by origin. Default: none. */
+  sites: Record<string, SiteSettings>
 }
 
-export const DEFAULT_SETTINGS: Settings = { version: SETTINGS_VERSION, uplinkUrl: null, ratePerHour: '0.36' }
+export const DEFAULT_BUDGET: BudgetSettings = { amount: '5', period: 'monthly', renewDay: 1 }
+export const DEFAULT_SITE: SiteSettings = { ratePerHour: null, cap: null, paused: false, never: false }
+
+export const DEFAULT_SETTINGS: Settings = {
+  version: SETTINGS_VERSION, uplinkUrl: null, ratePerHour: '0.36', budget: DEFAULT_BUDGET, paused: false, idleMinutes: 10, sites: {},
+}
+
+/** How many sites may carry their own settings: bounds storage and every message that lists them. */
+export const MAX_SITES = 1000
+export const MAX_IDLE_MINUTES = 240
 
 /** A guard against typos such as 360 for 0.36: 10 units an hour is already ~28× the default. */
 export const MAX_RATE_PER_HOUR = '10'
 
 /** What extension pages may see of the settings: the uplink without its secret. */
-export interface PublicSettings {
-  uplink: { display: string } | null
-  ratePerHour: string
-}
+export type PublicSettings = Omit<Settings, 'uplinkUrl' | 'version'> & { uplink: { display: string } | null }
 
 export const toPublic = (s: Settings): PublicSettings => ({
+  ratePerHour: s.ratePerHour, budget: s.budget, paused: s.paused, idleMinutes: s.idleMinutes, sites: s.sites,
   uplink: s.uplinkUrl === null ? null : { display: redactUplink(s.uplinkUrl) },
-  ratePerHour: s.ratePerHour,
 })
 
 const RATE = /^\d{1,6}(\.\d{1,18})?$/
+const AMOUNT = /^\d{1,12}(\.\d{1,18})?$/
 
 export function validateRate(text: string): Result<string> {
   const rate = text.trim()
@@ -44,6 +85,64 @@ export function validateRate(text: string): Result<string> {
   if ((parseDecimal(rate, 18) ?? 0n) > (parseDecimal(MAX_RATE_PER_HOUR, 18) ?? 0n)) return err(`The rate is capped at ${MAX_RATE_PER_HOUR} per hour.`)
   return ok(rate)
 }
+
+/** A budget or a cap: a non-negative decimal (0 is allowed: it stops payment). */
+export function validateAmount(text: string, what: string): Result<string> {
+  const amount = text.trim()
+  if (!AMOUNT.test(amount)) return err(`Enter the ${what} as a number such as 5 or 0.50.`)
+  return ok(amount)
+}
+
+export function validateBudget(b: BudgetSettings): Result<BudgetSettings> {
+  const amount = validateAmount(b.amount, 'budget')
+  if (!amount.ok) return amount
+  if (b.period !== 'monthly' && b.period !== 'weekly') return err('The budget renews monthly or weekly.')
+  const [lo, hi] = b.period === 'monthly' ? [1, 31] : [0, 6]
+  if (!Number.isInteger(b.renewDay) || b.renewDay < lo || b.renewDay > hi) {
+    return err(b.period === 'monthly' ? 'Pick a day of the month from 1 to 31.' : 'Pick a day of the week.')
+  }
+  return ok({ amount: amount.value, period: b.period, renewDay: b.renewDay })
+}
+
+export function validateIdleMinutes(n: number): Result<number> {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_IDLE_MINUTES) return err(`Idle time is a whole number of minutes from 1 to ${MAX_IDLE_MINUTES}.`)
+  return ok(n)
+}
+
+/** `https://news.example/a?b` or `news.example` → `https://news.example`: the key of a site's settings. */
+export function siteKey(text: string): Result<string> {
+  const raw = text.trim()
+  let url: URL
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`)
+  } catch {
+    return err('Enter a site as news.example or https://news.example.')
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return err('Only web sites (http and https) can be paid.')
+  if (url.hostname === '') return err('Enter a site as news.example or https://news.example.')
+  return ok(`${url.protocol}//${url.host}`)
+}
+
+export function validateSite(s: SiteSettings): Result<SiteSettings> {
+  let ratePerHour: string | null = null
+  if (s.ratePerHour !== null) {
+    const r = validateRate(s.ratePerHour)
+    if (!r.ok) return r
+    ratePerHour = r.value
+  }
+  let cap: string | null = null
+  if (s.cap !== null) {
+    const c = validateAmount(s.cap, 'cap')
+    if (!c.ok) return c
+    cap = c.value
+  }
+  if (typeof s.paused !== 'boolean' || typeof s.never !== 'boolean') return err('A site is paused or not, and paid or never paid.')
+  return ok({ ratePerHour, cap, paused: s.paused, never: s.never })
+}
+
+/** A site entry that says nothing beyond the defaults is not kept. */
+export const isDefaultSite = (s: SiteSettings): boolean =>
+  s.ratePerHour === null && s.cap === null && !s.paused && !s.never
 
 export interface ParsedUplink { url: string; host: string; secure: boolean }
 
@@ -77,11 +176,67 @@ export function redactUplink(raw: string): string {
 /**
  * Brings stored settings of any earlier version up to the current one. Unknown or broken fields fall
  * back to their defaults rather than failing: a damaged settings object must never stop payments
- * from being safe, only from happening.
+ * from being safe, only from happening. (v1 had the uplink and the rate; v2 added everything else.)
  */
 export function migrateSettings(stored: unknown): Settings {
-  if (!isRecord(stored)) return { ...DEFAULT_SETTINGS }
+  if (!isRecord(stored)) return structuredClone(DEFAULT_SETTINGS)
   const uplink = typeof stored.uplinkUrl === 'string' && validateUplink(stored.uplinkUrl).ok ? stored.uplinkUrl : null
   const rate = typeof stored.ratePerHour === 'string' ? validateRate(stored.ratePerHour) : null
-  return { version: SETTINGS_VERSION, uplinkUrl: uplink, ratePerHour: rate?.ok === true ? rate.value : DEFAULT_SETTINGS.ratePerHour }
+  return {
+    version: SETTINGS_VERSION,
+    uplinkUrl: uplink,
+    ratePerHour: rate?.ok === true ? rate.value : DEFAULT_SETTINGS.ratePerHour,
+    budget: readBudget(stored.budget),
+    paused: stored.paused === true,
+    idleMinutes: typeof stored.idleMinutes === 'number' && validateIdleMinutes(stored.idleMinutes).ok ? stored.idleMinutes : DEFAULT_SETTINGS.idleMinutes,
+    sites: readSites(stored.sites),
+  }
+}
+
+function readBudget(v: unknown): BudgetSettings {
+  if (!isRecord(v) || typeof v.amount !== 'string' || typeof v.renewDay !== 'number') return { ...DEFAULT_BUDGET }
+  const b = validateBudget({ amount: v.amount, period: v.period === 'weekly' ? 'weekly' : 'monthly', renewDay: v.renewDay })
+  return b.ok ? b.value : { ...DEFAULT_BUDGET }
+}
+
+function readSites(v: unknown): Record<string, SiteSettings> {
+  const sites: Record<string, SiteSettings> = {}
+  if (!isRecord(v)) return sites
+  for (const [key, entry] of Object.entries(v).slice(0, MAX_SITES)) {
+    const k = siteKey(key)
+    if (!k.ok || k.value !== key || !isRecord(entry)) continue
+    const site = validateSite({
+      ratePerHour: typeof entry.ratePerHour === 'string' ? entry.ratePerHour : null,
+      cap: typeof entry.cap === 'string' ? entry.cap : null,
+      paused: entry.paused === true,
+      never: entry.never === true,
+    })
+    if (site.ok && !isDefaultSite(site.value)) sites[key] = site.value
+  }
+  return sites
+}
+
+/** The settings file a user exports: everything but the uplink's secret, which never leaves the worker. */
+export interface SettingsFile { trickle: 'settings'; version: number; settings: Omit<Settings, 'uplinkUrl' | 'version'> }
+
+export function exportSettings(s: Settings): SettingsFile {
+  return { trickle: 'settings', version: s.version, settings: { ratePerHour: s.ratePerHour, budget: s.budget, paused: s.paused, idleMinutes: s.idleMinutes, sites: s.sites } }
+}
+
+/** Reads an exported file: it must say what it is; every field is then checked like stored settings. */
+export function importSettings(text: string, current: Settings): Result<Settings> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    return err('This file is not JSON: export your settings from Trickle\'s options to get one.')
+  }
+  if (!isRecord(parsed) || parsed.trickle !== 'settings' || !isRecord(parsed.settings)) {
+    return err('This is not a Trickle settings file.')
+  }
+  if (typeof parsed.version !== 'number' || parsed.version > SETTINGS_VERSION) {
+    return err('This settings file comes from a newer Trickle; update Trickle first.')
+  }
+  const migrated = migrateSettings({ ...parsed.settings, uplinkUrl: current.uplinkUrl })
+  return ok(migrated)
 }

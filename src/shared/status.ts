@@ -12,7 +12,8 @@ export type PayPhase =
   | 'resolving'     // querying the receiver's SPSP endpoint
   | 'connecting'    // opening the STREAM connection through the uplink
   | 'paying'        // money is flowing
-  | 'paused'        // the tab is hidden
+  | 'paused'        // nobody is looking (hidden tab, unfocused window, idle user) or the user paused it
+  | 'limit'         // the budget or the site's cap is reached
   | 'retrying'      // an error happened; waiting before the next attempt
   | 'no-uplink'     // no Interledger account is configured yet
   | 'failed'        // gave up: the receiver refused, or kept failing
@@ -23,6 +24,7 @@ export type TimelinePoint = 'start' | 'spsp' | 'uplink' | 'stream' | 'allowed' |
 export type TabStatus =
   | { kind: 'unavailable' }                       // Trickle's content script is not running in this tab
   | { kind: 'not-monetized' }                     // the page has no monetization tag
+  | { kind: 'never' }                             // the user chose never to pay this site
   | { kind: 'invalid'; input: string; reason: string } // the tag is there but cannot be paid
   | {
       kind: 'monetized'

@@ -5,6 +5,12 @@ import type { Payer, VisitDeps, VisitRecord } from '../../src/background/visit.t
 import type { PayerOptions } from '../../src/background/stream-payer.ts'
 import type { Storage } from 'webextension-polyfill'
 import { ok } from '../../src/shared/result.ts'
+import { Budget } from '../../src/background/budget.ts'
+import { visitKey, type LedgerEntry } from '../../src/background/ledger.ts'
+import { Monetizer, type VisitLedger } from '../../src/background/monetizer.ts'
+import type { Log } from '../../src/shared/log.ts'
+import { dayKey } from '../../src/shared/period.ts'
+import { DEFAULT_BUDGET, DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'
 
 export const USD9 = { code: 'USD', scale: 9 }
 
@@ -79,4 +85,32 @@ export function memoryArea(): Storage.StorageArea {
     set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
     remove: async (key: string) => { Reflect.deleteProperty(data, key) },
   } as unknown as Storage.StorageArea
+}
+
+/** The ledger's part that visits use, in memory: records by key, and every entry in order. */
+export class MemoryLedger implements VisitLedger {
+  readonly visits = new Map<string, VisitRecord>()
+  readonly entries: LedgerEntry[] = []
+  async saveVisit(record: VisitRecord): Promise<void> { this.visits.set(visitKey(record), structuredClone(record)) }
+  async record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit = false): Promise<void> {
+    this.entries.push(entry)
+    if (visit === null) return
+    if (removeVisit) this.visits.delete(visitKey(visit))
+    else this.visits.set(visitKey(visit), structuredClone(visit))
+  }
+  async removeVisit(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void> { this.visits.delete(visitKey(record)) }
+  async loadVisits(): Promise<VisitRecord[]> { return [...this.visits.values()].map((r) => structuredClone(r)) }
+  /** Confirmed and unconfirmed source units, as the budget counts them. */
+  get spent(): bigint { return this.entries.reduce((s, e) => s + e.sent + e.unconfirmed, 0n) }
+}
+
+export const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
+
+/** A monetizer over visit deps `h`, with a budget (default: plenty) and settings that tests may change. */
+export function monetizerWorld(h: ReturnType<typeof harness>, opts: { ledger?: MemoryLedger; settings?: Partial<Settings>; attention?: (w: number | undefined) => string | null } = {}) {
+  const ledger = opts.ledger ?? new MemoryLedger()
+  const state = { settings: { ...DEFAULT_SETTINGS, budget: { ...DEFAULT_BUDGET, amount: '1000' }, ...opts.settings } }
+  const budget = new Budget({ settings: () => state.settings, asset: () => USD9, now: () => h.deps.now(), dayOf: (at) => dayKey(at, 'UTC') })
+  const m = new Monetizer({ visit: h.deps, ledger, budget, settings: () => state.settings, attention: opts.attention, log: quiet })
+  return { m, ledger, budget, state }
 }

@@ -1,12 +1,8 @@
 // Several receivers on one page share the tab's rate: never multiplied, capped in number.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { MAX_RECEIVERS_PER_PAGE, Monetizer, RESTORE_WAIT_MS } from '../../src/background/monetizer.ts'
-import { VisitStore } from '../../src/background/visit-store.ts'
-import type { Log } from '../../src/shared/log.ts'
+import { MAX_RECEIVERS_PER_PAGE, RESTORE_WAIT_MS } from '../../src/background/monetizer.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { harness, memoryArea } from './fakes.ts'
-
-const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
+import { harness, MemoryLedger, monetizerWorld } from './fakes.ts'
 const PER_SECOND = 100_000n
 
 function page(links: string[], visible = true): PageSnapshot {
@@ -23,7 +19,7 @@ function page(links: string[], visible = true): PageSnapshot {
 /** Runs a page for `seconds`, fulfilling every packet, and returns what each receiver was allowed. */
 async function run(links: string[], seconds: number) {
   const h = harness()
-  const m = new Monetizer(h.deps, new VisitStore(memoryArea()), quiet)
+  const { m } = monetizerWorld(h)
   m.pageState(7, page(links), 'https://site.example/')
   await vi.advanceTimersByTimeAsync(0)
   for (let s = 0; s < seconds; s++) {
@@ -75,20 +71,19 @@ describe('several receivers on one page', () => {
   })
 
   it('after a restart, resumes the receivers its page still has and forgets the others', async () => {
-    const area = memoryArea()
+    const ledger = new MemoryLedger()
     const h = harness()
-    const first = new Monetizer(h.deps, new VisitStore(area), quiet)
+    const { m: first } = monetizerWorld(h, { ledger })
     first.pageState(7, page(['https://a.example/x', 'https://b.example/y']), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(2000)
-    expect(Object.keys(await area.get(null)).length).toBe(2)
+    expect(ledger.visits.size).toBe(2)
     // The worker dies; a new one restores, and the page now has only one of the two links.
     const again = harness()
-    const second = new Monetizer(again.deps, new VisitStore(area), quiet)
+    const { m: second } = monetizerWorld(again, { ledger })
     await second.restore()
     second.pageState(7, page(['https://a.example/x']), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(RESTORE_WAIT_MS + 10)
-    const keys = Object.keys(await area.get(null))
-    expect(keys).toEqual(['visit:7:https://a.example/x'])
+    expect([...ledger.visits.keys()]).toEqual(['7:https://a.example/x'])
   })
 
   describe('frames', () => {
@@ -100,7 +95,7 @@ describe('several receivers on one page', () => {
 
     async function paidUrls(reports: [number, PageSnapshot][]) {
       const h = harness()
-      const m = new Monetizer(h.deps, new VisitStore(memoryArea()), quiet)
+      const m = monetizerWorld(h).m
       for (const [frameId, snapshot] of reports) m.pageState(7, snapshot, 'https://site.example/', frameId)
       await vi.advanceTimersByTimeAsync(0)
       return h.spspCalls.sort()
@@ -138,7 +133,7 @@ describe('several receivers on one page', () => {
 
     it('splits the tab\'s rate across the frames\' receivers', async () => {
       const h = harness()
-      const m = new Monetizer(h.deps, new VisitStore(memoryArea()), quiet)
+      const m = monetizerWorld(h).m
       m.pageState(7, frame(V(0), ['https://top.example/pay'], [G1], null), 'https://site.example/', 0)
       m.pageState(7, frame(V(3), ['https://child.example/pay'], [], G1), 'https://child.example/', 3)
       await vi.advanceTimersByTimeAsync(0)

@@ -3,32 +3,20 @@
 import { describe, expect, it } from 'vitest'
 import type { Runtime } from 'webextension-polyfill'
 import { createPortHandler } from '../../src/background/content-port.ts'
-import { Monetizer } from '../../src/background/monetizer.ts'
 import { SettingsStore } from '../../src/background/settings-store.ts'
 import { createUiHandler } from '../../src/background/ui-api.ts'
 import { Uplink } from '../../src/background/uplink.ts'
-import { VisitStore } from '../../src/background/visit-store.ts'
-import type { Log } from '../../src/shared/log.ts'
-import { memoryArea } from './fakes.ts'
+import { harness, memoryArea, monetizerWorld, quiet } from './fakes.ts'
 
 const ID = 'abcdefghijklmnopabcdefghijklmnop'
 const ORIGIN = `chrome-extension://${ID}`
-const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
 function world() {
   const uplink = new Uplink({ createPlugin: () => { throw new Error('no network in unit tests') }, ildcp: async () => { throw new Error('x') }, now: Date.now })
-  const monetizer = new Monetizer({
-    uplinkConfigured: () => false,
-    connectPlugin: async () => { throw new Error('x') },
-    reportUplinkConnected: () => undefined,
-    querySpsp: async () => { throw new Error('x') },
-    openPayer: async () => { throw new Error('x') },
-    uplinkAsset: () => null,
-    ratePerHour: () => null,
-    now: Date.now,
-  }, new VisitStore(memoryArea()), quiet)
+  const { m: monetizer, budget } = monetizerWorld(harness({ uplinkConfigured: () => false }))
   const settings = new SettingsStore(memoryArea())
-  const ui = createUiHandler({ extensionId: ID, extensionOrigin: ORIGIN, settings, uplink, monetizer, ready: Promise.resolve() })
+  const rows = { rows: async () => [], rowsSince: async () => [] }
+  const ui = createUiHandler({ extensionId: ID, extensionOrigin: ORIGIN, settings, uplink, monetizer, budget, ledger: rows, ready: Promise.resolve() })
   return { ui, monetizer }
 }
 
@@ -62,7 +50,7 @@ describe('UI requests', () => {
   it('report invalid settings as readable errors and store nothing', async () => {
     const { ui } = world()
     const sender = { id: ID, url: ORIGIN + '/src/options/index.html' }
-    const bad = await ui({ to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: 'btp+ws://:t@wallet.example', ratePerHour: '0.36' } }, sender)
+    const bad = await ui({ to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: 'btp+ws://:t@wallet.example', ratePerHour: '0.36', budget: { amount: '5', period: 'monthly', renewDay: 1 }, idleMinutes: 10 } }, sender)
     expect(bad).toMatchObject({ ok: false, error: expect.stringMatching(/unencrypted/) as unknown })
     const after = await ui(request, sender)
     expect(after).toMatchObject({ ok: true, value: { uplink: null } })

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { formatAmount, parseDecimal, toDecimalString } from '../../src/shared/money.ts'
-import { DEFAULT_SETTINGS, migrateSettings, redactUplink, toPublic, validateRate, validateUplink } from '../../src/shared/settings.ts'
+import {
+  DEFAULT_SETTINGS, exportSettings, importSettings, migrateSettings, redactUplink, siteKey, toPublic, validateBudget, validateRate, validateUplink,
+  type BudgetSettings,
+} from '../../src/shared/settings.ts'
 
 describe('money is integers', () => {
   it.each([
@@ -34,7 +37,9 @@ describe('money is integers', () => {
 
 describe('settings', () => {
   it('has documented defaults', () => {
-    expect(DEFAULT_SETTINGS).toEqual({ version: 1, uplinkUrl: null, ratePerHour: '0.36' })
+    expect(DEFAULT_SETTINGS).toEqual({
+      version: 2, uplinkUrl: null, ratePerHour: '0.36', budget: { amount: '5', period: 'monthly', renewDay: 1 }, paused: false, idleMinutes: 10, sites: {},
+    })
   })
 
   it.each(['0.36', '1', '10', '0.000001'])('accepts the rate %s', (r) => { expect(validateRate(r).ok).toBe(true) })
@@ -53,14 +58,77 @@ describe('settings', () => {
   it('never shows the uplink token', () => {
     expect(redactUplink('btp+wss://alice:s3cret@wallet.example/path')).toBe('btp+wss://alice:•••@wallet.example/path')
     expect(redactUplink('btp+ws://:s3cret@127.0.0.1:1')).toBe('btp+ws://:•••@127.0.0.1:1')
-    const pub = toPublic({ version: 1, uplinkUrl: 'btp+wss://a:s3cret@w.example', ratePerHour: '0.36' })
-    expect(JSON.stringify(pub)).not.toContain('s3cret')
+    const settings = { ...DEFAULT_SETTINGS, uplinkUrl: 'btp+wss://a:s3cret@w.example' }
+    expect(JSON.stringify(toPublic(settings))).not.toContain('s3cret')
+    expect(JSON.stringify(exportSettings(settings))).not.toContain('s3cret')
+    expect(JSON.stringify(exportSettings(settings))).not.toContain('w.example')
   })
 
   it('migrates anything stored into a valid current settings object', () => {
     expect(migrateSettings(undefined)).toEqual(DEFAULT_SETTINGS)
     expect(migrateSettings('garbage')).toEqual(DEFAULT_SETTINGS)
-    expect(migrateSettings({ uplinkUrl: 'btp+ws://:t@127.0.0.1:1', ratePerHour: '0.5' })).toEqual({ version: 1, uplinkUrl: 'btp+ws://:t@127.0.0.1:1', ratePerHour: '0.5' })
+    // A version 1 object keeps its fields and gains every new one at its default.
+    expect(migrateSettings({ version: 1, uplinkUrl: 'btp+ws://:t@127.0.0.1:1', ratePerHour: '0.5' }))
+      .toEqual({ ...DEFAULT_SETTINGS, uplinkUrl: 'btp+ws://:t@127.0.0.1:1', ratePerHour: '0.5' })
     expect(migrateSettings({ uplinkUrl: 'http://x', ratePerHour: '999' })).toEqual(DEFAULT_SETTINGS)
+  })
+
+  it('keeps valid site rules, drops broken ones and entries that say nothing', () => {
+    const migrated = migrateSettings({
+      sites: {
+        'https://news.example': { ratePerHour: '1', cap: '0.5', paused: false, never: false },
+        'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true },
+        'https://plain.example': { ratePerHour: null, cap: null, paused: false, never: false },
+        'https://bad-rate.example': { ratePerHour: '360', cap: null, paused: true, never: false },
+        'news.example': { never: true }, // not an origin key
+        'javascript:alert(1)': { never: true },
+      },
+    })
+    expect(migrated.sites).toEqual({
+      'https://news.example': { ratePerHour: '1', cap: '0.5', paused: false, never: false },
+      'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true },
+    })
+  })
+
+  it.each([
+    [{ amount: '5', period: 'monthly', renewDay: 31 }, true],
+    [{ amount: '0', period: 'monthly', renewDay: 1 }, true], // zero stops payment
+    [{ amount: '5', period: 'weekly', renewDay: 0 }, true],
+    [{ amount: '5', period: 'weekly', renewDay: 7 }, false],
+    [{ amount: '5', period: 'monthly', renewDay: 0 }, false],
+    [{ amount: '-1', period: 'monthly', renewDay: 1 }, false],
+    [{ amount: '1e3', period: 'monthly', renewDay: 1 }, false],
+    [{ amount: '5', period: 'daily', renewDay: 1 }, false],
+  ] as const)('budget %j valid: %s', (b, valid) => {
+    expect(validateBudget(b as BudgetSettings).ok).toBe(valid)
+  })
+
+  it.each([
+    ['news.example', 'https://news.example'],
+    ['https://news.example/a/b?c#d', 'https://news.example'],
+    ['http://localhost:8080/x', 'http://localhost:8080'],
+    ['  NEWS.example ', 'https://news.example'],
+  ])('the site of %j is %s', (text, key) => { expect(siteKey(text)).toEqual({ ok: true, value: key }) })
+
+  it.each(['', 'ftp://x.example', 'https://', 'chrome://settings'])('%j is not a site', (text) => {
+    expect(siteKey(text).ok).toBe(false)
+  })
+
+  it('exports and imports settings, keeping the uplink that is already set', () => {
+    const mine = { ...DEFAULT_SETTINGS, ratePerHour: '0.5', idleMinutes: 3, sites: { 'https://x.example': { ratePerHour: null, cap: '1', paused: true, never: false } } }
+    const text = JSON.stringify(exportSettings({ ...mine, uplinkUrl: 'btp+wss://a:old@w.example' }))
+    const current = { ...DEFAULT_SETTINGS, uplinkUrl: 'btp+wss://b:new@v.example' }
+    expect(importSettings(text, current)).toEqual({ ok: true, value: { ...mine, uplinkUrl: 'btp+wss://b:new@v.example' } })
+  })
+
+  it.each([
+    ['not json', /not JSON/],
+    ['{"version":2}', /not a Trickle settings file/],
+    ['{"trickle":"ledger","version":1,"settings":{}}', /not a Trickle settings file/],
+    ['{"trickle":"settings","version":99,"settings":{}}', /newer Trickle/],
+  ])('refuses to import %j', (text, message) => {
+    const r = importSettings(text, DEFAULT_SETTINGS)
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatch(message)
   })
 })
