@@ -94,22 +94,30 @@ export class Ledger {
   async record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit = false): Promise<void> {
     const db = await this.db()
     const tx = db.transaction(['days', 'visits'], 'readwrite')
-    const days = tx.objectStore('days')
-    const day = this.dayOf(entry.at)
-    const id = rowId(day, entry)
-    const row = await days.get(id)
-    await days.put({
-      id, day, site: entry.site, receiver: entry.receiver, source: entry.source, destination: entry.destination,
-      sent: (BigInt(row?.sent ?? '0') + entry.sent).toString(),
-      delivered: (BigInt(row?.delivered ?? '0') + entry.delivered).toString(),
-      unconfirmed: (BigInt(row?.unconfirmed ?? '0') + entry.unconfirmed).toString(),
-      ms: (row?.ms ?? 0) + entry.ms,
-      packets: (row?.packets ?? 0) + entry.packets,
-    })
-    if (visit !== null) {
-      const visits = tx.objectStore('visits')
-      if (removeVisit) await visits.delete(visitKey(visit))
-      else await visits.put({ ...visit, key: visitKey(visit) })
+    try {
+      const days = tx.objectStore('days')
+      const day = this.dayOf(entry.at)
+      const id = rowId(day, entry)
+      const row = await days.get(id)
+      await days.put({
+        id, day, site: entry.site, receiver: entry.receiver, source: entry.source, destination: entry.destination,
+        sent: (BigInt(row?.sent ?? '0') + entry.sent).toString(),
+        delivered: (BigInt(row?.delivered ?? '0') + entry.delivered).toString(),
+        unconfirmed: (BigInt(row?.unconfirmed ?? '0') + entry.unconfirmed).toString(),
+        ms: (row?.ms ?? 0) + entry.ms,
+        packets: (row?.packets ?? 0) + entry.packets,
+      })
+      if (visit !== null) {
+        const visits = tx.objectStore('visits')
+        if (removeVisit) await visits.delete(visitKey(visit))
+        else await visits.put({ ...visit, key: visitKey(visit) })
+      }
+    } catch (e) {
+      // A request that fails does not undo the ones before it: abort, so the row and the record
+      // change together or not at all.
+      try { tx.abort() } catch { /* already finished */ }
+      tx.done.catch(() => undefined)
+      throw e
     }
     await tx.done
   }

@@ -106,12 +106,17 @@ export class Monetizer {
   private readonly quanta = new Map<string, bigint>()
   private readonly log: Log
 
-  constructor(private readonly deps: MonetizerDeps) {
+  constructor(private deps: MonetizerDeps) {
     this.log = deps.log
   }
 
   private notify(tabId: number, frameId: number, event: PaymentEvent): void {
     this.deps.notify?.(tabId, frameId, event)
+  }
+
+  /** Replaces where payment events go (tests listen here). */
+  setNotify(notify: MonetizerDeps['notify']): void {
+    this.deps = { ...this.deps, notify }
   }
 
   /**
@@ -148,21 +153,23 @@ export class Monetizer {
    * ledger as unconfirmed and charged to the budget (in the same tick as its hold is released), and
    * the record goes, in one transaction.
    */
-  private async settle(record: VisitRecord, holder: Holder | null): Promise<void> {
+  private async settle(record: VisitRecord, holder: Holder | null, unwritten: LedgerEntry | null = null): Promise<void> {
     const unconfirmed = BigInt(record.counted) - BigInt(record.sent)
     const asset = record.sourceAsset
     const site = record.site ?? ''
     if (holder !== null) this.deps.budget.release(holder)
-    if (unconfirmed <= 0n || asset === null) {
+    if ((unconfirmed <= 0n && unwritten === null) || asset === null) {
       await this.deps.ledger.removeVisit(record)
       return
     }
     const at = this.deps.visit.now()
-    this.deps.budget.charge(site, unconfirmed, asset, at)
+    if (unconfirmed > 0n) this.deps.budget.charge(site, unconfirmed, asset, at)
     const target = resolvePaymentTarget(record.input)
     await this.deps.ledger.record({
-      at, site, receiver: target.ok ? target.value.url : record.input,
-      source: asset, destination: record.destinationAsset, sent: 0n, delivered: 0n, unconfirmed, ms: 0, packets: 0,
+      at, site, receiver: target.ok ? target.value.url : record.input, source: asset, destination: record.destinationAsset,
+      // Payments confirmed earlier whose own write failed (already charged when they were confirmed).
+      sent: unwritten?.sent ?? 0n, delivered: unwritten?.delivered ?? 0n, ms: unwritten?.ms ?? 0, packets: unwritten?.packets ?? 0,
+      unconfirmed: unconfirmed > 0n ? unconfirmed : 0n,
     }, record, true)
   }
 
@@ -374,7 +381,7 @@ export class Monetizer {
   /** Stops a visit and settles its record (see settle). */
   private async finish(visit: Visit): Promise<void> {
     await visit.stop()
-    await this.settle(visit.toRecord(), visit).catch((e: unknown) => this.log.warn(`could not settle a visit: ${String(e)}`))
+    await this.settle(visit.toRecord(), visit, visit.takeUnwritten()).catch((e: unknown) => this.log.warn(`could not settle a visit: ${String(e)}`))
     this.log.info(`tab ${visit.tabId}: stopped paying ${visit.target.host}`)
   }
 

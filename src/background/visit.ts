@@ -144,6 +144,8 @@ export class Visit {
   private stopped = false
   private readonly backoff = new Backoff()
   private readonly timeline: { point: TimelinePoint; at: number }[] = []
+  /** Confirmed payments whose ledger write failed: they ride along with the next write. */
+  private unwritten: LedgerEntry | null = null
   /** The SPSP endpoint actually paid (after redirects): the event's `paymentPointer`. */
   private paidUrl: string | null = null
 
@@ -522,7 +524,7 @@ export class Visit {
     }
     const asset = this.sourceAsset
     const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
-    this.persist(asset === null ? undefined : {
+    const entry = asset === null ? undefined : mergeEntries(this.unwritten, {
       at: this.deps.now(),
       site: this.site,
       receiver: this.target.url,
@@ -534,7 +536,12 @@ export class Visit {
       // The visible time this money paid for, at the tab's whole rate (receivers of one page share it).
       ms: tabRate > 0n ? Number((source * 3_600_000n) / tabRate) : 0,
       packets: 1,
-    }).catch(() => undefined)
+    })
+    this.unwritten = null
+    this.persist(entry).catch(() => {
+      // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
+      if (entry !== undefined) this.unwritten = mergeEntries(this.unwritten, entry)
+    })
     if (this.sourceAsset !== null && source > 0n) {
       const dest = this.destinationAsset
       this.deps.emit?.(this, {
@@ -620,6 +627,13 @@ export class Visit {
     }
   }
 
+  /** Confirmed payments not yet in the ledger (their write failed); the caller now owns them. */
+  takeUnwritten(): LedgerEntry | null {
+    const e = this.unwritten
+    this.unwritten = null
+    return e
+  }
+
   toRecord(): VisitRecord {
     return {
       tabId: this.tabId,
@@ -636,6 +650,19 @@ export class Visit {
       quantum: this.quantum.toString(),
       site: this.site,
     }
+  }
+}
+
+/** Adds a ledger entry to one not yet written (same visit: same site, receiver and assets). */
+function mergeEntries(earlier: LedgerEntry | null, next: LedgerEntry): LedgerEntry {
+  if (earlier === null) return next
+  return {
+    ...next,
+    sent: earlier.sent + next.sent,
+    delivered: earlier.delivered + next.delivered,
+    unconfirmed: earlier.unconfirmed + next.unconfirmed,
+    ms: earlier.ms + next.ms,
+    packets: earlier.packets + next.packets,
   }
 }
 

@@ -6,7 +6,7 @@ import type { PayerOptions } from '../../src/background/stream-payer.ts'
 import type { Storage } from 'webextension-polyfill'
 import { ok } from '../../src/shared/result.ts'
 import { Budget } from '../../src/background/budget.ts'
-import { visitKey, type LedgerEntry } from '../../src/background/ledger.ts'
+import { visitKey, type LedgerEntry, type LedgerRow } from '../../src/background/ledger.ts'
 import { Monetizer, type VisitLedger } from '../../src/background/monetizer.ts'
 import type { Log } from '../../src/shared/log.ts'
 import { dayKey } from '../../src/shared/period.ts'
@@ -32,6 +32,14 @@ export class FakePayer implements Payer {
   delivered = 0n
   /** Source units per receiver unit: the sandbox's USD scale 9 → scale 6 path. Each packet is floored. */
   divisor = 1000n
+  /** Fulfils up to `amount` of what is allowed and not yet sent (a partial packet). */
+  fulfil(amount: bigint): void {
+    const part = amount < this.pending ? amount : this.pending
+    if (part <= 0n || !this.isOpen) return
+    this.totalSent += part
+    this.delivered += part / this.divisor
+    this.opts.onFulfilled(part, this.delivered)
+  }
   /** Fulfils everything allowed so far, as the receiver would. */
   fulfilAll(): void {
     const amount = this.allowance - this.totalSent
@@ -39,6 +47,10 @@ export class FakePayer implements Payer {
     this.totalSent += amount
     this.delivered += amount / this.divisor
     this.opts.onFulfilled(amount, this.delivered)
+  }
+  /** The worker that owned it died: no more allowances take effect. */
+  freeze(): void {
+    this.allow = () => undefined
   }
   die(reason: string): void {
     this.isOpen = false
@@ -102,15 +114,29 @@ export class MemoryLedger implements VisitLedger {
   async loadVisits(): Promise<VisitRecord[]> { return [...this.visits.values()].map((r) => structuredClone(r)) }
   /** Confirmed and unconfirmed source units, as the budget counts them. */
   get spent(): bigint { return this.entries.reduce((s, e) => s + e.sent + e.unconfirmed, 0n) }
+  /** The entries as ledger rows (one per entry; the budget only sums them). */
+  rows(): LedgerRow[] {
+    return this.entries.map((e, i) => ({
+      id: String(i), day: dayKey(e.at, 'UTC'), site: e.site, receiver: e.receiver, source: e.source, destination: e.destination,
+      sent: e.sent.toString(), delivered: e.delivered.toString(), unconfirmed: e.unconfirmed.toString(), ms: e.ms, packets: e.packets,
+    }))
+  }
 }
 
 export const quiet: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
 /** A monetizer over visit deps `h`, with a budget (default: plenty) and settings that tests may change. */
-export function monetizerWorld(h: ReturnType<typeof harness>, opts: { ledger?: MemoryLedger; settings?: Partial<Settings>; attention?: (w: number | undefined) => string | null } = {}) {
+export function monetizerWorld(h: ReturnType<typeof harness>, opts: {
+  ledger?: MemoryLedger
+  /** What the monetizer writes through, if not straight to `ledger` (a worker that can die). */
+  through?: VisitLedger
+  settings?: Partial<Settings>
+  attention?: (w: number | undefined) => string | null
+} = {}) {
   const ledger = opts.ledger ?? new MemoryLedger()
   const state = { settings: { ...DEFAULT_SETTINGS, budget: { ...DEFAULT_BUDGET, amount: '1000' }, ...opts.settings } }
   const budget = new Budget({ settings: () => state.settings, asset: () => USD9, now: () => h.deps.now(), dayOf: (at) => dayKey(at, 'UTC') })
-  const m = new Monetizer({ visit: h.deps, ledger, budget, settings: () => state.settings, attention: opts.attention, log: quiet })
+  budget.load(ledger.rows())
+  const m = new Monetizer({ visit: h.deps, ledger: opts.through ?? ledger, budget, settings: () => state.settings, attention: opts.attention, log: quiet })
   return { m, ledger, budget, state }
 }

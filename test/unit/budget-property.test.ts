@@ -1,0 +1,146 @@
+// The budget invariant, by property: whatever the schedule of tabs, visibility, reloads, fulfils,
+// rejects, dying connections, reconnects and worker restarts, the money allowed to leave (every unit
+// any STREAM connection was ever allowed, in every worker) never exceeds the budget, nor a site's cap.
+import fc from 'fast-check'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { VisitLedger } from '../../src/background/monetizer.ts'
+import type { VisitRecord } from '../../src/background/visit.ts'
+import type { LedgerEntry } from '../../src/background/ledger.ts'
+import { ok } from '../../src/shared/result.ts'
+import { toDecimalString } from '../../src/shared/money.ts'
+import { FakePayer, harness, MemoryLedger, monetizerWorld } from './fakes.ts'
+
+const SITES = ['https://a.example', 'https://b.example', 'https://c.example']
+const receiverOf = (tab: number): string => `https://r${tab}.example/pay`
+
+/** A worker's way to the ledger: once it is killed, nothing it writes lands (and nothing resolves). */
+class Mortal implements VisitLedger {
+  alive = true
+  constructor(private readonly inner: MemoryLedger) {}
+  private gate<T>(f: () => Promise<T>): Promise<T> { return this.alive ? f() : new Promise<T>(() => undefined) }
+  saveVisit(r: VisitRecord) { return this.gate(() => this.inner.saveVisit(r)) }
+  record(e: LedgerEntry, v: VisitRecord | null, remove?: boolean) { return this.gate(() => this.inner.record(e, v, remove)) }
+  removeVisit(r: Pick<VisitRecord, 'tabId' | 'input'>) { return this.gate(() => this.inner.removeVisit(r)) }
+  loadVisits() { return this.gate(() => this.inner.loadVisits()) }
+}
+
+type Action =
+  | { kind: 'tick'; ms: number }
+  | { kind: 'fulfil'; payer: number; permille: number }
+  | { kind: 'reject' } // a packet rejected: nothing is fulfilled, time passes
+  | { kind: 'die'; payer: number }
+  | { kind: 'reconnect' }
+  | { kind: 'show'; tab: number; visible: boolean }
+  | { kind: 'reload'; tab: number }
+  | { kind: 'close'; tab: number }
+  | { kind: 'restart' }
+
+const action: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('fulfil' as const), payer: fc.nat(20), permille: fc.integer({ min: 0, max: 1000 }) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reject' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('die' as const), payer: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reconnect' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('show' as const), tab: fc.nat(2), visible: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reload' as const), tab: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), tab: fc.nat(2) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+)
+
+beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 10, 22, 12) }) })
+afterEach(() => { vi.useRealTimers() })
+
+describe('the budget invariant', () => {
+  it('holds for every schedule', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 0, max: 2_000_000 }), // the budget, in units (0 to 20 s of paying)
+      fc.integer({ min: 0, max: 1_000_000 }), // site a's cap
+      fc.array(action, { minLength: 1, maxLength: 60 }),
+      async (budgetUnits, capUnits, actions) => {
+        const ledger = new MemoryLedger()
+        const settings = {
+          budget: { amount: toDecimalString(BigInt(budgetUnits), 9), period: 'monthly' as const, renewDay: 1 },
+          sites: { [SITES[0] ?? '']: { ratePerHour: null, cap: toDecimalString(BigInt(capUnits), 9), paused: false, never: false } },
+        }
+        const payers: { payer: FakePayer; site: string }[] = []
+        const pages = SITES.map(() => ({ open: false, visible: true, visitId: crypto.randomUUID() }))
+        const boot = () => {
+          const h = harness({
+            querySpsp: async (url) => ok({ destinationAccount: url, sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null }),
+          })
+          h.deps.openPayer = async (opts) => {
+            const p = new FakePayer(opts)
+            payers.push({ payer: p, site: SITES[Number(/r(\d)\./.exec(opts.destinationAccount)?.[1])] ?? '' })
+            return p
+          }
+          const through = new Mortal(ledger)
+          return { h, through, ...monetizerWorld(h, { ledger, through, settings }) }
+        }
+        let world = boot()
+        await world.m.restore()
+        const report = (tab: number) => {
+          const p = pages[tab]
+          if (p === undefined || !p.open) return
+          world.m.pageState(tab + 1, { visitId: p.visitId, tags: [{ kind: 'link', value: receiverOf(tab), seenAt: 0 }], visible: p.visible, csp: [], grants: [], grant: null }, `${SITES[tab] ?? ''}/page`)
+        }
+        for (const a of actions) {
+          switch (a.kind) {
+            case 'tick': await vi.advanceTimersByTimeAsync(a.ms); break
+            case 'reject': await vi.advanceTimersByTimeAsync(500); break
+            case 'fulfil': {
+              const p = payers[a.payer % Math.max(1, payers.length)]?.payer
+              p?.fulfil((p.pending * BigInt(a.permille)) / 1000n)
+              break
+            }
+            case 'die': {
+              const p = payers[a.payer % Math.max(1, payers.length)]?.payer
+              if (p?.isOpen === true) p.die('the connection failed')
+              break
+            }
+            case 'reconnect': world.m.uplinkChanged(); break
+            case 'show': {
+              const p = pages[a.tab]
+              if (p !== undefined) { p.open = true; p.visible = a.visible }
+              report(a.tab)
+              break
+            }
+            case 'reload': {
+              const p = pages[a.tab]
+              if (p === undefined || !p.open) break
+              world.m.pageGone(a.tab + 1, p.visitId)
+              p.visitId = crypto.randomUUID()
+              report(a.tab)
+              break
+            }
+            case 'close': {
+              const p = pages[a.tab]
+              if (p === undefined || !p.open) break
+              p.open = false
+              world.m.tabRemoved(a.tab + 1)
+              break
+            }
+            case 'restart': {
+              // The worker dies: its connections stop moving money, its writes never land.
+              world.through.alive = false
+              for (const { payer } of payers) payer.freeze()
+              world.h.deps.openPayer = () => new Promise(() => undefined)
+              world = boot()
+              await world.m.restore()
+              // Pages come back to the new worker one by one, on their next report (a 'show').
+              break
+            }
+          }
+          await vi.advanceTimersByTimeAsync(0)
+          const allowed = payers.reduce((s, x) => s + x.payer.allowance, 0n)
+          const allowedA = payers.filter((x) => x.site === SITES[0]).reduce((s, x) => s + x.payer.allowance, 0n)
+          expect(allowed).toBeLessThanOrEqual(BigInt(budgetUnits))
+          expect(allowedA).toBeLessThanOrEqual(BigInt(capUnits))
+          expect(ledger.spent).toBeLessThanOrEqual(BigInt(budgetUnits))
+        }
+        // Tidy: close everything so no timer outlives the run.
+        for (let t = 0; t < pages.length; t++) world.m.tabRemoved(t + 1)
+        await vi.advanceTimersByTimeAsync(60_000)
+      },
+    ), { numRuns: 150 })
+  })
+})
