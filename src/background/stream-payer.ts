@@ -13,8 +13,12 @@ export interface PayerOptions {
   plugin: Plugin
   destinationAccount: string
   sharedSecret: Uint8Array
-  /** Called once per fulfilled packet: source units sent, and the receiver's running total. */
-  onFulfilled(source: bigint, deliveredTotal: bigint): void
+  /**
+   * Called once per fulfilled packet: source units sent, what this connection has delivered in all,
+   * and the receiver's own total for the stream (its StreamMaxMoney frame), which also counts money
+   * an earlier sender on the same connection delivered; null when the receiver did not say.
+   */
+  onFulfilled(source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null): void
   /** Called once when the connection ends, with why if it was not our doing. */
   onClosed(error: string | null): void
 }
@@ -56,7 +60,7 @@ export class StreamPayer {
     this.stream.on('outgoing_money', (amount: string) => {
       // The stream emits before the connection adds to totalDelivered: read it on the next macrotask.
       const source = BigInt(amount)
-      setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered)), 0)
+      setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered), this.remoteReceived()), 0)
     })
     this.stream.on('error', (e: unknown) => this.notifyClosed(`The payment stream failed: ${errorMessage(e)}`))
     this.conn.on('error', (e: unknown) => this.notifyClosed(`The STREAM connection failed: ${errorMessage(e)}`))
@@ -125,6 +129,16 @@ export class StreamPayer {
     }
     this.notifyClosed(null)
     return settled
+  }
+
+  /**
+   * The receiver's total for this stream as its last StreamMaxMoney frame said (RFC 29), kept by the
+   * library in a protected field: there is no public accessor. null if this version lacks it.
+   */
+  private remoteReceived(): bigint | null {
+    const v = (this.stream as unknown as { _remoteReceived?: { toString(): string } })._remoteReceived
+    const text = v?.toString() ?? ''
+    return /^\d+$/.test(text) ? BigInt(text) : null
   }
 
   /** Money in flight, from the library's own (protected) hold counter: there is no public accessor. */

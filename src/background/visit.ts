@@ -87,7 +87,29 @@ export interface VisitRecord {
   quantum: string
   /** The page's origin (absent in records of older builds). */
   site?: string
+  /** The connection in use when this record was written, to learn after a restart what arrived. */
+  link?: LinkState
 }
+
+/**
+ * A STREAM connection as a record remembers it. A restarted worker reopens the same connection and
+ * reads the receiver's total for the stream from its first reply: what it exceeds `delivered` by is
+ * what the chunk in flight at the kill delivered, and so whether that chunk left.
+ */
+export interface LinkState {
+  destinationAccount: string
+  /** base64 */
+  sharedSecret: string
+  /** Visit totals (source units): when the connection opened, and the most it could have been given. */
+  base: string
+  given: string
+  /** Confirmed on this connection: source units sent, destination units delivered. */
+  sent: string
+  delivered: string
+}
+
+const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
+const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
 export const PAUSE_GRACE_MS = 30_000
@@ -98,7 +120,18 @@ export const RAISE_INTERVAL_MS = 1000
 const PENDING_RECHECK_MS = 100
 
 /** The current connection. `given` is the visit total it has been allowed to reach (base + allowance). */
-interface Slot { payer: Payer; base: bigint; given: bigint; deliveredBase: bigint; lastDelivered: bigint; paid: boolean }
+interface Slot {
+  payer: Payer
+  base: bigint
+  given: bigint
+  deliveredBase: bigint
+  lastDelivered: bigint
+  paid: boolean
+  destinationAccount: string
+  sharedSecret: Uint8Array
+  /** The connection a dead worker left, reopened: its first reply settles what was in flight. */
+  check: LinkState | null
+}
 
 /** How far ahead the first chunk is pre-authorised, to cover the time SPSP and connecting take. */
 const PREAUTHORIZE_MS = 1500
@@ -115,6 +148,8 @@ export class Visit {
   private readonly accrual: Accrual
   /** Visit total covered by closed connections (fulfilled, or possibly in flight when they died). */
   private counted = 0n
+  /** The connection of a dead worker, to reopen and ask what arrived (null once settled). */
+  private resumeLink: LinkState | null = null
   /** Visit total authorised to leave; written to storage before any of it is given to a connection. */
   private authorized = 0n
   /** `authorized` as of the latest write that reached storage: no connection is ever given more. */
@@ -164,6 +199,7 @@ export class Visit {
     }
     this.accrual = Accrual.fromJson(record.accrual)
     this.counted = BigInt(record.counted)
+    if (record.link !== undefined && this.counted > BigInt(record.sent)) this.resumeLink = record.link
     this.authorized = this.counted
     this.persisted = this.counted
     this.quantum = BigInt(record.quantum)
@@ -351,7 +387,11 @@ export class Visit {
       (plugin) => { this.mark('uplink'); return { plugin, error: null } },
       (e: unknown) => ({ plugin: null, error: errorMessage(e) }),
     )
-    const spsp = await this.deps.querySpsp(this.target.url, signal)
+    // After a restart with money possibly in flight, reopen the very connection it went out on.
+    const link = this.resumeLink
+    const spsp = link !== null
+      ? { ok: true as const, value: { destinationAccount: link.destinationAccount, sharedSecret: fromBase64(link.sharedSecret), finalUrl: this.target.url } }
+      : await this.deps.querySpsp(this.target.url, signal)
     this.mark('spsp')
     if (signal.aborted || !spsp.ok) {
       const { plugin } = await pluginPromise
@@ -380,11 +420,13 @@ export class Visit {
         plugin,
         destinationAccount: spsp.value.destinationAccount,
         sharedSecret: spsp.value.sharedSecret,
-        onFulfilled: (source, deliveredTotal) => { if (slot !== null) this.fulfilled(slot, source, deliveredTotal) },
+        onFulfilled: (source, deliveredTotal, remoteTotal) => { if (slot !== null) this.fulfilled(slot, source, deliveredTotal, remoteTotal) },
         onClosed: (error) => { if (slot !== null) this.payerClosed(slot, error) },
       })
     } catch (e) {
       await plugin.disconnect().catch(() => undefined)
+      // The old connection cannot be reopened: what was in flight stays unconfirmed; start afresh.
+      this.resumeLink = null
       if (!signal.aborted) this.failed(`Could not open a STREAM connection to the receiver: ${errorMessage(e)}`, true)
       return
     }
@@ -407,7 +449,11 @@ export class Visit {
     }
     this.sourceAsset = payer.sourceAsset
     this.accrual.setRate(rate, this.deps.now())
-    slot = { payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, lastDelivered: 0n, paid: false }
+    slot = {
+      payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, lastDelivered: 0n, paid: false,
+      destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, check: link,
+    }
+    this.resumeLink = null
     this.slot = slot
     if (this.visible) {
       await this.raise()
@@ -504,8 +550,55 @@ export class Visit {
     this.raiseTimer = setTimeout(() => { void this.raise() }, delay)
   }
 
-  private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint): void {
+  /**
+   * The first reply on a reopened connection: the receiver's total for the stream, less what this
+   * connection delivered, is what earlier senders on it delivered. Beyond what the dead worker had
+   * confirmed, that is its chunk in flight, which therefore arrived: it goes to the ledger as sent and
+   * delivered. If nothing is beyond, the chunk stays unconfirmed: a receiver's word may confirm a
+   * payment, never undo one, so the budget keeps counting it.
+   */
+  private reconcile(slot: Slot, deliveredTotal: bigint, remoteTotal: bigint | null): void {
+    const check = slot.check
+    slot.check = null
+    if (check === null || remoteTotal === null || this.sourceAsset === null) return
+    const arrived = remoteTotal - deliveredTotal - BigInt(check.delivered)
+    const uncertain = this.counted - this.sent
+    if (arrived <= 0n || uncertain <= 0n) return
+    const inFlight = BigInt(check.given) - BigInt(check.base) - BigInt(check.sent)
+    const left = inFlight < 0n ? 0n : inFlight > uncertain ? uncertain : inFlight
+    this.sent += left
+    this.delivered += arrived
+    slot.deliveredBase += arrived
+    this.persist(this.entry(left, arrived, 1)).catch(() => undefined)
+  }
+
+  /** A ledger entry for this visit (merged with any whose write failed). */
+  private entry(sent: bigint, delivered: bigint, packets: number): LedgerEntry | undefined {
+    const asset = this.sourceAsset
+    if (asset === null) return undefined
+    const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
+    const e = mergeEntries(this.unwritten, {
+      at: this.deps.now(),
+      site: this.site,
+      receiver: this.target.url,
+      source: asset,
+      destination: this.destinationAsset,
+      sent,
+      delivered,
+      unconfirmed: 0n,
+      // The visible time this money paid for, at the tab's whole rate (receivers of one page share it).
+      ms: tabRate > 0n ? Number((sent * 3_600_000n) / tabRate) : 0,
+      packets,
+    })
+    this.unwritten = null
+    return e
+  }
+
+  private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null = null): void {
     const receivedNow = deliveredTotal - slot.lastDelivered
+    this.destinationAsset ??= slot.payer.destinationAsset
+    // First settle what a dead worker left in flight, against the totals from before this packet.
+    this.reconcile(slot, deliveredTotal, remoteTotal)
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
     this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum, this.sourceAsset?.scale ?? 0)
@@ -514,7 +607,6 @@ export class Visit {
     // Space raises from the fulfil, not the send: packets then reach the receiver at least a second
     // apart, whatever the path's latency jitter. The amount stays wall-clock exact either way.
     if (this.slot === slot) this.lastRaiseAt = Math.max(this.lastRaiseAt, this.deps.now())
-    this.destinationAsset ??= slot.payer.destinationAsset
     this.mark('fulfilled')
     this.firstPaidAt ??= this.deps.now()
     if (this.slot === slot) {
@@ -522,22 +614,7 @@ export class Visit {
       this.backoff.reset()
       if (this.visible) this.setPhase('paying', null)
     }
-    const asset = this.sourceAsset
-    const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
-    const entry = asset === null ? undefined : mergeEntries(this.unwritten, {
-      at: this.deps.now(),
-      site: this.site,
-      receiver: this.target.url,
-      source: asset,
-      destination: this.destinationAsset,
-      sent: source,
-      delivered: receivedNow,
-      unconfirmed: 0n,
-      // The visible time this money paid for, at the tab's whole rate (receivers of one page share it).
-      ms: tabRate > 0n ? Number((source * 3_600_000n) / tabRate) : 0,
-      packets: 1,
-    })
-    this.unwritten = null
+    const entry = this.entry(source, receivedNow, 1)
     this.persist(entry).catch(() => {
       // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
       if (entry !== undefined) this.unwritten = mergeEntries(this.unwritten, entry)
@@ -649,7 +726,26 @@ export class Visit {
       firstPaidAt: this.firstPaidAt,
       quantum: this.quantum.toString(),
       site: this.site,
+      ...this.linkState(),
     }
+  }
+
+  private linkState(): { link?: LinkState } {
+    const slot = this.slot
+    if (slot !== null) {
+      return {
+        link: {
+          destinationAccount: slot.destinationAccount,
+          sharedSecret: toBase64(slot.sharedSecret),
+          base: slot.base.toString(),
+          // A record is written before each allowance: what is authorised bounds what was given.
+          given: (this.authorized > slot.given ? this.authorized : slot.given).toString(),
+          sent: slot.payer.totalSent.toString(),
+          delivered: slot.lastDelivered.toString(),
+        },
+      }
+    }
+    return this.resumeLink === null ? {} : { link: this.resumeLink }
   }
 }
 

@@ -3,26 +3,12 @@
 // any STREAM connection was ever allowed, in every worker) never exceeds the budget, nor a site's cap.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { VisitLedger } from '../../src/background/monetizer.ts'
-import type { VisitRecord } from '../../src/background/visit.ts'
-import type { LedgerEntry } from '../../src/background/ledger.ts'
 import { ok } from '../../src/shared/result.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
-import { FakePayer, harness, MemoryLedger, monetizerWorld } from './fakes.ts'
+import { FakePayer, harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
 
 const SITES = ['https://a.example', 'https://b.example', 'https://c.example']
 const receiverOf = (tab: number): string => `https://r${tab}.example/pay`
-
-/** A worker's way to the ledger: once it is killed, nothing it writes lands (and nothing resolves). */
-class Mortal implements VisitLedger {
-  alive = true
-  constructor(private readonly inner: MemoryLedger) {}
-  private gate<T>(f: () => Promise<T>): Promise<T> { return this.alive ? f() : new Promise<T>(() => undefined) }
-  saveVisit(r: VisitRecord) { return this.gate(() => this.inner.saveVisit(r)) }
-  record(e: LedgerEntry, v: VisitRecord | null, remove?: boolean) { return this.gate(() => this.inner.record(e, v, remove)) }
-  removeVisit(r: Pick<VisitRecord, 'tabId' | 'input'>) { return this.gate(() => this.inner.removeVisit(r)) }
-  loadVisits() { return this.gate(() => this.inner.loadVisits()) }
-}
 
 type Action =
   | { kind: 'tick'; ms: number }

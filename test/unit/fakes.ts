@@ -30,6 +30,12 @@ export class FakePayer implements Payer {
     this.allows.push(total)
   }
   delivered = 0n
+  /**
+   * What the receiver's stream already held from earlier senders on the same connection (a dead
+   * worker's), reported with every reply as STREAM's StreamMaxMoney does; null: the receiver says nothing.
+   */
+  remoteBase: bigint | null = null
+  private get remote(): bigint | null { return this.remoteBase === null ? null : this.remoteBase + this.delivered }
   /** Source units per receiver unit: the sandbox's USD scale 9 → scale 6 path. Each packet is floored. */
   divisor = 1000n
   /** Fulfils up to `amount` of what is allowed and not yet sent (a partial packet). */
@@ -38,7 +44,7 @@ export class FakePayer implements Payer {
     if (part <= 0n || !this.isOpen) return
     this.totalSent += part
     this.delivered += part / this.divisor
-    this.opts.onFulfilled(part, this.delivered)
+    this.opts.onFulfilled(part, this.delivered, this.remote)
   }
   /** Fulfils everything allowed so far, as the receiver would. */
   fulfilAll(): void {
@@ -46,7 +52,7 @@ export class FakePayer implements Payer {
     if (amount <= 0n) return
     this.totalSent += amount
     this.delivered += amount / this.divisor
-    this.opts.onFulfilled(amount, this.delivered)
+    this.opts.onFulfilled(amount, this.delivered, this.remote)
   }
   /** The worker that owned it died: no more allowances take effect. */
   freeze(): void {
@@ -139,4 +145,15 @@ export function monetizerWorld(h: ReturnType<typeof harness>, opts: {
   budget.load(ledger.rows())
   const m = new Monetizer({ visit: h.deps, ledger: opts.through ?? ledger, budget, settings: () => state.settings, attention: opts.attention, log: quiet })
   return { m, ledger, budget, state }
+}
+
+/** A worker's way to the ledger: once it is killed, nothing it writes lands (and nothing resolves). */
+export class Mortal implements VisitLedger {
+  alive = true
+  constructor(private readonly inner: MemoryLedger) {}
+  private gate<T>(f: () => Promise<T>): Promise<T> { return this.alive ? f() : new Promise<T>(() => undefined) }
+  saveVisit(r: VisitRecord) { return this.gate(() => this.inner.saveVisit(r)) }
+  record(e: LedgerEntry, v: VisitRecord | null, remove?: boolean) { return this.gate(() => this.inner.record(e, v, remove)) }
+  removeVisit(r: Pick<VisitRecord, 'tabId' | 'input'>) { return this.gate(() => this.inner.removeVisit(r)) }
+  loadVisits() { return this.gate(() => this.inner.loadVisits()) }
 }
