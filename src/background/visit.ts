@@ -448,6 +448,9 @@ export class Visit {
       return
     }
     this.sourceAsset = payer.sourceAsset
+    // The receiver's asset is known once connected: a coarser scale of the same currency gives its
+    // unit before any packet, so even the first one carries no dust.
+    if (this.quantum === 1n) this.quantum = scaleQuantum(payer.sourceAsset, payer.destinationAsset)
     this.accrual.setRate(rate, this.deps.now())
     slot = {
       payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, lastDelivered: 0n, paid: false,
@@ -747,6 +750,12 @@ export class Visit {
     }
     return this.resumeLink === null ? {} : { link: this.resumeLink }
   }
+}
+
+/** One unit of `destination` in units of `source`, when they are one currency at two scales; else 1. */
+export function scaleQuantum(source: Asset, destination: Asset | null): bigint {
+  if (destination === null || destination.code !== source.code || destination.scale >= source.scale) return 1n
+  return 10n ** BigInt(source.scale - destination.scale)
 }
 
 /** Adds a ledger entry to one not yet written (same visit: same site, receiver and assets). */

@@ -14,7 +14,13 @@ export interface Stack {
   browser: ExtensionBrowser
   control: Page
   /** Saves settings through the options page form. */
-  configure(opts: { uplinkUrl?: string; ratePerHour?: string }): Promise<void>
+  configure(opts: { uplinkUrl?: string; ratePerHour?: string; budget?: string }): Promise<void>
+  /** Asks the worker, as Trickle's pages do. */
+  ask<T = unknown>(type: string, input: unknown): Promise<T>
+  /** Opens `url` in a focused window of its own (Trickle pays only windows with focus). */
+  openWindow(url: string): Promise<Page>
+  /** The popup for the tab of `page`, opened in a window of its own like the real one. */
+  openPopup(page: Page): Promise<Page>
   tabId(page: Page): Promise<number>
   status(page: Page): Promise<TabStatus>
   /** The popup, opened as a page for the tab of `page`, and its visible text. */
@@ -27,11 +33,12 @@ export async function startStack(): Promise<Stack> {
   const browser = await launchWithExtension()
   const control = await browser.openExtensionPage('src/options/index.html')
 
-  const configure: Stack['configure'] = async ({ uplinkUrl, ratePerHour }) => {
+  const configure: Stack['configure'] = async ({ uplinkUrl, ratePerHour, budget }) => {
     // Tabs are really hidden in the background here, and a hidden tab renders no frames to click on.
     await control.bringToFront()
     if (uplinkUrl !== undefined) await control.getByLabel('Uplink URL').fill(uplinkUrl)
     if (ratePerHour !== undefined) await control.getByLabel('Rate per hour').fill(ratePerHour)
+    if (budget !== undefined) await control.getByLabel('Budget per period').fill(budget)
     await control.getByRole('button', { name: 'Save' }).click()
     await control.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 5000 })
   }
@@ -48,11 +55,37 @@ export async function startStack(): Promise<Stack> {
     return id
   }
 
+  const ask = async <T,>(type: string, input: unknown): Promise<T> => {
+    const reply = await control.evaluate(async ([t, i]) =>
+      chrome.runtime.sendMessage<unknown, { ok: boolean; value?: unknown; error?: string }>({ to: 'trickle-worker', type: t, input: i }), [type, input] as const)
+    if (!reply.ok) throw new Error(reply.error)
+    return reply.value as T
+  }
+
+  const openWindow = async (url: string): Promise<Page> => {
+    const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url() === url })
+    await control.evaluate(async (u) => { await chrome.windows.create({ url: u, focused: true, width: 800, height: 600 }) }, url)
+    return opened
+  }
+
+  const openPopup = async (page: Page): Promise<Page> => {
+    const id = await tabId(page)
+    const url = `chrome-extension://${browser.extensionId}/src/popup/index.html?tab=${id}`
+    const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url() === url })
+    await control.evaluate(async (u) => { await chrome.windows.create({ url: u, focused: false, type: 'popup', width: 360, height: 560 }) }, url)
+    const popup = await opened
+    await popup.locator('section.status').waitFor({ timeout: 5000 })
+    return popup
+  }
+
   return {
     net,
     browser,
     control,
     configure,
+    ask,
+    openWindow,
+    openPopup,
     tabId,
     async status(page) {
       const id = await tabId(page)
@@ -62,13 +95,8 @@ export async function startStack(): Promise<Stack> {
       return reply.value as TabStatus
     },
     async popupText(page) {
-      const id = await tabId(page)
       // A window of its own, like the real popup: a tab in the page's window would hide the page.
-      const url = `chrome-extension://${browser.extensionId}/src/popup/index.html?tab=${id}`
-      const opened = browser.context.waitForEvent('page', { predicate: (p) => p.url() === url })
-      await control.evaluate(async (u) => { await chrome.windows.create({ url: u, focused: false, type: 'popup', width: 360, height: 400 }) }, url)
-      const popup = await opened
-      await popup.locator('section.status').waitFor({ timeout: 5000 })
+      const popup = await openPopup(page)
       await popup.waitForTimeout(300)
       const text = await popup.locator('main').innerText()
       await popup.close()

@@ -29,6 +29,11 @@ export interface Receiver {
   assetCode: string
   assetScale: number
   account(name: string): ReceiverAccount
+  /**
+   * Delays every reply (fulfil or reject) by `ms` after the money is counted, so a sender sees its
+   * packet in flight that long (tests kill a worker in that window). 0 turns it off.
+   */
+  holdReplies(ms: number): void
   stop(): Promise<void>
 }
 
@@ -44,6 +49,15 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
   }
 
   const plugin = new BtpPlugin({ server: opts.btpUrl })
+  let holdMs = 0
+  const register = plugin.registerDataHandler.bind(plugin)
+  plugin.registerDataHandler = (handler: (data: Buffer) => Promise<Buffer>) => {
+    register(async (data: Buffer) => {
+      const reply = await handler(data)
+      if (holdMs > 0) await new Promise((r) => setTimeout(r, holdMs))
+      return reply
+    })
+  }
   // The receiver never sends money: a fixed rate skips the probe its connections would otherwise run
   // toward the sender whenever they send frames back, which fails once the sender has left.
   const stream: StreamServer = await createStreamServer({ plugin, exchangeRate: 1 })
@@ -108,6 +122,7 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
     assetCode: opts.assetCode,
     assetScale: opts.assetScale,
     account,
+    holdReplies(ms) { holdMs = ms },
     async stop() {
       http.closeAllConnections()
       await new Promise<void>((resolve) => http.close(() => resolve()))

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { learnQuantum, Visit } from '../../src/background/visit.ts'
-import { harness } from './fakes.ts'
+import { learnQuantum, scaleQuantum, Visit } from '../../src/background/visit.ts'
+import { FakePayer, harness } from './fakes.ts'
 import type { SpspFailure } from '../../src/background/spsp.ts'
 import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
 import { err } from '../../src/shared/result.ts'
@@ -291,9 +291,27 @@ describe('whole receiver units', () => {
     new Visit(1, VISIT, target, Date.now(), known.deps).setVisible(true)
     await settle()
     expect(known.payers[0]?.allows).toEqual([100_000n])
+    // Another currency: its unit in ours is unknown until a packet says.
     const unknown = harness({ ratePerHour: () => 361_234_567n })
+    unknown.deps.openPayer = async (opts) => {
+      const p = new FakePayer(opts)
+      p.destinationAsset = { code: 'EUR', scale: 6 }
+      unknown.payers.push(p)
+      return p
+    }
     new Visit(2, VISIT, target, Date.now(), unknown.deps).setVisible(true)
     await settle()
     expect(unknown.payers[0]?.allows).toEqual([100_342n])
+  })
+
+  it('knows the unit of a coarser scale of the same currency as soon as it is connected', async () => {
+    const h = harness({ ratePerHour: () => 361_234_567n }) // the fake receiver is USD at scale 6
+    new Visit(1, VISIT, target, Date.now(), h.deps).setVisible(true)
+    await settle()
+    expect(h.payers[0]?.allows).toEqual([100_000n])
+    expect(scaleQuantum({ code: 'USD', scale: 9 }, { code: 'USD', scale: 2 })).toBe(10_000_000n)
+    expect(scaleQuantum({ code: 'USD', scale: 9 }, { code: 'USD', scale: 9 })).toBe(1n)
+    expect(scaleQuantum({ code: 'USD', scale: 2 }, { code: 'USD', scale: 9 })).toBe(1n)
+    expect(scaleQuantum({ code: 'USD', scale: 9 }, null)).toBe(1n)
   })
 })
