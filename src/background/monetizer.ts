@@ -391,6 +391,14 @@ export class Monetizer {
     for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)
   }
 
+  /** A tab moved to another window: its pages now follow that window's focus. */
+  tabMoved(tabId: number, windowId: number): void {
+    const frames = this.frames.get(tabId)
+    if (frames === undefined) return
+    for (const f of frames.values()) f.windowId = windowId
+    this.reconcile(tabId)
+  }
+
   /** Focus or idle state changed. */
   attentionChanged(): void {
     for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)

@@ -116,6 +116,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     }),
     onTabRemoved: (tabId: number) => { void ready.then(() => monetizer.tabRemoved(tabId)) },
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },
+    onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => monetizer.tabMoved(tabId, info.newWindowId)) },
     onIdleChanged: (state: IdleState) => { attention.setIdle(state) },
   }
 }

@@ -201,3 +201,20 @@ describe('payment under a budget', () => {
     expect(w.ledger.entries.map((e) => e.site)).toContain('https://two.example')
   })
 })
+
+describe('a tab moved to another window', () => {
+  beforeEach(() => { vi.useFakeTimers({ now: NOW }) })
+  afterEach(() => { vi.useRealTimers() })
+
+  it('follows its new window\'s focus', async () => {
+    const h = harness()
+    const w = monetizerWorld(h, { attention: (windowId) => (windowId === 2 ? null : 'The window does not have focus.') })
+    w.m.pageState(1, page('https://r.example/a'), 'https://site.example/', 0, 1)
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(w.m.status(1)).toMatchObject({ phase: 'paused', reason: 'The window does not have focus.' })
+    w.m.tabMoved(1, 2)
+    await vi.advanceTimersByTimeAsync(2000)
+    h.payers[0]?.fulfilAll()
+    expect(w.m.status(1)).toMatchObject({ phase: 'paying' })
+  })
+})
