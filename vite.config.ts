@@ -41,5 +41,7 @@ export default defineConfig({
     sourcemap: true,
     emptyOutDir: true,
     outDir: 'dist',
+    // Extension pages the manifest does not name.
+    rollupOptions: { input: { tester: 'src/tester/index.html' } },
   },
 })

@@ -17,6 +17,7 @@ import { Monetizer } from './monetizer.ts'
 import { SettingsStore } from './settings-store.ts'
 import { querySpsp } from './spsp.ts'
 import { StreamPayer } from './stream-payer.ts'
+import { createTester } from './tester.ts'
 import { createUiHandler, isOwnPage, schemeAndHost } from './ui-api.ts'
 import { Uplink } from './uplink.ts'
 
@@ -113,6 +114,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       ledger,
       ready,
       settingsChanged: () => { void watchIdle().catch(() => undefined) },
+      checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, now }),
     }),
     onTabRemoved: (tabId: number) => { void ready.then(() => monetizer.tabRemoved(tabId)) },
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },

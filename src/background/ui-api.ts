@@ -4,7 +4,8 @@
  */
 import type { Runtime } from 'webextension-polyfill'
 import { isUiEnvelope, type Overview, type SettingsView, type SiteTotal, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
-import type { AmountJson, Asset } from '../shared/money.ts'
+import type { CheckReport } from '../shared/check-report.ts'
+import { parseDecimal, type AmountJson, type Asset } from '../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../shared/result.ts'
 import {
   exportSettings, importSettings, isDefaultSite, MAX_SITES, siteKey, toPublic, validateBudget, validateIdleMinutes, validateRate,
@@ -18,7 +19,7 @@ import type { SettingsStore } from './settings-store.ts'
 import type { Uplink } from './uplink.ts'
 
 /** The extension pages allowed to talk to the worker, as paths inside the extension. */
-export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html'] as const
+export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html', '/src/tester/index.html'] as const
 
 /** `scheme://host` of a URL. Not URL.origin: that is "null" for non-special schemes (chrome-extension:) outside the browser. */
 export const schemeAndHost = (url: URL): string => `${url.protocol}//${url.host}`
@@ -80,6 +81,8 @@ export function createUiHandler(deps: {
   ready: Promise<void>
   /** Called after settings were saved (idle detection follows them). */
   settingsChanged?: () => void
+  /** The pointer tester (tester.ts); absent in tests that do not need it. */
+  checkPointer?: (pointer: string, pay: boolean, amount: string | null) => Promise<CheckReport>
   now?: () => number
 }) {
   const view = (): SettingsView => ({ ...toPublic(deps.settings.current), uplinkState: deps.uplink.state })
@@ -164,6 +167,11 @@ export function createUiHandler(deps: {
       const next = importSettings(text, deps.settings.current)
       if (!next.ok) throw new UserError(next.error)
       return apply(next.value)
+    },
+    'check-pointer': async ({ pointer, pay, amount }) => {
+      if (deps.checkPointer === undefined) throw new UserError('The pointer tester is not available.')
+      if (amount !== null && parseDecimal(amount, 0) === null) throw new UserError('Enter the test amount as a number such as 0.0001.')
+      return deps.checkPointer(pointer, pay, amount)
     },
     'export-ledger': async ({ format }) => {
       const rows = await deps.ledger.rows()

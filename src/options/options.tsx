@@ -8,7 +8,9 @@ import { useEffect, useState } from 'preact/hooks'
 import type { LedgerFormat, SettingsView } from '../shared/messages.ts'
 import { DEFAULT_SITE, type BudgetPeriod, type SiteSettings } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
+import browser from 'webextension-polyfill'
 import { ask } from '../ui/api.ts'
+import { testerUrl } from '../ui/format.ts'
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
@@ -162,6 +164,8 @@ export function Options() {
         {message !== null && <p role={message.error ? 'alert' : 'status'} class={message.error ? 'error' : ''}>{message.text}</p>}
       </form>
       {view !== null && <Sites sites={view.sites} onSaved={setView} onError={(text) => setMessage({ error: true, text })} />}
+      <h2>For site owners</h2>
+      <p><a href={testerUrl(null, (p) => browser.runtime.getURL(p))} target="_blank" rel="noreferrer">Test a payment pointer</a>: can it be paid, and if not, why?</p>
       <h2>Your data</h2>
       <p class="muted">Settings files leave out your uplink and its secret.</p>
       <div class="row">

@@ -10,7 +10,7 @@ import type { AmountJson } from '../shared/money.ts'
 import type { SiteSettings } from '../shared/settings.ts'
 import type { PayPhase, TabStatus, UplinkState } from '../shared/status.ts'
 import { ask } from '../ui/api.ts'
-import { showAmount } from '../ui/format.ts'
+import { showAmount, siteLabel, testerUrl } from '../ui/format.ts'
 
 const PHASE_TEXT: Record<PayPhase, string> = {
   resolving: 'Looking up the receiver…',
@@ -93,6 +93,10 @@ export function Popup() {
       {settings !== null && <UplinkLine state={settings.uplinkState} rate={settings.ratePerHour} />}
       <p class="muted">
         <a href={browser.runtime.getURL('/src/options/index.html')} target="_blank" rel="noreferrer">Settings, sites and history</a>
+        {' · '}
+        <a href={testerUrl(o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? o.status.input : null, (p) => browser.runtime.getURL(p))} target="_blank" rel="noreferrer">
+          {o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? 'Test this page\'s pointer' : 'Test a payment pointer'}
+        </a>
       </p>
     </>
   )
@@ -101,7 +105,7 @@ export function Popup() {
 function SiteControls({ site, rules, spent, onChange }: { site: string; rules: SiteSettings; spent: AmountJson | null; onChange: (r: SiteSettings) => void }) {
   return (
     <section aria-label="This site">
-      <p><strong>{new URL(site).host}</strong>: {showAmount(spent)} this period{rules.cap !== null ? `, cap ${rules.cap}` : ''}</p>
+      <p><strong>{siteLabel(site)}</strong>: {showAmount(spent)} this period{rules.cap !== null ? `, cap ${rules.cap}` : ''}</p>
       <div class="row">
         <button type="button" class="small" onClick={() => { onChange({ ...rules, paused: !rules.paused }) }}>
           {rules.paused ? 'Resume this site' : 'Pause this site'}
@@ -147,7 +151,7 @@ function BudgetView({ overview }: { overview: Overview }) {
         <>
           <h2>Top sites {kind}</h2>
           <ol class="sites" aria-label="Top sites">
-            {topSites.map((t) => <li key={t.site}><span>{new URL(t.site).host}</span> <span>{showAmount(t.sent)}</span></li>)}
+            {topSites.map((t) => <li key={t.site}><span>{siteLabel(t.site)}</span> <span>{showAmount(t.sent)}</span></li>)}
           </ol>
         </>
       )}

@@ -5,6 +5,7 @@
 import {
   isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isString, isUuid, type Guard,
 } from './guards.ts'
+import type { CheckReport } from './check-report.ts'
 import type { AmountJson, Asset } from './money.ts'
 import type { BudgetPeriod, BudgetSettings, PublicSettings, SiteSettings } from './settings.ts'
 import type { Result } from './result.ts'
@@ -154,6 +155,8 @@ export interface UiToBackground {
   'export-settings': { input: null; output: string }
   'import-settings': { input: { text: string }; output: SettingsView }
   'export-ledger': { input: { format: LedgerFormat }; output: string }
+  /** Runs the pointer tester; `pay`: through the uplink, `amount` (null: one second at the current rate). */
+  'check-pointer': { input: { pointer: string; pay: boolean; amount: string | null }; output: CheckReport }
 }
 
 const isDecimalText = isBoundedString(64)
@@ -183,6 +186,9 @@ export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[
   'export-settings': isNull,
   'import-settings': isExact<{ text: string }>({ text: isBoundedString(1_000_000) }),
   'export-ledger': isExact<{ format: LedgerFormat }>({ format: isOneOf(['csv', 'json'] as const) }),
+  'check-pointer': isExact<{ pointer: string; pay: boolean; amount: string | null }>({
+    pointer: isBoundedString(4096), pay: isBoolean, amount: (v): v is string | null => v === null || isDecimalText(v),
+  }),
 }
 
 export type UiEnvelope = { [K in keyof UiToBackground]: { to: 'trickle-worker'; type: K; input: UiToBackground[K]['input'] } }[keyof UiToBackground]

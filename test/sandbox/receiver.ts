@@ -2,22 +2,13 @@
  * The sandbox's receiving side: a real ilp-protocol-stream server reached through the connector over
  * BTP, plus an SPSP endpoint that hands out one address and secret per query. Every fulfilled packet
  * is recorded per receiver name, so tests read "what the receiver got" from the receiver itself.
+ * A name starting with `refuse-` is a receiver that rejects every packet.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import BtpPlugin from 'ilp-plugin-btp'
 import { createServer as createStreamServer, type Connection, type Server as StreamServer } from 'ilp-protocol-stream'
-import { DataAndMoneyStream } from 'ilp-protocol-stream/dist/src/stream.js'
-
-// ilp-protocol-stream 2.7.1 assigns `this.closed`, a getter-only property of Readable since Node 18.
-// Give its stream class a writable accessor of its own (platform-notes.md, "ILP in Node").
-const closedFlag = new WeakMap<object, boolean>()
-if (Object.getOwnPropertyDescriptor(DataAndMoneyStream.prototype, 'closed') === undefined) {
-  Object.defineProperty(DataAndMoneyStream.prototype, 'closed', {
-    configurable: true,
-    get(this: object) { return closedFlag.get(this) ?? false },
-    set(this: object, value: boolean) { closedFlag.set(this, value) },
-  })
-}
+import type { DataAndMoneyStream } from 'ilp-protocol-stream/dist/src/stream.js'
+import '../../src/cli/node-stream-fix.ts'
 
 export interface Packet { at: number; amount: bigint }
 export interface ReceiverAccount { total: bigint; packets: Packet[]; connections: number; spspQueries: number }
@@ -74,7 +65,8 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
     conn.on('error', () => undefined)
     // The 'stream' listener must be attached synchronously or early streams are missed.
     conn.on('stream', (s: DataAndMoneyStream) => {
-      s.setReceiveMax('18446744073709551615')
+      // `refuse-<name>` receivers accept connections and reject every packet (receive max stays 0).
+      if (!name.startsWith('refuse-')) s.setReceiveMax('18446744073709551615')
       s.on('error', () => undefined) // destroyed with its connection; see above
       s.on('money', (amount: string) => {
         const a = account(name)

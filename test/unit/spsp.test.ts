@@ -1,78 +1,23 @@
 // SPSP validation against a real HTTP server on 127.0.0.1: each path serves one good or bad answer.
-import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeSharedSecret, querySpsp, type SpspStep } from '../../src/background/spsp.ts'
+import { ADDRESS, b64, b64url, SECRET, startReceivers, type Receivers } from '../fixtures/receivers.ts'
 
-const SECRET = Buffer.alloc(32, 7)
-const b64 = SECRET.toString('base64')
-const b64url = SECRET.toString('base64url') // Rafiki's form: base64url without padding
-const ADDRESS = 'test.trickle.receiver.abc.def'
-const spsp = (body: unknown, headers: Record<string, string> = {}) => ({
-  status: 200,
-  headers: { 'content-type': 'application/spsp4+json', 'cache-control': 'no-cache', ...headers },
-  body: typeof body === 'string' ? body : JSON.stringify(body),
-})
-
-type Answer = { status: number; headers: Record<string, string>; body: string } | 'hang' | 'hang-body' | { redirect: string }
-const answers: Record<string, Answer> = {
-  '/good': spsp({ destination_account: ADDRESS, shared_secret: b64 }),
-  '/rafiki': spsp({ destination_account: ADDRESS, shared_secret: b64url, receipts_enabled: false }),
-  '/unpadded-b64': spsp({ destination_account: ADDRESS, shared_secret: b64.replace(/=+$/, '') }),
-  '/extra-fields': spsp({ destination_account: ADDRESS, shared_secret: b64, balance: { current: '0' }, push: {} }),
-  '/charset': spsp({ destination_account: ADDRESS, shared_secret: b64 }, { 'content-type': 'application/spsp4+json; charset=utf-8' }),
-  '/404': { status: 404, headers: { 'content-type': 'application/json' }, body: '{"id":"InvalidReceiverError","message":"Invalid receiver ID"}' },
-  '/406': { status: 406, headers: {}, body: '' },
-  '/429': { status: 429, headers: {}, body: '' },
-  '/500': { status: 500, headers: {}, body: 'oops' },
-  '/html': { status: 200, headers: { 'content-type': 'text/html' }, body: '<html></html>' },
-  '/plain-json': { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ destination_account: ADDRESS, shared_secret: b64 }) },
-  '/bad-json': spsp('{"destination_account": '),
-  '/array': spsp([1, 2]),
-  '/no-destination': spsp({ shared_secret: b64 }),
-  '/bad-destination': spsp({ destination_account: 'not an address', shared_secret: b64 }),
-  '/bad-prefix': spsp({ destination_account: 'zz.trickle.alice', shared_secret: b64 }),
-  '/no-secret': spsp({ destination_account: ADDRESS }),
-  '/short-secret': spsp({ destination_account: ADDRESS, shared_secret: Buffer.alloc(31, 1).toString('base64') }),
-  '/long-secret': spsp({ destination_account: ADDRESS, shared_secret: Buffer.alloc(33, 1).toString('base64') }),
-  '/garbage-secret': spsp({ destination_account: ADDRESS, shared_secret: '!!!not base64!!!' }),
-  '/huge': spsp(JSON.stringify({ destination_account: ADDRESS, shared_secret: b64, pad: 'x'.repeat(200_000) })),
-  '/hang': 'hang',
-  '/hang-body': 'hang-body',
-  '/redirect-good': { redirect: '/good' },
-  '/redirect-http': { redirect: 'http://wallet.example/good' },
-  '/redirect-loop': { redirect: '/redirect-loop' },
-}
-
-let server: Server
+let receivers: Receivers
 let base = ''
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const a = answers[req.url ?? '']
-    if (a === undefined) { res.writeHead(404).end(); return }
-    if (a === 'hang') return
-    if (a === 'hang-body') { res.writeHead(200, { 'content-type': 'application/spsp4+json' }); res.write('{"destination_account":'); return }
-    if ('redirect' in a) { res.writeHead(302, { location: a.redirect }).end(); return }
-    // Record what the client sent: the tests below check cookies and Accept.
-    res.setHeader('x-saw-accept', req.headers.accept ?? '')
-    res.setHeader('x-saw-cookie', req.headers.cookie ?? '')
-    res.writeHead(a.status, a.headers).end(a.body)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const addr = server.address()
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`
+  receivers = await startReceivers()
+  base = receivers.base
 })
-afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise<void>((r) => server.close(() => r()))
-})
+afterAll(async () => { await receivers.stop() })
 
 describe('SPSP answers that are accepted', () => {
-  it.each(['/good', '/rafiki', '/unpadded-b64', '/extra-fields', '/charset', '/redirect-good'])('%s', async (path) => {
+  it.each(['/good', '/rafiki', '/unpadded-b64', '/extra-fields', '/charset', '/redirect-good', '/redirect-chain'])('%s', async (path) => {
     const r = await querySpsp(base + path)
     if (!r.ok) throw new Error(r.error.message)
     expect(r.value.destinationAccount).toBe(ADDRESS)
     expect(Buffer.from(r.value.sharedSecret).equals(SECRET)).toBe(true)
-    expect(r.value.finalUrl).toBe(`${base}${path === '/redirect-good' ? '/good' : path}`)
+    expect(r.value.finalUrl).toBe(`${base}${path.startsWith('/redirect') ? '/good' : path}`)
   })
 
   it('asks for spsp4+json', async () => {
@@ -107,6 +52,7 @@ describe('SPSP answers that are refused, each at its step', () => {
     ['/long-secret', 'shared_secret', true],
     ['/garbage-secret', 'shared_secret', true],
     ['/huge', 'size', true],
+    ['/ten-mb', 'size', true],
     ['/redirect-http', 'redirect', false],
     ['/redirect-loop', 'redirect', false],
   ])('%s fails at %s (retryable: %s)', async (path, step, retryable) => {
