@@ -15,6 +15,8 @@ import { checkPointer, type CheckDeps } from '../background/pointer-check.ts'
 import { reportText } from '../shared/check-report.ts'
 import { sendTestPayment } from '../background/test-payment.ts'
 
+const UPLINK_TIMEOUT_MS = 10_000
+
 const USAGE = 'usage: npm run check-pointer -- <payment pointer or SPSP URL> [--uplink <btp+wss://…>] [--amount <decimal, default 0.0001>] [--json] [--timeout <ms>]'
 
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -55,10 +57,19 @@ export async function main(argv: string[], out: (line: string) => void = console
     }
     deps.pay = async (answer, onConnected) => {
       const plugin = new BtpPlugin({ server: uplink.value.url })
+      const connectMs = timeoutMs ?? UPLINK_TIMEOUT_MS
+      let timer: ReturnType<typeof setTimeout> | undefined
       try {
-        await plugin.connect()
+        // ilp-plugin-btp retries a refused socket for ever: give up after a while.
+        await Promise.race([
+          plugin.connect(),
+          new Promise((_, reject) => { timer = setTimeout(() => { reject(new Error(`no answer within ${connectMs / 1000} s`)) }, connectMs) }),
+        ])
       } catch (e) {
+        await plugin.disconnect().catch(() => undefined)
         return { ok: false, error: { stage: 'stream', message: `Could not connect to the uplink ${uplink.value.host}: ${e instanceof Error ? e.message : String(e)}` } }
+      } finally {
+        clearTimeout(timer)
       }
       try {
         return await sendTestPayment({
@@ -79,8 +90,9 @@ export async function main(argv: string[], out: (line: string) => void = console
 }
 
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (e: unknown) => {
+  // Exit as soon as the report is out: the ILP libraries keep timers (reconnects, idle checks) alive.
+  main(process.argv.slice(2)).then((code) => { process.exit(code) }, (e: unknown) => {
     console.error(e)
-    process.exitCode = 2
+    process.exit(2)
   })
 }
