@@ -42,6 +42,6 @@ export default defineConfig({
     emptyOutDir: true,
     outDir: 'dist',
     // Extension pages the manifest does not name.
-    rollupOptions: { input: { tester: 'src/tester/index.html' } },
+    rollupOptions: { input: { tester: 'src/tester/index.html', events: 'src/events/index.html' } },
   },
 })

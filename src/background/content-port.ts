@@ -7,6 +7,7 @@ import type { Runtime } from 'webextension-polyfill'
 import { isContentEnvelope, PAGE_PORT_NAME, type BackgroundEnvelope, type PaymentEvent } from '../shared/messages.ts'
 import type { Log } from '../shared/log.ts'
 import type { Monetizer } from './monetizer.ts'
+import type { TabEvents } from './tab-events.ts'
 
 /** The live port of each tab's page, to send it payment events. */
 export class PagePorts {
@@ -28,7 +29,7 @@ export class PagePorts {
   }
 }
 
-export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log; ports?: PagePorts }) {
+export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log; ports?: PagePorts; events?: TabEvents }) {
   return (port: Runtime.Port): void => {
     const sender = port.sender
     const tabId = sender?.tab?.id
@@ -39,7 +40,12 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
     }
     let visitId: string | null = null
     port.onMessage.addListener((message: unknown) => {
-      if (!isContentEnvelope(message) || (visitId !== null && message.input.visitId !== visitId)) {
+      if (isContentEnvelope(message) && message.type === 'wm-event') {
+        // What the page was told, for the event view; it changes nothing else.
+        if (visitId !== null) deps.events?.add(tabId, frameId, message.input)
+        return
+      }
+      if (!isContentEnvelope(message) || message.type !== 'page-state' || (visitId !== null && message.input.visitId !== visitId)) {
         deps.log.warn(`tab ${tabId}: malformed page message; dropping the port`)
         port.disconnect()
         if (visitId !== null) deps.monetizer.pageGone(tabId, visitId, frameId)

@@ -3,7 +3,7 @@
  * when pages go away, and rebuilds them after a worker restart.
  */
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../shared/messages.ts'
-import { parseDecimal } from '../shared/money.ts'
+import { parseDecimal, type Asset } from '../shared/money.ts'
 import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../shared/pointer.ts'
 import { err, type Result } from '../shared/result.ts'
 import { allowedByPolicies } from '../shared/csp.ts'
@@ -12,7 +12,8 @@ import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
 import type { Budget, Holder, Limit } from './budget.ts'
 import type { LedgerEntry } from './ledger.ts'
-import { Visit, type VisitDeps, type VisitRecord } from './visit.ts'
+import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from './simulated-payer.ts'
+import { Visit, type VisitDeps, type VisitEvent, type VisitRecord } from './visit.ts'
 
 /** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
 export const RESTORE_WAIT_MS = 15_000
@@ -90,6 +91,11 @@ function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[],
 }
 
 interface FrameEntry { snapshot: PageSnapshot; pageUrl: string; refused: Set<string>; windowId: number | undefined }
+interface Chosen { frameId: number; tag: TagReport; target: PaymentTarget }
+
+/** What became of one tag, for the event view. */
+export interface TagVerdict { frameId: number; kind: 'meta' | 'link'; value: string; verdict: 'paid' | 'ignored' | 'refused'; reason: string }
+export interface FrameVerdict { frameId: number; origin: string; allowed: boolean; reason: string }
 
 /** A restored record waiting for its page, held against the budget meanwhile. */
 interface Waiting { record: VisitRecord; holder: Holder }
@@ -217,33 +223,69 @@ export class Monetizer {
     return allowed
   }
 
+  /**
+   * Which tags of a tab are paid, and a verdict with a reason for every tag of every frame (the
+   * event view shows them to site owners). Decides exactly what reconcile pays.
+   */
+  private choose(tabId: number): { chosen: Chosen[]; verdicts: TagVerdict[]; refused: { frameId: number; tag: TagReport; reason: string }[] } {
+    const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
+    const state = this.tabState(tabId)
+    const allowed = this.allowedFrames(frames)
+    const chosen: Chosen[] = []
+    const verdicts: TagVerdict[] = []
+    const refused: { frameId: number; tag: TagReport; reason: string }[] = []
+    for (const [frameId, frame] of [...frames].sort(([a], [b]) => a - b)) {
+      const payable = new Set(payableTags(frame.snapshot.tags))
+      const hasLink = frame.snapshot.tags.some((t) => t.kind === 'link')
+      for (const tag of frame.snapshot.tags) {
+        const verdict = (v: TagVerdict['verdict'], reason: string): void => { verdicts.push({ frameId, kind: tag.kind, value: tag.value, verdict: v, reason }) }
+        // A never-pay site: nothing is resolved, nothing is paid, the page hears nothing.
+        if (state.never) { verdict('ignored', 'You chose never to pay this site.'); continue }
+        if (!allowed.includes(frameId)) { verdict('ignored', 'Its frame may not be monetized (see the frames).'); continue }
+        if (!payable.has(tag)) {
+          verdict('ignored', tag.kind === 'meta' && hasLink
+            ? 'A <link rel="monetization"> on the page takes precedence over <meta>.'
+            : 'Only the first <meta name="monetization"> is used.')
+          continue
+        }
+        const target = checkPolicy(resolveTag(tag), frame.snapshot.csp, frame.pageUrl)
+        if (!target.ok) {
+          verdict('refused', target.error)
+          refused.push({ frameId, tag, reason: target.error })
+          continue
+        }
+        if (chosen.some((x) => x.target.url === target.value.url)) { verdict('ignored', 'The same receiver is already paid through another tag.'); continue }
+        if (chosen.length >= MAX_RECEIVERS_PER_PAGE) { verdict('ignored', `At most ${MAX_RECEIVERS_PER_PAGE} receivers are paid per page; this is one more.`); continue }
+        chosen.push({ frameId, tag, target: target.value })
+        verdict('paid', `Pays ${target.value.url}`)
+      }
+    }
+    return { chosen, verdicts, refused }
+  }
+
   private reconcile(tabId: number): void {
     const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
     const state = this.tabState(tabId)
-    const chosen: { frameId: number; tag: TagReport; target: PaymentTarget }[] = []
-    // A never-pay site: nothing is resolved, nothing is paid, the page hears nothing.
-    for (const frameId of state.never ? [] : this.allowedFrames(frames)) {
+    const { chosen, refused } = this.choose(tabId)
+    for (const { frameId, tag, reason } of refused) {
       const frame = frames.get(frameId)
-      if (frame === undefined) continue
-      for (const tag of payableTags(frame.snapshot.tags)) {
-        const target = checkPolicy(resolveTag(tag), frame.snapshot.csp, frame.pageUrl)
-        if (!target.ok) {
-          const key = `${tag.kind} ${tag.value}`
-          if (frame.refused.has(key)) continue
-          // A refused tag: the page hears it once (a link gets its `error` event).
-          frame.refused.add(key)
-          this.notify(tabId, frameId, { event: 'failed', tag: { kind: tag.kind, value: tag.value }, reason: target.error })
-          continue
-        }
-        if (chosen.length >= MAX_RECEIVERS_PER_PAGE || chosen.some((x) => x.target.url === target.value.url)) continue
-        chosen.push({ frameId, tag, target: target.value })
-      }
+      const key = `${tag.kind} ${tag.value}`
+      if (frame === undefined || frame.refused.has(key)) continue
+      // A refused tag: the page hears it once (a link gets its `error` event).
+      frame.refused.add(key)
+      this.notify(tabId, frameId, { event: 'failed', tag: { kind: tag.kind, value: tag.value }, reason })
     }
 
     const byUrl = this.visits.get(tabId) ?? new Map<string, Visit>()
     this.visits.set(tabId, byUrl)
+    const simulate = state.site !== null && this.deps.settings().sites[state.site]?.simulate === true
     for (const [url, v] of byUrl) {
       const c = chosen.find((x) => x.target.url === url)
+      if (v.simulated !== simulate) {
+        // Simulation turned on or off: this visit ends, a real (or simulated) one starts below.
+        void this.endVisit(tabId, url)
+        continue
+      }
       if (c !== undefined && frames.get(c.frameId)?.snapshot.visitId === v.visitId) continue
       // Its page is gone (reload, navigation): the site's next page may carry it on. Still there
       // without the tag (removed, or never-pay): it ends.
@@ -252,6 +294,9 @@ export class Monetizer {
       if (pageStillThere || elsewhere || v.site === '') void this.endVisit(tabId, url)
       else this.park(tabId, url)
     }
+    // Ending a tab's last visit above dropped its map: put it back before adding to it, or the new
+    // visits would live in a map nobody can reach (paying on, never ended).
+    if (chosen.length > 0) this.visits.set(tabId, byUrl)
     for (const { frameId, tag, target } of chosen) {
       const frame = frames.get(frameId)
       if (frame !== undefined && !byUrl.has(target.url)) byUrl.set(target.url, this.startVisit(tabId, frameId, frame, tag, target, state.site ?? ''))
@@ -311,7 +356,8 @@ export class Monetizer {
     let visit: Visit | null = null
     const deps = this.visitDeps(tabId, frameId, frame, ref, target, site, () => visit)
     visit = new Visit(tabId, snapshot.visitId, target, resume?.record.seenAt ?? tag.seenAt, deps, resume?.record)
-    this.deps.budget.hold(visit)
+    // A simulated visit moves no money: it holds nothing.
+    if (deps.simulated !== true) this.deps.budget.hold(visit)
     this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
     return visit
   }
@@ -319,6 +365,28 @@ export class Monetizer {
   private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
     const { snapshot, pageUrl } = frame
     const base = this.deps.visit
+    const emit = (v: Visit, e: VisitEvent): void => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) }
+    if (this.deps.settings().sites[site]?.simulate === true) {
+      // Simulator mode: the same visit, with no network, no budget and no ledger.
+      const asset = (): Asset => base.uplinkAsset() ?? SIMULATED_ASSET
+      return {
+        ...base,
+        simulated: true,
+        site,
+        uplinkConfigured: () => true,
+        connectPlugin: async () => simulatedNetwork.plugin(),
+        reportUplinkConnected: () => undefined,
+        querySpsp: (url) => simulatedNetwork.spsp(url),
+        openPayer: async (opts) => new SimulatedPayer(asset(), opts),
+        uplinkAsset: () => asset(),
+        ratePerHour: (a) => {
+          const own = this.deps.settings().sites[site]?.ratePerHour ?? null
+          return own === null ? base.ratePerHour(a) : parseDecimal(own, a.scale)
+        },
+        save: async () => undefined,
+        emit,
+      }
+    }
     return {
       ...base,
       site,
@@ -340,7 +408,7 @@ export class Monetizer {
         this.quanta.set(url, q)
       },
       knownQuantum: (url) => this.quanta.get(url) ?? null,
-      emit: (v, e) => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
+      emit,
     }
   }
 
@@ -381,6 +449,7 @@ export class Monetizer {
   /** Stops a visit and settles its record (see settle). */
   private async finish(visit: Visit): Promise<void> {
     await visit.stop()
+    if (visit.simulated) return
     await this.settle(visit.toRecord(), visit, visit.takeUnwritten()).catch((e: unknown) => this.log.warn(`could not settle a visit: ${String(e)}`))
     this.log.info(`tab ${visit.tabId}: stopped paying ${visit.target.host}`)
   }
@@ -402,6 +471,24 @@ export class Monetizer {
   /** Focus or idle state changed. */
   attentionChanged(): void {
     for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)
+  }
+
+  /** The tab's frames and tags with what became of each (the event view). */
+  describe(tabId: number): { frames: FrameVerdict[]; tags: TagVerdict[] } {
+    const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
+    const allowed = this.allowedFrames(frames)
+    const origin = (url: string): string => { try { return new URL(url).origin } catch { return url } }
+    return {
+      frames: [...frames].sort(([a], [b]) => a - b).map(([frameId, f]) => ({
+        frameId,
+        origin: origin(f.pageUrl),
+        allowed: allowed.includes(frameId),
+        reason: frameId === 0 ? 'The page itself.'
+          : allowed.includes(frameId) ? 'Its parent allows it (same origin, or allow="monetization" on the iframe).'
+          : 'Not allowed: a cross-origin iframe needs allow="monetization", from every frame on the way.',
+      })),
+      tags: this.choose(tabId).verdicts,
+    }
   }
 
   /** The site of a tab's top page, if it has one. */

@@ -17,6 +17,7 @@ import { Monetizer } from './monetizer.ts'
 import { SettingsStore } from './settings-store.ts'
 import { querySpsp } from './spsp.ts'
 import { StreamPayer } from './stream-payer.ts'
+import { TabEvents } from './tab-events.ts'
 import { createTester } from './tester.ts'
 import { createUiHandler, isOwnPage, schemeAndHost } from './ui-api.ts'
 import { Uplink } from './uplink.ts'
@@ -88,7 +89,8 @@ export function createServices({ browser, fetch, now, log }: Platform) {
 
   const extensionId = browser.runtime.id
   const extensionOrigin = schemeAndHost(new URL(browser.runtime.getURL('/')))
-  const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts })
+  const events = new TabEvents()
+  const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts, events })
   return {
     ready,
     onConnect: (port: Runtime.Port) => {
@@ -114,9 +116,13 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       ledger,
       ready,
       settingsChanged: () => { void watchIdle().catch(() => undefined) },
+      events,
       checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, now }),
     }),
-    onTabRemoved: (tabId: number) => { void ready.then(() => monetizer.tabRemoved(tabId)) },
+    onTabRemoved: (tabId: number) => {
+      events.forget(tabId)
+      void ready.then(() => monetizer.tabRemoved(tabId))
+    },
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },
     onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => monetizer.tabMoved(tabId, info.newWindowId)) },
     onIdleChanged: (state: IdleState) => { attention.setIdle(state) },

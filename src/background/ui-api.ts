@@ -8,18 +8,19 @@ import type { CheckReport } from '../shared/check-report.ts'
 import { parseDecimal, type AmountJson, type Asset } from '../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../shared/result.ts'
 import {
-  exportSettings, importSettings, isDefaultSite, MAX_SITES, siteKey, toPublic, validateBudget, validateIdleMinutes, validateRate,
+  DEFAULT_SITE, exportSettings, importSettings, isDefaultSite, MAX_SITES, siteKey, toPublic, validateBudget, validateIdleMinutes, validateRate,
   validateSite, validateUplink, type Settings,
 } from '../shared/settings.ts'
 import type { Budget } from './budget.ts'
 import type { Ledger, LedgerRow } from './ledger.ts'
 import { ledgerCsv, ledgerJson } from './ledger-export.ts'
 import type { Monetizer } from './monetizer.ts'
+import type { TabEvents } from './tab-events.ts'
 import type { SettingsStore } from './settings-store.ts'
 import type { Uplink } from './uplink.ts'
 
 /** The extension pages allowed to talk to the worker, as paths inside the extension. */
-export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html', '/src/tester/index.html'] as const
+export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html', '/src/tester/index.html', '/src/events/index.html'] as const
 
 /** `scheme://host` of a URL. Not URL.origin: that is "null" for non-special schemes (chrome-extension:) outside the browser. */
 export const schemeAndHost = (url: URL): string => `${url.protocol}//${url.host}`
@@ -83,6 +84,8 @@ export function createUiHandler(deps: {
   settingsChanged?: () => void
   /** The pointer tester (tester.ts); absent in tests that do not need it. */
   checkPointer?: (pointer: string, pay: boolean, amount: string | null) => Promise<CheckReport>
+  /** What tabs' pages were told (content-port.ts fills it). */
+  events?: TabEvents
   now?: () => number
 }) {
   const view = (): SettingsView => ({ ...toPublic(deps.settings.current), uplinkState: deps.uplink.state })
@@ -115,7 +118,7 @@ export function createUiHandler(deps: {
     return {
       status: tabId === null ? null : deps.monetizer.status(tabId),
       site,
-      siteRules: site === null ? null : settings.sites[site] ?? { ratePerHour: null, cap: null, paused: false, never: false },
+      siteRules: site === null ? null : settings.sites[site] ?? DEFAULT_SITE,
       paused: settings.paused,
       asset,
       budget: {
@@ -168,6 +171,7 @@ export function createUiHandler(deps: {
       if (!next.ok) throw new UserError(next.error)
       return apply(next.value)
     },
+    'get-tab-events': async ({ tabId }) => ({ ...deps.monetizer.describe(tabId), events: deps.events?.of(tabId) ?? [] }),
     'check-pointer': async ({ pointer, pay, amount }) => {
       if (deps.checkPointer === undefined) throw new UserError('The pointer tester is not available.')
       if (amount !== null && parseDecimal(amount, 0) === null) throw new UserError('Enter the test amount as a number such as 0.0001.')

@@ -47,6 +47,8 @@ export interface VisitDeps {
   save(visit: Visit): Promise<void>
   /** The page's origin: the site this visit pays for (ledger, caps). */
   site?: string
+  /** Simulator mode: no money moves (SimulatedPayer); labelled in the status. */
+  simulated?: boolean
   /** How much more may be authorised for this visit's site now (budget.ts); unlimited when absent. */
   room?(): { room: bigint; limit: Limit }
   /** Why payment stopped at a limit, for the popup and the page's log. */
@@ -213,6 +215,8 @@ export class Visit {
   get visible(): boolean { return this.looking }
 
   get site(): string { return this.deps.site ?? '' }
+
+  get simulated(): boolean { return this.deps.simulated === true }
 
   /**
    * What this visit holds against the budget: everything authorised (or counted as possibly sent)
@@ -704,6 +708,7 @@ export class Visit {
       seenAt: this.seenAt,
       firstPaidAt: this.firstPaidAt,
       timeline: [...this.timeline],
+      ...(this.simulated ? { simulated: true as const } : {}),
     }
   }
 

@@ -8,6 +8,7 @@ import { isBackgroundEnvelope, MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEn
 import { FrameGrants } from './frame-grants.ts'
 import { findMetaPolicies, findTags, isTagMutation } from './tags.ts'
 import { WmBridge } from './wm-bridge.ts'
+import { seenEvent } from '../shared/wm-channel.ts'
 
 export interface ReporterEnv {
   browser: Browser
@@ -31,7 +32,15 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   /** Whether this page has reported since it was (re)shown: only then may it stay quiet. */
   let reported = false
 
-  const bridge = new WmBridge(doc, () => env.randomUUID())
+  // Every event the page gets is also told to the worker, for the event view of site owners.
+  const bridge = new WmBridge(doc, () => env.randomUUID(), (instruction) => {
+    const envelope: ContentEnvelope = { type: 'wm-event', input: seenEvent(instruction, env.now()) }
+    try {
+      port?.postMessage(envelope)
+    } catch {
+      // the worker is restarting; the event view misses this one
+    }
+  })
   const grants = new FrameGrants(doc, win, () => env.randomUUID())
 
   const visible = (): boolean => doc.visibilityState === 'visible' && !(doc as Document & { prerendering?: boolean }).prerendering

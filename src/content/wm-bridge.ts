@@ -23,7 +23,12 @@ export function decimalValue(value: string, scale: number): string {
 export class WmBridge {
   private readonly tracked = new Map<string, Tracked>()
 
-  constructor(private readonly doc: Document, private readonly randomUUID: () => string) {}
+  constructor(
+    private readonly doc: Document,
+    private readonly randomUUID: () => string,
+    /** Told of every event the page is sent (once per event, however many links carry it). */
+    private readonly onEvent: (i: PageInstruction) => void = () => undefined,
+  ) {}
 
   /** The page's tags now: tags that went away (or changed value) end with a final stop. */
   tagsChanged(tags: readonly FoundTag[]): void {
@@ -83,12 +88,16 @@ export class WmBridge {
 
   private v1(t: Tracked, type: Extract<PageInstruction, { api: 'v1' }>['type'], state: V1State, extra: Partial<V1Detail>): void {
     t.state = state
-    this.dispatch(this.doc, { api: 'v1', type, state, detail: { paymentPointer: t.paymentPointer, requestId: t.requestId, ...extra } })
+    const instruction: PageInstruction = { api: 'v1', type, state, detail: { paymentPointer: t.paymentPointer, requestId: t.requestId, ...extra } }
+    this.dispatch(this.doc, instruction)
+    this.onEvent(instruction)
   }
 
   private link(tag: TagRef, instruction: PageInstruction): void {
     // Every link carrying this value gets the event (the spec fires at each link element).
-    for (const el of findTagElements(this.doc, tag)) this.dispatch(el, instruction)
+    const elements = findTagElements(this.doc, tag)
+    for (const el of elements) this.dispatch(el, instruction)
+    if (elements.length > 0) this.onEvent(instruction)
   }
 
   private dispatch(target: EventTarget, instruction: PageInstruction): void {

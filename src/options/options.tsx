@@ -189,6 +189,7 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
   const [rate, setRate] = useState('')
   const [cap, setCap] = useState('')
   const [never, setNever] = useState(false)
+  const [simulate, setSimulate] = useState(false)
 
   const save = async (key: string, rules: SiteSettings): Promise<boolean> => {
     const r = await ask('set-site', { site: key, rules })
@@ -199,12 +200,13 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
 
   const add = async (e: Event): Promise<void> => {
     e.preventDefault()
-    const ok = await save(site, { ...DEFAULT_SITE, ...sites[site], ratePerHour: rate.trim() === '' ? null : rate, cap: cap.trim() === '' ? null : cap, never })
+    const ok = await save(site, { ...DEFAULT_SITE, ...sites[site], ratePerHour: rate.trim() === '' ? null : rate, cap: cap.trim() === '' ? null : cap, never, simulate })
     if (ok) {
       setSite('')
       setRate('')
       setCap('')
       setNever(false)
+      setSimulate(false)
     }
   }
 
@@ -221,7 +223,7 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
                 <td>{key}</td>
                 <td>{rules.ratePerHour ?? 'default'}</td>
                 <td>{rules.cap ?? 'none'}</td>
-                <td>{rules.never ? 'never paid' : rules.paused ? 'paused' : 'paid'}</td>
+                <td>{rules.never ? 'never paid' : rules.paused ? 'paused' : rules.simulate ? 'simulated (no money moves)' : 'paid'}</td>
                 <td><button type="button" class="small" aria-label={`Forget ${key}`} onClick={() => { void save(key, DEFAULT_SITE) }}>Remove</button></td>
               </tr>
             ))}
@@ -235,6 +237,10 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
       <label for="site-cap">Cap for this site, per period<p class="hint">Empty: no cap (your budget still applies).</p></label>
       <input id="site-cap" type="text" inputMode="decimal" value={cap} onInput={(e) => setCap(e.currentTarget.value)} />
       <label><input id="site-never" type="checkbox" checked={never} onChange={(e) => setNever(e.currentTarget.checked)} /> Never pay this site</label>
+      <label>
+        <input id="site-simulate" type="checkbox" checked={simulate} onChange={(e) => setSimulate(e.currentTarget.checked)} /> Simulate payments (no money moves)
+        <p class="hint">For site owners: the page gets the usual Web Monetization events with simulated amounts; nothing is paid, counted or recorded.</p>
+      </label>
       <button type="submit">Apply to site</button>
     </form>
   )

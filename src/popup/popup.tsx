@@ -93,6 +93,7 @@ export function Popup() {
       {settings !== null && <UplinkLine state={settings.uplinkState} rate={settings.ratePerHour} />}
       <p class="muted">
         <a href={browser.runtime.getURL('/src/options/index.html')} target="_blank" rel="noreferrer">Settings, sites and history</a>
+        {tabId != null && <>{' · '}<a href={browser.runtime.getURL(`/src/events/index.html?tab=${tabId}`)} target="_blank" rel="noreferrer">Events on this page</a></>}
         {' · '}
         <a href={testerUrl(o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? o.status.input : null, (p) => browser.runtime.getURL(p))} target="_blank" rel="noreferrer">
           {o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? 'Test this page\'s pointer' : 'Test a payment pointer'}
@@ -179,7 +180,7 @@ function TabSummary({ status }: { status: TabStatus }) {
       const tone = status.phase === 'paying' ? 'ok' : status.phase === 'failed' || status.phase === 'no-uplink' ? 'bad' : 'wait'
       return (
         <section class="status" data-tone={tone} aria-label="This page">
-          <strong data-phase={status.phase}>{PHASE_TEXT[status.phase]}</strong>
+          <strong data-phase={status.phase}>{status.simulated === true ? `Simulation (no money moves): ${PHASE_TEXT[status.phase].toLowerCase()}` : PHASE_TEXT[status.phase]}</strong>
           {status.reason !== null && <p>{status.reason}</p>}
           <dl>
             <dt>{status.receivers === undefined ? 'Receiver' : 'Receivers'}</dt>

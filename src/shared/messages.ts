@@ -6,6 +6,7 @@ import {
   isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isString, isUuid, type Guard,
 } from './guards.ts'
 import type { CheckReport } from './check-report.ts'
+import { SEEN_TYPES, type SeenEvent } from './wm-channel.ts'
 import type { AmountJson, Asset } from './money.ts'
 import type { BudgetPeriod, BudgetSettings, PublicSettings, SiteSettings } from './settings.ts'
 import type { Result } from './result.ts'
@@ -38,7 +39,7 @@ export interface PageSnapshot {
   grant: string | null
 }
 
-export interface ContentToBackground { 'page-state': PageSnapshot }
+export interface ContentToBackground { 'page-state': PageSnapshot; 'wm-event': SeenEvent }
 
 export const MAX_TAGS_REPORTED = 64
 /** Iframes one frame may vouch for. */
@@ -61,8 +62,14 @@ const isSnapshot: Guard<PageSnapshot> = isExact<PageSnapshot>({
 })
 
 export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]
+const isField = (v: unknown): v is string | number | boolean | null =>
+  v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 4096)
+const isSeenEvent = (v: unknown): v is SeenEvent =>
+  isRecord(v) && Object.keys(v).length === 3 && isSafeInteger(v.at) && isOneOf(SEEN_TYPES)(v.type) &&
+  isRecord(v.fields) && Object.keys(v.fields).length <= 16 && Object.entries(v.fields).every(([k, f]) => k.length <= 64 && isField(f))
 export const isContentEnvelope = (v: unknown): v is ContentEnvelope =>
-  isRecord(v) && v.type === 'page-state' && isSnapshot(v.input) && Object.keys(v).length === 2
+  isRecord(v) && Object.keys(v).length === 2 &&
+  ((v.type === 'page-state' && isSnapshot(v.input)) || (v.type === 'wm-event' && isSeenEvent(v.input)))
 
 /** Which tag an event is about: the worker names it as the page wrote it. */
 export interface TagRef { kind: 'meta' | 'link'; value: string }
@@ -141,6 +148,12 @@ export interface Overview {
 
 export type LedgerFormat = 'csv' | 'json'
 
+export interface TabEventsView {
+  frames: { frameId: number; origin: string; allowed: boolean; reason: string }[]
+  tags: { frameId: number; kind: 'meta' | 'link'; value: string; verdict: 'paid' | 'ignored' | 'refused'; reason: string }[]
+  events: (SeenEvent & { frameId: number })[]
+}
+
 /** Messages from Trickle's own pages (popup, options) to the worker. */
 export interface UiToBackground {
   'get-tab-status': { input: { tabId: number }; output: TabStatus }
@@ -155,6 +168,8 @@ export interface UiToBackground {
   'export-settings': { input: null; output: string }
   'import-settings': { input: { text: string }; output: SettingsView }
   'export-ledger': { input: { format: LedgerFormat }; output: string }
+  /** The event view: a tab's frames and tags with their verdicts, and the events its pages received. */
+  'get-tab-events': { input: { tabId: number }; output: TabEventsView }
   /** Runs the pointer tester; `pay`: through the uplink, `amount` (null: one second at the current rate). */
   'check-pointer': { input: { pointer: string; pay: boolean; amount: string | null }; output: CheckReport }
 }
@@ -168,6 +183,7 @@ const isSiteSettings: Guard<SiteSettings> = isExact<SiteSettings>({
   cap: (v): v is string | null => v === null || isDecimalText(v),
   paused: isBoolean,
   never: isBoolean,
+  simulate: isBoolean,
 })
 
 export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[K]['input']> } = {
@@ -186,6 +202,7 @@ export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[
   'export-settings': isNull,
   'import-settings': isExact<{ text: string }>({ text: isBoundedString(1_000_000) }),
   'export-ledger': isExact<{ format: LedgerFormat }>({ format: isOneOf(['csv', 'json'] as const) }),
+  'get-tab-events': isExact<{ tabId: number }>({ tabId: isSafeInteger }),
   'check-pointer': isExact<{ pointer: string; pay: boolean; amount: string | null }>({
     pointer: isBoundedString(4096), pay: isBoolean, amount: (v): v is string | null => v === null || isDecimalText(v),
   }),

@@ -34,6 +34,12 @@ export interface SiteSettings {
   paused: boolean
   /** Never paid, whatever the page says (one's own site, for example). Default: false. */
   never: boolean
+  /**
+   * Simulator mode, for site owners building their integration: the page gets the usual events
+   * with simulated amounts; no money moves, nothing counts against the budget or enters the ledger.
+   * Default: false.
+   */
+  simulate: boolean
 }
 
 export interface Settings {
@@ -53,7 +59,7 @@ export interface Settings {
 }
 
 export const DEFAULT_BUDGET: BudgetSettings = { amount: '5', period: 'monthly', renewDay: 1 }
-export const DEFAULT_SITE: SiteSettings = { ratePerHour: null, cap: null, paused: false, never: false }
+export const DEFAULT_SITE: SiteSettings = { ratePerHour: null, cap: null, paused: false, never: false, simulate: false }
 
 export const DEFAULT_SETTINGS: Settings = {
   version: SETTINGS_VERSION, uplinkUrl: null, ratePerHour: '0.36', budget: DEFAULT_BUDGET, paused: false, idleMinutes: 10, sites: {},
@@ -136,13 +142,15 @@ export function validateSite(s: SiteSettings): Result<SiteSettings> {
     if (!c.ok) return c
     cap = c.value
   }
-  if (typeof s.paused !== 'boolean' || typeof s.never !== 'boolean') return err('A site is paused or not, and paid or never paid.')
-  return ok({ ratePerHour, cap, paused: s.paused, never: s.never })
+  if (typeof s.paused !== 'boolean' || typeof s.never !== 'boolean' || typeof s.simulate !== 'boolean') {
+    return err('A site is paused or not, paid or never paid, simulated or not.')
+  }
+  return ok({ ratePerHour, cap, paused: s.paused, never: s.never, simulate: s.simulate })
 }
 
 /** A site entry that says nothing beyond the defaults is not kept. */
 export const isDefaultSite = (s: SiteSettings): boolean =>
-  s.ratePerHour === null && s.cap === null && !s.paused && !s.never
+  s.ratePerHour === null && s.cap === null && !s.paused && !s.never && !s.simulate
 
 export interface ParsedUplink { url: string; host: string; secure: boolean }
 
@@ -210,6 +218,7 @@ function readSites(v: unknown): Record<string, SiteSettings> {
       cap: typeof entry.cap === 'string' ? entry.cap : null,
       paused: entry.paused === true,
       never: entry.never === true,
+      simulate: entry.simulate === true,
     })
     if (site.ok && !isDefaultSite(site.value)) sites[key] = site.value
   }

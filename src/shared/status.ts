@@ -40,6 +40,8 @@ export type TabStatus =
       /** Wall-clock ms: when the tag was seen, and when the first packet was fulfilled. */
       seenAt: number
       firstPaidAt: number | null
+      /** Simulator mode: the page gets events, no money moves. */
+      simulated?: true
       /** How many receivers share the tab's rate (absent when one); `sent` is then the tab's total. */
       receivers?: number
       /** When each step of the first payment was first reached (wall-clock ms). */

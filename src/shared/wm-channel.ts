@@ -33,3 +33,24 @@ export type PageInstruction =
         receipt: null
       }
     }
+
+/** An event as the page received it, for the event view: its type, when, and its fields, flat. */
+export interface SeenEvent {
+  at: number
+  type: SeenType
+  fields: Record<string, string | number | boolean | null>
+}
+export const SEEN_TYPES = ['monetizationpending', 'monetizationstart', 'monetizationprogress', 'monetizationstop', 'monetization', 'load', 'error'] as const
+export type SeenType = (typeof SEEN_TYPES)[number]
+
+/** What the event view shows of an instruction the page script dispatched. */
+export function seenEvent(i: PageInstruction, at: number): SeenEvent {
+  if (i.api === 'v1') {
+    const fields: SeenEvent['fields'] = { state: i.state }
+    for (const [k, v] of Object.entries(i.detail) as [string, V1Detail[keyof V1Detail]][]) if (v !== undefined) fields[k] = v
+    return { at, type: i.type, fields }
+  }
+  if (i.type !== 'monetization') return { at, type: i.type, fields: {} }
+  const { amountSent, ...rest } = i.init
+  return { at, type: i.type, fields: { 'amountSent.value': amountSent.value, 'amountSent.currency': amountSent.currency, ...rest } }
+}

@@ -46,7 +46,7 @@ describe('the budget invariant', () => {
         const ledger = new MemoryLedger()
         const settings = {
           budget: { amount: toDecimalString(BigInt(budgetUnits), 9), period: 'monthly' as const, renewDay: 1 },
-          sites: { [SITES[0] ?? '']: { ratePerHour: null, cap: toDecimalString(BigInt(capUnits), 9), paused: false, never: false } },
+          sites: { [SITES[0] ?? '']: { ratePerHour: null, cap: toDecimalString(BigInt(capUnits), 9), paused: false, never: false, simulate: false } },
         }
         const payers: { payer: FakePayer; site: string }[] = []
         const pages = SITES.map(() => ({ open: false, visible: true, visitId: crypto.randomUUID() }))

@@ -34,7 +34,7 @@ describe('Budget', () => {
   })
 
   it('a site\'s cap binds when it is the tighter limit', () => {
-    const { b } = world({ sites: { 'https://a.example': { ratePerHour: null, cap: '0.002', paused: false, never: false } } })
+    const { b } = world({ sites: { 'https://a.example': { ratePerHour: null, cap: '0.002', paused: false, never: false, simulate: false } } })
     b.charge('https://a.example', 1_500_000n, USD9, NOW)
     b.hold({ site: 'https://a.example', outstanding: 400_000n })
     b.hold({ site: 'https://b.example', outstanding: 900_000n })
@@ -113,7 +113,7 @@ describe('payment under a budget', () => {
 
   it('a site\'s cap holds while another site keeps being paid', async () => {
     const h = harness()
-    const w = monetizerWorld(h, { settings: { sites: { 'https://capped.example': { ratePerHour: null, cap: '0.0002', paused: false, never: false } } } })
+    const w = monetizerWorld(h, { settings: { sites: { 'https://capped.example': { ratePerHour: null, cap: '0.0002', paused: false, never: false, simulate: false } } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://capped.example/')
     w.m.pageState(2, page('https://r.example/b', VISIT_B), 'https://free.example/')
     await seconds(h, 10)
@@ -126,7 +126,7 @@ describe('payment under a budget', () => {
 
   it('never pays a never-pay site, and asks nothing of its receiver', async () => {
     const h = harness()
-    const w = monetizerWorld(h, { settings: { sites: { 'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true } } } })
+    const w = monetizerWorld(h, { settings: { sites: { 'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true, simulate: false } } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://mine.example/page')
     await seconds(h, 3)
     expect(h.spspCalls).toEqual([])
@@ -136,7 +136,7 @@ describe('payment under a budget', () => {
 
   it.each([
     ['a global pause', { paused: true }, null, /You paused Trickle/],
-    ['a paused site', { sites: { 'https://site.example': { ratePerHour: null, cap: null, paused: true, never: false } } }, null, /paused this site/],
+    ['a paused site', { sites: { 'https://site.example': { ratePerHour: null, cap: null, paused: true, never: false, simulate: false } } }, null, /paused this site/],
     ['an unfocused window', {}, 'The window does not have focus.', /focus/],
     ['an idle user', {}, 'You have been away from the keyboard and mouse.', /away/],
   ] as const)('%s stops accrual; lifting it resumes without back-pay', async (_what, settings, attention, reason) => {
@@ -165,7 +165,7 @@ describe('payment under a budget', () => {
 
   it('a site\'s own rate replaces the global one', async () => {
     const h = harness()
-    const w = monetizerWorld(h, { settings: { sites: { 'https://site.example': { ratePerHour: '0.72', cap: null, paused: false, never: false } } } })
+    const w = monetizerWorld(h, { settings: { sites: { 'https://site.example': { ratePerHour: '0.72', cap: null, paused: false, never: false, simulate: false } } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
     await seconds(h, 10)
     expect(sum(h.payers.map((p) => p.allowance))).toBe(11n * 2n * PER_SECOND)

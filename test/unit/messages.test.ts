@@ -28,7 +28,7 @@ describe('UI messages are checked at run time', () => {
     { to: 'trickle-worker', type: 'get-settings', input: null },
     { to: 'trickle-worker', type: 'get-tab-status', input: { tabId: 3 } },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: null, ratePerHour: '0.36', budget: { amount: '5', period: 'weekly', renewDay: 1 }, idleMinutes: 10 } },
-    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: '1', paused: false, never: true } } },
+    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: '1', paused: false, never: true, simulate: false } } },
     { to: 'trickle-worker', type: 'export-ledger', input: { format: 'csv' } },
     { to: 'trickle-worker', type: 'get-overview', input: { tabId: null } },
   ])('accepts %j', (m) => { expect(isUiEnvelope(m)).toBe(true) })
@@ -40,7 +40,7 @@ describe('UI messages are checked at run time', () => {
     { to: 'someone-else', type: 'get-settings', input: null },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: 5, ratePerHour: '0.36' } },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: null, ratePerHour: '0.36', budget: { amount: 5, period: 'monthly', renewDay: 1 }, idleMinutes: 10 } },
-    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: null, paused: 'yes', never: false } } },
+    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: null, paused: 'yes', never: false, simulate: false } } },
     { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: null, paused: false, never: false, extra: 1 } } },
     { to: 'trickle-worker', type: 'export-ledger', input: { format: 'xlsx' } },
     { to: 'trickle-worker', type: 'set-paused', input: { paused: 1 } },

@@ -141,3 +141,18 @@ describe('several receivers on one page', () => {
     })
   })
 })
+
+describe('a tag whose receiver changes', () => {
+  it('the new visit is the tab\'s, so closing the tab stops it (no orphan left paying)', async () => {
+    const h = harness()
+    const { m } = monetizerWorld(h)
+    m.pageState(7, page(['https://a.example/x']), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(1000)
+    m.pageState(7, page(['https://b.example/y']), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(m.status(7)).toMatchObject({ kind: 'monetized', receiverHost: 'b.example' })
+    m.tabRemoved(7)
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(h.payers.map((p) => p.isOpen)).toEqual([false, false])
+  })
+})
