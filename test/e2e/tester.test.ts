@@ -3,8 +3,13 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LedgerFile } from '../../src/background/ledger-export.ts'
 import type { Overview } from '../../src/shared/messages.ts'
-import { startStack, type Stack } from './stack.ts'
+import { sleep, startStack, waitFor, type Stack } from './stack.ts'
+
+interface Logged { type: string; detail?: { amount?: string }; amount?: string | null }
+const pageLog = (page: import('playwright-core').Page): Promise<Logged[]> =>
+  page.evaluate(() => (window as unknown as { __wmEvents: Logged[] }).__wmEvents)
 
 let stack: Stack
 beforeAll(async () => { stack = await startStack() })
@@ -58,6 +63,54 @@ describe('the pointer tester page', () => {
     expect(href).toBe(`chrome-extension://${stack.browser.extensionId}/src/tester/index.html?pointer=${encodeURIComponent(status.input)}`)
     await popup.close()
     await page.close()
+  })
+})
+
+describe('the event view', () => {
+  it('lists the tags, frames and every event the page logged itself', async () => {
+    const name = 'event-view'
+    const page = await stack.openWindow(stack.net.site.loggerPage('link', name))
+    await waitFor('three payments', () => (stack.net.receiver.account(name).packets.length >= 3 ? true : undefined))
+    // Pause everything so the page's log and the view can be compared at rest.
+    await stack.ask('set-paused', { paused: true })
+    await waitFor('the stop', async () => ((await pageLog(page)).some((e) => e.type === 'monetizationstop') ? true : undefined))
+    await sleep(500)
+    const view = await stack.browser.openExtensionPage(`src/events/index.html?tab=${await stack.tabId(page)}`)
+    await view.getByRole('table', { name: 'Events' }).waitFor()
+    await sleep(1200) // one refresh
+    const logged = await pageLog(page)
+    const shown = await view.locator('table[aria-label="Events"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')))
+    expect(shown).toEqual(logged.map((e) => e.type.replace(/^link-/, '')))
+    const progress = await view.locator('tr[data-type="monetizationprogress"]').allInnerTexts()
+    const amounts = logged.filter((e) => e.type === 'monetizationprogress').map((e) => e.detail?.amount)
+    expect(progress.map((t) => /amount=(\d+)/.exec(t)?.[1])).toEqual(amounts)
+    expect(await view.locator('table[aria-label="Tags"] tr[data-verdict="paid"]').count()).toBe(1)
+    expect(await view.getByRole('table', { name: 'Frames' }).innerText()).toMatch(/allowed/)
+    await stack.ask('set-paused', { paused: false })
+    await view.close()
+    await page.close()
+  })
+})
+
+describe('simulator mode', () => {
+  it('fires the page\'s events with simulated amounts and moves no money', async () => {
+    const name = 'simulated'
+    const url = stack.net.site.loggerPage('link', name)
+    const site = new URL(url).origin
+    await stack.ask('set-site', { site, rules: { ratePerHour: null, cap: null, paused: false, never: false, simulate: true } })
+    const spentBefore = (await stack.ask<Overview>('get-overview', { tabId: null })).budget.spent?.value
+    const page = await stack.openWindow(url)
+    await waitFor('three simulated payments', async () => ((await pageLog(page)).filter((e) => e.type === 'monetizationprogress').length >= 3 ? true : undefined))
+    const account = stack.net.receiver.account(name)
+    expect(account.total).toBe(0n)
+    expect(account.spspQueries).toBe(0)
+    expect(account.connections).toBe(0)
+    expect(await stack.popupText(page)).toMatch(/Simulation \(no money moves\)/)
+    expect((await stack.ask<Overview>('get-overview', { tabId: null })).budget.spent?.value).toBe(spentBefore)
+    const ledger = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as LedgerFile
+    expect(ledger.rows.filter((r) => r.receiver.endsWith(`/${name}`))).toEqual([])
+    await page.close()
+    await stack.ask('set-site', { site, rules: { ratePerHour: null, cap: null, paused: false, never: false, simulate: false } })
   })
 })
 
