@@ -172,6 +172,8 @@ export class Visit {
   /** The budget or the site's cap is reached: nothing accrues until there is room again. */
   private limited: Limit | null = null
   private limitTimer: ReturnType<typeof setTimeout> | undefined
+  /** Why nobody is looking, as last told (the popup's wording while paused). */
+  private pausedWhy = 'The tab is hidden.'
   private attempt: AbortController | null = null
   private retryTimer: ReturnType<typeof setTimeout> | undefined
   private graceTimer: ReturnType<typeof setTimeout> | undefined
@@ -276,7 +278,7 @@ export class Visit {
     }
     this.limited = null
     if (!this.looking) {
-      this.setPhase('paused', this.reason)
+      this.setPhase('paused', this.pausedWhy)
       return
     }
     this.setVisible(true)
@@ -316,6 +318,7 @@ export class Visit {
     }
     if (this.looking && this.limited === null) this.deps.emit?.(this, { event: 'paused' })
     this.looking = false
+    this.pausedWhy = why
     this.syncAccrual(now)
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined

@@ -111,6 +111,20 @@ describe('payment under a budget', () => {
     expect(w.m.status(1)).toMatchObject({ phase: 'paying' })
   })
 
+  it('at the limit and then hidden: raising the budget leaves it paused, saying why', async () => {
+    const h = harness()
+    const w = monetizerWorld(h, { settings: { budget: { amount: '0.0002', period: 'monthly', renewDay: 1 } } })
+    w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
+    await seconds(h, 4)
+    expect(w.m.status(1)).toMatchObject({ phase: 'limit' })
+    w.m.pageState(1, page('https://r.example/a', VISIT_A, false), 'https://site.example/')
+    w.state.settings = { ...w.state.settings, budget: { ...w.state.settings.budget, amount: '1' } }
+    w.m.settingsChanged()
+    await seconds(h, 2)
+    expect(w.m.status(1)).toMatchObject({ phase: 'paused', reason: 'The tab is hidden.' })
+    expect(sum(h.payers.map((p) => p.allowance))).toBe(200_000n)
+  })
+
   it('a site\'s cap holds while another site keeps being paid', async () => {
     const h = harness()
     const w = monetizerWorld(h, { settings: { sites: { 'https://capped.example': { ratePerHour: null, cap: '0.0002', paused: false, never: false, simulate: false } } } })
