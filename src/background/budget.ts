@@ -77,17 +77,25 @@ export class Budget {
     return periodOf(this.deps.dayOf(this.deps.now()), this.deps.settings().budget)
   }
 
-  /** Spent in the current period, in total and for one site. */
-  spentNow(site?: string): bigint {
+  /** Spent in the current period, per site. */
+  spentBySite(): Map<string, bigint> {
+    const bySite = new Map<string, bigint>()
     const asset = this.deps.asset()
-    if (asset === null) return 0n
+    if (asset === null) return bySite
     const { start, end } = this.period()
-    let total = 0n
     for (const [day, sites] of this.spent.get(assetKey(asset)) ?? []) {
       if (day < start || day >= end) continue
-      if (site === undefined) for (const v of sites.values()) total += v
-      else total += sites.get(site) ?? 0n
+      for (const [site, v] of sites) bySite.set(site, (bySite.get(site) ?? 0n) + v)
     }
+    return bySite
+  }
+
+  /** Spent in the current period, in total and for one site. */
+  spentNow(site?: string): bigint {
+    const bySite = this.spentBySite()
+    if (site !== undefined) return bySite.get(site) ?? 0n
+    let total = 0n
+    for (const v of bySite.values()) total += v
     return total
   }
 

@@ -188,7 +188,7 @@ export class Monetizer {
   }
 
   /** The tab's site and whether it may be paid now: null `why` when someone is looking. */
-  private tabState(tabId: number): { site: string | null; never: boolean; why: string | null } {
+  private tabState(tabId: number): { site: string | null; never: boolean; simulate: boolean; why: string | null } {
     const top = this.frames.get(tabId)?.get(0)
     const site = top === undefined ? null : siteOf(top.pageUrl)
     const settings = this.deps.settings()
@@ -198,7 +198,7 @@ export class Monetizer {
     else if (settings.paused) why = 'You paused Trickle.'
     else if (rules?.paused === true) why = 'You paused this site.'
     else why = this.deps.attention?.(top?.windowId) ?? null
-    return { site, never: rules?.never === true, why }
+    return { site, never: rules?.never === true, simulate: rules?.simulate === true, why }
   }
 
   /**
@@ -278,10 +278,9 @@ export class Monetizer {
 
     const byUrl = this.visits.get(tabId) ?? new Map<string, Visit>()
     this.visits.set(tabId, byUrl)
-    const simulate = state.site !== null && this.deps.settings().sites[state.site]?.simulate === true
     for (const [url, v] of byUrl) {
       const c = chosen.find((x) => x.target.url === url)
-      if (v.simulated !== simulate) {
+      if (v.simulated !== state.simulate) {
         // Simulation turned on or off: this visit ends, a real (or simulated) one starts below.
         void this.endVisit(tabId, url)
         continue
@@ -365,6 +364,11 @@ export class Monetizer {
   private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
     const { snapshot, pageUrl } = frame
     const base = this.deps.visit
+    // The site's own rate, if the user gave it one.
+    const ratePerHour = (asset: Asset): bigint | null => {
+      const own = this.deps.settings().sites[site]?.ratePerHour ?? null
+      return own === null ? base.ratePerHour(asset) : parseDecimal(own, asset.scale)
+    }
     const emit = (v: Visit, e: VisitEvent): void => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) }
     if (this.deps.settings().sites[site]?.simulate === true) {
       // Simulator mode: the same visit, with no network, no budget and no ledger.
@@ -379,10 +383,7 @@ export class Monetizer {
         querySpsp: (url) => simulatedNetwork.spsp(url),
         openPayer: async (opts) => new SimulatedPayer(asset(), opts),
         uplinkAsset: () => asset(),
-        ratePerHour: (a) => {
-          const own = this.deps.settings().sites[site]?.ratePerHour ?? null
-          return own === null ? base.ratePerHour(a) : parseDecimal(own, a.scale)
-        },
+        ratePerHour,
         save: async () => undefined,
         emit,
       }
@@ -390,10 +391,7 @@ export class Monetizer {
     return {
       ...base,
       site,
-      ratePerHour: (asset) => {
-        const own = this.deps.settings().sites[site]?.ratePerHour ?? null
-        return own === null ? base.ratePerHour(asset) : parseDecimal(own, asset.scale)
-      },
+      ratePerHour,
       room: () => this.deps.budget.room(site),
       limitReason: (limit) => this.limitReason(limit),
       save: (v) => this.deps.ledger.saveVisit(v.toRecord()),
@@ -416,7 +414,7 @@ export class Monetizer {
     const { end } = this.deps.budget.period()
     const renews = `it renews on ${end}`
     return limit === 'cap'
-      ? `This site has had all its cap allows for this period; ${renews}.`
+      ? `This site has reached its cap for this period; ${renews}.`
       : `Your budget for this period is used up; ${renews}. Raise it in Trickle's options to go on paying.`
   }
 
@@ -493,8 +491,7 @@ export class Monetizer {
 
   /** The site of a tab's top page, if it has one. */
   siteOfTab(tabId: number): string | null {
-    const top = this.frames.get(tabId)?.get(0)
-    return top === undefined ? null : siteOf(top.pageUrl)
+    return this.tabState(tabId).site
   }
 
   private all(): Visit[] {

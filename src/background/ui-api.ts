@@ -3,7 +3,7 @@
  * envelope must pass its guard; the reply is a Result, with errors as readable messages.
  */
 import type { Runtime } from 'webextension-polyfill'
-import { isUiEnvelope, type Overview, type SettingsView, type SiteTotal, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
+import { isUiEnvelope, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
 import type { CheckReport } from '../shared/check-report.ts'
 import { parseDecimal, type AmountJson, type Asset } from '../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../shared/result.ts'
@@ -12,7 +12,7 @@ import {
   validateSite, validateUplink, type Settings,
 } from '../shared/settings.ts'
 import type { Budget } from './budget.ts'
-import type { Ledger, LedgerRow } from './ledger.ts'
+import type { Ledger } from './ledger.ts'
 import { ledgerCsv, ledgerJson } from './ledger-export.ts'
 import type { Monetizer } from './monetizer.ts'
 import type { TabEvents } from './tab-events.ts'
@@ -46,30 +46,8 @@ const TOP_SITES = 5
 const amount = (value: bigint, asset: Asset | null): AmountJson | null =>
   asset === null ? null : { value: value.toString(), code: asset.code, scale: asset.scale }
 
-/** This period's rows summed per site, in the uplink's asset, most paid first. */
-function siteTotals(rows: readonly LedgerRow[], asset: Asset): SiteTotal[] {
-  type Sum = { value: bigint; code: string; scale: number }
-  const sites = new Map<string, { sent: bigint; delivered: Map<string, Sum>; ms: number }>()
-  for (const r of rows) {
-    if (r.source.code !== asset.code || r.source.scale !== asset.scale) continue
-    const s = sites.get(r.site) ?? { sent: 0n, delivered: new Map<string, Sum>(), ms: 0 }
-    sites.set(r.site, s)
-    s.sent += BigInt(r.sent) + BigInt(r.unconfirmed)
-    s.ms += r.ms
-    if (r.destination !== null) {
-      const key = `${r.destination.code}/${r.destination.scale}`
-      const d = s.delivered.get(key) ?? { value: 0n, ...r.destination }
-      d.value += BigInt(r.delivered)
-      s.delivered.set(key, d)
-    }
-  }
-  return [...sites].sort(([, a], [, b]) => (a.sent === b.sent ? 0 : a.sent > b.sent ? -1 : 1)).map(([site, s]) => ({
-    site,
-    sent: { value: s.sent.toString(), code: asset.code, scale: asset.scale },
-    delivered: [...s.delivered.values()].map((d) => ({ value: d.value.toString(), code: d.code, scale: d.scale })),
-    seconds: Math.floor(s.ms / 1000),
-  }))
-}
+/** After a failed probe for the uplink's asset, the popup asks again at most this often. */
+const PROBE_INTERVAL_MS = 30_000
 
 export function createUiHandler(deps: {
   extensionId: string
@@ -78,7 +56,7 @@ export function createUiHandler(deps: {
   uplink: Uplink
   monetizer: Monetizer
   budget: Budget
-  ledger: Pick<Ledger, 'rows' | 'rowsSince'>
+  ledger: Pick<Ledger, 'rows'>
   ready: Promise<void>
   /** Called after settings were saved (idle detection follows them). */
   settingsChanged?: () => void
@@ -104,15 +82,19 @@ export function createUiHandler(deps: {
     return view()
   }
 
-  async function overview(tabId: number | null): Promise<Overview> {
+  let lastProbe = Number.NEGATIVE_INFINITY
+
+  function overview(tabId: number | null): Overview {
     const settings = deps.settings.current
-    // The asset is learnt from the uplink; ask it once if no connection has told it yet.
-    if (deps.uplink.knownAsset === null && deps.uplink.configured && deps.uplink.state.state !== 'connecting') void deps.uplink.probe()
+    // The asset is learnt from the uplink: if no connection has told it yet, ask (not every second).
+    if (deps.uplink.knownAsset === null && deps.uplink.configured && now() - lastProbe >= PROBE_INTERVAL_MS) {
+      lastProbe = now()
+      void deps.uplink.probe()
+    }
     const b = deps.budget.view()
     const asset = b.asset
-    const rows = await deps.ledger.rowsSince(b.period.start)
-    const inPeriod = rows.filter((r) => r.day < b.period.end)
-    const totals = asset === null ? [] : siteTotals(inPeriod, asset)
+    // Most paid first, from the budget's own totals (the ledger's rows, kept in memory).
+    const topSites = [...deps.budget.spentBySite()].sort(([, x], [, y]) => (x === y ? 0 : x > y ? -1 : 1)).slice(0, TOP_SITES)
     const site = tabId === null ? null : deps.monetizer.siteOfTab(tabId)
     const used = b.spent + b.held
     return {
@@ -129,7 +111,7 @@ export function createUiHandler(deps: {
         remaining: b.budget === null ? null : amount(b.budget > used ? b.budget - used : 0n, asset),
       },
       siteSpent: site === null ? null : amount(deps.budget.spentNow(site), asset),
-      topSites: totals.slice(0, TOP_SITES),
+      topSites: asset === null ? [] : topSites.map(([s, sent]) => ({ site: s, sent: { value: sent.toString(), code: asset.code, scale: asset.scale } })),
     }
   }
 

@@ -18,7 +18,7 @@ import { errorMessage, type Result } from '../shared/result.ts'
 import type { PayPhase, TabStatus, TimelinePoint } from '../shared/status.ts'
 import { Accrual, LEAD_MS, type AccrualJson } from './accrual.ts'
 import { Backoff } from './backoff.ts'
-import type { SpspAnswer, SpspFailure } from './spsp.ts'
+import { decodeSharedSecret, type SpspAnswer, type SpspFailure } from './spsp.ts'
 import type { PayerOptions } from './stream-payer.ts'
 
 /** What a visit needs of a STREAM payer (StreamPayer in production, a fake in unit tests). */
@@ -111,7 +111,6 @@ export interface LinkState {
 }
 
 const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
-const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
 export const PAUSE_GRACE_MS = 30_000
@@ -203,7 +202,7 @@ export class Visit {
     }
     this.accrual = Accrual.fromJson(record.accrual)
     this.counted = BigInt(record.counted)
-    if (record.link !== undefined && this.counted > BigInt(record.sent)) this.resumeLink = record.link
+    if (record.link !== undefined && decodeSharedSecret(record.link.sharedSecret) !== null && this.counted > BigInt(record.sent)) this.resumeLink = record.link
     this.authorized = this.counted
     this.persisted = this.counted
     this.quantum = BigInt(record.quantum)
@@ -225,9 +224,12 @@ export class Visit {
    * that no fulfil has confirmed yet.
    */
   get outstanding(): bigint {
-    const held = (this.authorized > this.counted ? this.authorized : this.counted) - this.sent
+    const held = this.held - this.sent
     return held > 0n ? held : 0n
   }
+
+  /** The visit total that may have left: everything authorised, or counted as possibly sent. */
+  private get held(): bigint { return this.authorized > this.counted ? this.authorized : this.counted }
 
   /** A new page of the same site in the same tab carries this visit on (reload, same-site navigation). */
   rebind(visitId: string, deps: VisitDeps): void {
@@ -248,20 +250,19 @@ export class Visit {
   private ceiling(): { ceiling: bigint; limit: Limit | null } {
     const r = this.deps.room?.()
     if (r === undefined) return { ceiling: BigInt(Number.MAX_SAFE_INTEGER) ** 2n, limit: null }
-    const held = this.authorized > this.counted ? this.authorized : this.counted
-    return { ceiling: held + r.room, limit: r.limit }
+    return { ceiling: this.held + r.room, limit: r.limit }
   }
 
   /** Stops accruing at a limit; looks again every second whether there is room. */
   private enterLimit(limit: Limit): void {
     if (this.stopped) return
-    if (this.limited === null) {
-      this.limited = limit
+    const entering = this.limited === null
+    this.limited = limit
+    if (entering) {
       this.syncAccrual(this.deps.now())
       if (this.looking) this.deps.emit?.(this, { event: 'paused' })
       this.startGrace()
     }
-    this.limited = limit
     this.setPhase('limit', this.deps.limitReason?.(limit) ?? 'The budget is used up.')
     clearTimeout(this.limitTimer)
     this.limitTimer = setTimeout(() => { this.checkLimit() }, RAISE_INTERVAL_MS)
@@ -271,8 +272,7 @@ export class Visit {
     this.limitTimer = undefined
     if (this.limited === null || this.stopped) return
     const { ceiling, limit } = this.ceiling()
-    const held = this.authorized > this.counted ? this.authorized : this.counted
-    if (ceiling <= held) {
+    if (ceiling <= this.held) {
       this.enterLimit(limit ?? this.limited)
       return
     }
@@ -396,8 +396,9 @@ export class Visit {
     )
     // After a restart with money possibly in flight, reopen the very connection it went out on.
     const link = this.resumeLink
-    const spsp = link !== null
-      ? { ok: true as const, value: { destinationAccount: link.destinationAccount, sharedSecret: fromBase64(link.sharedSecret), finalUrl: this.target.url } }
+    const secret = link === null ? null : decodeSharedSecret(link.sharedSecret)
+    const spsp = link !== null && secret !== null
+      ? { ok: true as const, value: { destinationAccount: link.destinationAccount, sharedSecret: secret, finalUrl: this.target.url } }
       : await this.deps.querySpsp(this.target.url, signal)
     this.mark('spsp')
     if (signal.aborted || !spsp.ok) {
@@ -579,7 +580,16 @@ export class Visit {
     this.sent += left
     this.delivered += arrived
     slot.deliveredBase += arrived
-    this.persist(this.entry(left, arrived, 1)).catch(() => undefined)
+    this.record(left, arrived)
+  }
+
+  /** Writes a confirmed payment with the visit's record; if the write fails it rides along with the next. */
+  private record(sent: bigint, delivered: bigint): void {
+    const entry = this.entry(sent, delivered, 1)
+    this.persist(entry).catch(() => {
+      // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
+      if (entry !== undefined) this.unwritten = mergeEntries(this.unwritten, entry)
+    })
   }
 
   /** A ledger entry for this visit (merged with any whose write failed). */
@@ -624,11 +634,7 @@ export class Visit {
       this.backoff.reset()
       if (this.visible) this.setPhase('paying', null)
     }
-    const entry = this.entry(source, receivedNow, 1)
-    this.persist(entry).catch(() => {
-      // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
-      if (entry !== undefined) this.unwritten = mergeEntries(this.unwritten, entry)
-    })
+    this.record(source, receivedNow)
     if (this.sourceAsset !== null && source > 0n) {
       const dest = this.destinationAsset
       this.deps.emit?.(this, {
@@ -729,7 +735,7 @@ export class Visit {
       input: this.target.input,
       seenAt: this.seenAt,
       accrual: this.accrual.toJson(),
-      counted: (this.authorized > this.counted ? this.authorized : this.counted).toString(),
+      counted: this.held.toString(),
       sent: this.sent.toString(),
       delivered: this.delivered.toString(),
       sourceAsset: this.sourceAsset,

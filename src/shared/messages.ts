@@ -123,7 +123,7 @@ export interface SettingsView extends PublicSettings { uplinkState: UplinkState 
 export interface SettingsInput { uplinkUrl: string | null; ratePerHour: string; budget: BudgetSettings; idleMinutes: number }
 
 /** One site's spending this period, in the uplink's asset. */
-export interface SiteTotal { site: string; sent: AmountJson; delivered: AmountJson[]; seconds: number }
+export interface SiteTotal { site: string; sent: AmountJson }
 
 /** What the popup shows: the budget at a glance, this period's sites, and the current tab. */
 export interface Overview {

@@ -15,7 +15,7 @@ function world() {
   const uplink = new Uplink({ createPlugin: () => { throw new Error('no network in unit tests') }, ildcp: async () => { throw new Error('x') }, now: Date.now })
   const { m: monetizer, budget } = monetizerWorld(harness({ uplinkConfigured: () => false }))
   const settings = new SettingsStore(memoryArea())
-  const rows = { rows: async () => [], rowsSince: async () => [] }
+  const rows = { rows: async () => [] }
   const ui = createUiHandler({ extensionId: ID, extensionOrigin: ORIGIN, settings, uplink, monetizer, budget, ledger: rows, ready: Promise.resolve() })
   return { ui, monetizer }
 }
