@@ -12,7 +12,9 @@ import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
 import type { Budget, Holder, Limit } from './budget.ts'
 import type { LedgerEntry } from './ledger.ts'
+import { LookupLimiter } from './lookup-limiter.ts'
 import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from './simulated-payer.ts'
+import { TabMeter } from './tab-meter.ts'
 import { Visit, type VisitDeps, type VisitEvent, type VisitRecord } from './visit.ts'
 
 /** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
@@ -23,6 +25,17 @@ export const RESTORE_WAIT_MS = 15_000
  * (a reload, a link within the site) to carry its accrual on instead of paying a fresh first second.
  */
 export const CARRY_OVER_MS = 15_000
+
+/**
+ * A tab's page reports are acted on at once up to a burst (a page and its frames loading together),
+ * then at most once per interval, the latest report winning: a page that churns its tags thousands
+ * of times a second costs the worker ten reconciliations a second, not thousands.
+ */
+export const RECONCILE_INTERVAL_MS = 100
+export const RECONCILE_BURST = 8
+
+/** Frames of one tab that are tracked; a page that opens more gets none of the extra ones paid. */
+export const MAX_FRAMES_PER_TAB = 32
 
 /** Where visits keep their records and payments (the Ledger; a fake in some unit tests). */
 export interface VisitLedger {
@@ -110,6 +123,16 @@ export class Monetizer {
   private readonly parked = new Map<string, { visit: Visit; timer: ReturnType<typeof setTimeout> }>()
   /** Receivers' units learnt on earlier visits (this worker's lifetime; bounded). */
   private readonly quanta = new Map<string, bigint>()
+  /** Per tab, the paid-time ceiling every visit of the tab shares (see tab-meter.ts). */
+  private readonly meters = new Map<number, TabMeter>()
+  /** Each open visit's meter (a visit keeps its meter even after its tab's is dropped). */
+  private readonly meterOfVisit = new Map<Visit, TabMeter>()
+  /** Tabs a restarted worker found visits of: their meters start without a leading second. */
+  private readonly restoredTabs = new Set<number>()
+  /** Per tab, its SPSP lookups' limiter. */
+  private readonly lookups = new Map<number, LookupLimiter>()
+  /** Per tab, its reconciliations' token bucket, and a pending reconciliation if deferred. */
+  private readonly pacing = new Map<number, { tokens: number; at: number; timer: ReturnType<typeof setTimeout> | undefined }>()
   private readonly log: Log
 
   constructor(private deps: MonetizerDeps) {
@@ -133,7 +156,8 @@ export class Monetizer {
   async restore(freshSession = false): Promise<void> {
     const records = await this.deps.ledger.loadVisits()
     for (const record of records) {
-      const holder = { site: record.site ?? '', outstanding: positive(BigInt(record.counted) - BigInt(record.sent)) }
+      this.restoredTabs.add(record.tabId)
+      const holder = { site: record.site ?? '', outstanding: positive(BigInt(record.counted) - BigInt(record.sent) - BigInt(record.uncertain ?? '0')) }
       if (freshSession || this.visits.has(record.tabId)) {
         await this.settle(record, null)
         continue
@@ -160,7 +184,8 @@ export class Monetizer {
    * the record goes, in one transaction.
    */
   private async settle(record: VisitRecord, holder: Holder | null, unwritten: LedgerEntry | null = null): Promise<void> {
-    const unconfirmed = BigInt(record.counted) - BigInt(record.sent)
+    // What the ledger does not yet hold as unconfirmed (a lost reply's money is there already).
+    const unconfirmed = BigInt(record.counted) - BigInt(record.sent) - BigInt(record.uncertain ?? '0')
     const asset = record.sourceAsset
     const site = record.site ?? ''
     if (holder !== null) this.deps.budget.release(holder)
@@ -181,10 +206,45 @@ export class Monetizer {
 
   pageState(tabId: number, snapshot: PageSnapshot, pageUrl = '', frameId = 0, windowId?: number): void {
     const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
-    this.frames.set(tabId, frames)
     const previous = frames.get(frameId)
+    if (previous === undefined && frames.size >= MAX_FRAMES_PER_TAB) return
+    this.frames.set(tabId, frames)
     frames.set(frameId, { snapshot, pageUrl, windowId, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
-    this.reconcile(tabId)
+    this.paced(tabId)
+  }
+
+  /** Reconciles a tab now, or, if it was reconciled less than RECONCILE_INTERVAL_MS ago, once it is due. */
+  private paced(tabId: number): void {
+    const now = this.deps.visit.now()
+    const p = this.pacing.get(tabId) ?? { tokens: RECONCILE_BURST, at: now, timer: undefined }
+    this.pacing.set(tabId, p)
+    if (p.timer !== undefined) return // the deferred one will see this report too
+    const refills = Math.floor((now - p.at) / RECONCILE_INTERVAL_MS)
+    if (refills > 0) {
+      p.tokens = Math.min(RECONCILE_BURST, p.tokens + refills)
+      p.at += refills * RECONCILE_INTERVAL_MS
+    }
+    if (p.tokens > 0) {
+      p.tokens--
+      this.safeReconcile(tabId)
+      return
+    }
+    p.timer = setTimeout(() => {
+      p.timer = undefined
+      if (this.pacing.get(tabId) === p) this.paced(tabId)
+    }, p.at + RECONCILE_INTERVAL_MS - now)
+  }
+
+  /**
+   * Reconciles one tab; whatever goes wrong there stays there. A page's input must never stop other
+   * tabs, the user's settings or the UI (a page's malformed CSP once did all three).
+   */
+  private safeReconcile(tabId: number): void {
+    try {
+      this.reconcile(tabId)
+    } catch (e) {
+      this.log.error(`tab ${tabId}: could not act on its page`, e)
+    }
   }
 
   /** The tab's site and whether it may be paid now: null `why` when someone is looking. */
@@ -286,11 +346,11 @@ export class Monetizer {
         continue
       }
       if (c !== undefined && frames.get(c.frameId)?.snapshot.visitId === v.visitId) continue
-      // Its page is gone (reload, navigation): the site's next page may carry it on. Still there
-      // without the tag (removed, or never-pay): it ends.
-      const pageStillThere = [...frames.values()].some((f) => f.snapshot.visitId === v.visitId)
+      // Its page is gone (reload, navigation) or its tag was removed: the site's next page, or the
+      // tag coming back, carries it on (no new lookup, no new connection, no new first second). A
+      // never-pay site, or a tab now on another site, ends it.
       const elsewhere = frames.has(0) && state.site !== v.site
-      if (pageStillThere || elsewhere || v.site === '') void this.endVisit(tabId, url)
+      if (elsewhere || state.never || v.site === '') void this.endVisit(tabId, url)
       else this.park(tabId, url)
     }
     // Ending a tab's last visit above dropped its map: put it back before adding to it, or the new
@@ -355,15 +415,41 @@ export class Monetizer {
     let visit: Visit | null = null
     const deps = this.visitDeps(tabId, frameId, frame, ref, target, site, () => visit)
     visit = new Visit(tabId, snapshot.visitId, target, resume?.record.seenAt ?? tag.seenAt, deps, resume?.record)
-    // A simulated visit moves no money: it holds nothing.
-    if (deps.simulated !== true) this.deps.budget.hold(visit)
+    // A simulated visit moves no money: it holds nothing and draws on no meter.
+    if (deps.simulated !== true) {
+      this.deps.budget.hold(visit)
+      const meter = this.meterOf(tabId)
+      this.meterOfVisit.set(visit, meter)
+      meter.join(visit, this.deps.visit.now(), resume !== undefined)
+    }
     this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
     return visit
+  }
+
+  /** The tab's meter; a tab a restarted worker found visits of gets one without a leading second. */
+  private meterOf(tabId: number): TabMeter {
+    let meter = this.meters.get(tabId)
+    if (meter === undefined) {
+      meter = new TabMeter(!this.restoredTabs.has(tabId))
+      this.meters.set(tabId, meter)
+    }
+    return meter
+  }
+
+  private lookupsOf(tabId: number): LookupLimiter {
+    let limiter = this.lookups.get(tabId)
+    if (limiter === undefined) {
+      limiter = new LookupLimiter(this.deps.visit.now, MAX_RECEIVERS_PER_PAGE)
+      this.lookups.set(tabId, limiter)
+    }
+    return limiter
   }
 
   private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
     const { snapshot, pageUrl } = frame
     const base = this.deps.visit
+    const meter = this.meterOf(tabId)
+    const lookups = this.lookupsOf(tabId)
     // The site's own rate, if the user gave it one.
     const ratePerHour = (asset: Asset): bigint | null => {
       const own = this.deps.settings().sites[site]?.ratePerHour ?? null
@@ -392,12 +478,26 @@ export class Monetizer {
       ...base,
       site,
       ratePerHour,
+      querySpsp: async (url, signal) => {
+        if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
+        return base.querySpsp(url, signal)
+      },
       room: () => this.deps.budget.room(site),
+      tabRoom: () => {
+        const now = base.now()
+        const asset = self()?.sourceAsset ?? base.uplinkAsset()
+        const rate = asset === null ? null : ratePerHour(asset)
+        if (rate === null) return 0n
+        meter.setRate(rate, now)
+        return meter.room(now)
+      },
+      accrualChanged: () => { meter.sync(base.now()) },
       limitReason: (limit) => this.limitReason(limit),
       save: (v) => this.deps.ledger.saveVisit(v.toRecord()),
       record: (v, entry) => {
-        // Charged in the same tick as the visit's hold shrank (its `sent` grew just before this call).
-        this.deps.budget.charge(site, entry.sent, entry.source, entry.at)
+        // Charged in the same tick as the visit's hold shrank (its `sent` or `uncertain` grew just
+        // before this call); a lost reply later confirmed moves from unconfirmed to sent, net zero.
+        this.deps.budget.charge(site, entry.sent + entry.unconfirmed, entry.source, entry.at)
         return this.deps.ledger.record(entry, v.toRecord())
       },
       permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
@@ -424,11 +524,17 @@ export class Monetizer {
     if (frames?.get(frameId)?.snapshot.visitId !== visitId) return
     frames.delete(frameId)
     if (frames.size === 0) this.frames.delete(tabId)
-    this.reconcile(tabId)
+    this.paced(tabId)
   }
 
   tabRemoved(tabId: number): void {
     this.frames.delete(tabId)
+    clearTimeout(this.pacing.get(tabId)?.timer)
+    this.pacing.delete(tabId)
+    this.lookups.delete(tabId)
+    // Its visits keep their meter until they have settled; nothing new can join it.
+    this.meters.delete(tabId)
+    this.restoredTabs.delete(tabId)
     for (const w of this.restored.get(tabId) ?? []) void this.settle(w.record, w.holder).catch(() => undefined)
     this.restored.delete(tabId)
     for (const url of [...(this.visits.get(tabId)?.keys() ?? [])]) void this.endVisit(tabId, url)
@@ -447,6 +553,9 @@ export class Monetizer {
   /** Stops a visit and settles its record (see settle). */
   private async finish(visit: Visit): Promise<void> {
     await visit.stop()
+    // What it may have sent stays on its tab's meter: the tab's next visit does not get it again.
+    this.meterOfVisit.get(visit)?.leave(visit, this.deps.visit.now())
+    this.meterOfVisit.delete(visit)
     if (visit.simulated) return
     await this.settle(visit.toRecord(), visit, visit.takeUnwritten()).catch((e: unknown) => this.log.warn(`could not settle a visit: ${String(e)}`))
     this.log.info(`tab ${visit.tabId}: stopped paying ${visit.target.host}`)
@@ -454,8 +563,17 @@ export class Monetizer {
 
   /** Settings changed (pause, a site's rules): every tab is looked at again. */
   settingsChanged(): void {
-    for (const v of this.all()) v.rateChanged()
-    for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)
+    const settings = this.deps.settings()
+    for (const v of this.all()) {
+      try {
+        // "Pause all" holds for every visit first, whatever happens to any one tab below.
+        if (settings.paused) v.setVisible(false, 'You paused Trickle.')
+        v.rateChanged()
+      } catch (e) {
+        this.log.error(`tab ${v.tabId}: could not apply the settings`, e)
+      }
+    }
+    for (const tabId of [...this.frames.keys()]) this.safeReconcile(tabId)
   }
 
   /** A tab moved to another window: its pages now follow that window's focus. */
@@ -463,12 +581,12 @@ export class Monetizer {
     const frames = this.frames.get(tabId)
     if (frames === undefined) return
     for (const f of frames.values()) f.windowId = windowId
-    this.reconcile(tabId)
+    this.safeReconcile(tabId)
   }
 
   /** Focus or idle state changed. */
   attentionChanged(): void {
-    for (const tabId of [...this.frames.keys()]) this.reconcile(tabId)
+    for (const tabId of [...this.frames.keys()]) this.safeReconcile(tabId)
   }
 
   /** The tab's frames and tags with what became of each (the event view). */
@@ -503,7 +621,13 @@ export class Monetizer {
   }
 
   rateChanged(): void {
-    for (const v of this.all()) v.rateChanged()
+    for (const v of this.all()) {
+      try {
+        v.rateChanged()
+      } catch (e) {
+        this.log.error(`tab ${v.tabId}: could not apply the rate`, e)
+      }
+    }
   }
 
   status(tabId: number): TabStatus {

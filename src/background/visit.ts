@@ -20,6 +20,7 @@ import { Accrual, LEAD_MS, type AccrualJson } from './accrual.ts'
 import { Backoff } from './backoff.ts'
 import { decodeSharedSecret, type SpspAnswer, type SpspFailure } from './spsp.ts'
 import type { PayerOptions } from './stream-payer.ts'
+import type { GuardStop } from './packet-guard.ts'
 
 /** What a visit needs of a STREAM payer (StreamPayer in production, a fake in unit tests). */
 export interface Payer {
@@ -29,6 +30,11 @@ export interface Payer {
   readonly totalSent: bigint
   readonly pending: bigint
   readonly isOpen: boolean
+  /**
+   * What may have left on this connection, as its packet guard saw it (fulfilled, reply lost, or in
+   * flight); absent when the payer cannot tell, and then everything it was given counts.
+   */
+  readonly exposure?: bigint
   allow(total: bigint): void
   /** Resolves true when nothing was left in flight. */
   close(): Promise<boolean>
@@ -51,6 +57,13 @@ export interface VisitDeps {
   simulated?: boolean
   /** How much more may be authorised for this visit's site now (budget.ts); unlimited when absent. */
   room?(): { room: bigint; limit: Limit }
+  /**
+   * How much more any visit of this tab may be authorised now (tab-meter.ts): the rate invariant's
+   * ceiling, shared by every receiver, page and frame of the tab. Unlimited when absent.
+   */
+  tabRoom?(): bigint
+  /** The visit's accrual started or stopped (the tab's meter follows its visits). */
+  accrualChanged?(): void
   /** Why payment stopped at a limit, for the popup and the page's log. */
   limitReason?(limit: Limit): string
   /**
@@ -72,7 +85,14 @@ export interface VisitDeps {
 /** A payment event without its tag: the monetizer knows which tag the visit pays. */
 export type VisitEvent = PaymentEvent extends infer E ? E extends { tag: unknown } ? Omit<E, 'tag'> : never : never
 
+/** The schema version of visit records this build writes (records.ts checks what it reads). */
+export const VISIT_RECORD_VERSION = 1
+
 export interface VisitRecord {
+  /** Schema version; absent in records of builds before versioning (read as 1). */
+  v?: number
+  /** When the record was written: a restarted worker counts no visible time after it. */
+  savedAt?: number
   tabId: number
   visitId: string
   input: string
@@ -91,6 +111,9 @@ export interface VisitRecord {
   site?: string
   /** The connection in use when this record was written, to learn after a restart what arrived. */
   link?: LinkState
+  /** Part of counted − sent already written to the ledger as unconfirmed (a reply was lost), and when. */
+  uncertain?: string
+  uncertainAt?: number | null
 }
 
 /**
@@ -136,6 +159,11 @@ interface Slot {
 
 /** How far ahead the first chunk is pre-authorised, to cover the time SPSP and connecting take. */
 const PREAUTHORIZE_MS = 1500
+/**
+ * Connections a receiver may refuse in a row (final rejects, or replies it made unreadable) before it
+ * is stopped for this visit, as a 4xx SPSP answer stops it: its reason goes to the popup and the page.
+ */
+export const REFUSALS_TO_STOP = 3
 
 export class Visit {
   phase: PayPhase = 'resolving'
@@ -186,6 +214,15 @@ export class Visit {
   private unwritten: LedgerEntry | null = null
   /** The SPSP endpoint actually paid (after redirects): the event's `paymentPointer`. */
   private paidUrl: string | null = null
+  /**
+   * Part of `counted − sent` already in the ledger as unconfirmed: a reply was lost, so the money may
+   * have arrived. It is charged to the budget then, and corrected (same day's row) if the receiver
+   * later says it arrived.
+   */
+  private uncertain = 0n
+  private uncertainAt: number | null = null
+  /** Connections in a row the receiver refused (see REFUSALS_TO_STOP). */
+  private refusals = 0
 
   constructor(
     readonly tabId: number,
@@ -201,6 +238,10 @@ export class Visit {
       return
     }
     this.accrual = Accrual.fromJson(record.accrual)
+    // The time the worker was dead was not paid and is not owed: accrual stops at the record's last
+    // write and starts again when the page says it is looked at. Without this, a worker that was down
+    // (or stuck) for a while would pay the whole gap in one burst on its return.
+    this.accrual.hide(record.savedAt ?? record.accrual.visibleSince ?? 0)
     this.counted = BigInt(record.counted)
     if (record.link !== undefined && decodeSharedSecret(record.link.sharedSecret) !== null && this.counted > BigInt(record.sent)) this.resumeLink = record.link
     this.authorized = this.counted
@@ -211,6 +252,8 @@ export class Visit {
     this.sourceAsset = record.sourceAsset
     this.destinationAsset = record.destinationAsset
     this.firstPaidAt = record.firstPaidAt
+    this.uncertain = BigInt(record.uncertain ?? '0')
+    this.uncertainAt = record.uncertainAt ?? null
   }
 
   get visible(): boolean { return this.looking }
@@ -224,12 +267,25 @@ export class Visit {
    * that no fulfil has confirmed yet.
    */
   get outstanding(): bigint {
-    const held = this.held - this.sent
+    const held = this.held - this.sent - this.uncertain
     return held > 0n ? held : 0n
   }
 
   /** The visit total that may have left: everything authorised, or counted as possibly sent. */
-  private get held(): bigint { return this.authorized > this.counted ? this.authorized : this.counted }
+  get held(): bigint { return this.authorized > this.counted ? this.authorized : this.counted }
+
+  /**
+   * The visit total that may actually have left: what connections were given, or counted as possibly
+   * sent. Authorised but not yet given is not in it (it cannot leave before it is given); the tab's
+   * meter counts this, the budget counts `held`.
+   */
+  get exposed(): bigint {
+    const given = this.slot?.given ?? 0n
+    return given > this.counted ? given : this.counted
+  }
+
+  /** Someone is looking and no limit is reached: visible time accrues (the tab's meter runs). */
+  get accruing(): boolean { return this.accrual.visible }
 
   /** A new page of the same site in the same tab carries this visit on (reload, same-site navigation). */
   rebind(visitId: string, deps: VisitDeps): void {
@@ -241,6 +297,7 @@ export class Visit {
   private syncAccrual(now: number): void {
     if (this.looking && this.limited === null) this.accrual.show(now)
     else this.accrual.hide(now)
+    this.deps.accrualChanged?.()
   }
 
   /**
@@ -248,6 +305,15 @@ export class Visit {
    * ceiling and, when it binds, which limit it is.
    */
   private ceiling(): { ceiling: bigint; limit: Limit | null } {
+    const budget = this.budgetCeiling()
+    const tab = this.deps.tabRoom?.()
+    // The tab's meter binding is pacing, not a limit: the next second brings room again.
+    if (tab !== undefined && this.exposed + tab < budget.ceiling) return { ceiling: this.exposed + tab, limit: null }
+    return budget
+  }
+
+  /** The budget's and the site cap's part of the ceiling alone. */
+  private budgetCeiling(): { ceiling: bigint; limit: Limit | null } {
     const r = this.deps.room?.()
     if (r === undefined) return { ceiling: BigInt(Number.MAX_SAFE_INTEGER) ** 2n, limit: null }
     return { ceiling: this.held + r.room, limit: r.limit }
@@ -271,7 +337,7 @@ export class Visit {
   private checkLimit(): void {
     this.limitTimer = undefined
     if (this.limited === null || this.stopped) return
-    const { ceiling, limit } = this.ceiling()
+    const { ceiling, limit } = this.budgetCeiling()
     if (ceiling <= this.held) {
       this.enterLimit(limit ?? this.limited)
       return
@@ -429,7 +495,7 @@ export class Visit {
         destinationAccount: spsp.value.destinationAccount,
         sharedSecret: spsp.value.sharedSecret,
         onFulfilled: (source, deliveredTotal, remoteTotal) => { if (slot !== null) this.fulfilled(slot, source, deliveredTotal, remoteTotal) },
-        onClosed: (error) => { if (slot !== null) this.payerClosed(slot, error) },
+        onClosed: (error, stop) => { if (slot !== null) this.payerClosed(slot, error, stop) },
       })
     } catch (e) {
       await plugin.disconnect().catch(() => undefined)
@@ -486,7 +552,8 @@ export class Visit {
       this.accrual.setRate(rate, this.deps.now())
     }
     const wanted = this.accrual.accrued(this.deps.now() + LEAD_MS + PREAUTHORIZE_MS)
-    const { ceiling } = this.ceiling()
+    // Only the budget bounds what is authorised; the tab's meter bounds what is given (raise).
+    const { ceiling } = this.budgetCeiling()
     const ahead = wanted < ceiling ? wanted : ceiling
     if (ahead <= this.authorized) return
     this.authorized = ahead
@@ -580,12 +647,27 @@ export class Visit {
     this.sent += left
     this.delivered += arrived
     slot.deliveredBase += arrived
-    this.record(left, arrived)
+    // What the ledger already holds as unconfirmed becomes sent, on the row it was written to.
+    const resolved = left < this.uncertain ? left : this.uncertain
+    this.uncertain -= resolved
+    this.record(left, arrived, resolved > 0n ? { unconfirmed: -resolved, at: this.uncertainAt ?? this.deps.now() } : undefined)
+  }
+
+  /**
+   * A reply was lost: what may have left and is not confirmed goes to the ledger as unconfirmed now,
+   * charged to the budget, and the visit keeps the connection to ask the receiver later.
+   */
+  private recordUncertain(): void {
+    const amount = this.counted - this.sent - this.uncertain
+    if (amount <= 0n || this.sourceAsset === null) return
+    this.uncertain += amount
+    this.uncertainAt = this.deps.now()
+    this.record(0n, 0n, { unconfirmed: amount, at: this.uncertainAt })
   }
 
   /** Writes a confirmed payment with the visit's record; if the write fails it rides along with the next. */
-  private record(sent: bigint, delivered: bigint): void {
-    const entry = this.entry(sent, delivered, 1)
+  private record(sent: bigint, delivered: bigint, extra?: { unconfirmed: bigint; at: number }): void {
+    const entry = this.entry(sent, delivered, sent > 0n ? 1 : 0, extra)
     this.persist(entry).catch(() => {
       // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
       if (entry !== undefined) this.unwritten = mergeEntries(this.unwritten, entry)
@@ -593,19 +675,19 @@ export class Visit {
   }
 
   /** A ledger entry for this visit (merged with any whose write failed). */
-  private entry(sent: bigint, delivered: bigint, packets: number): LedgerEntry | undefined {
+  private entry(sent: bigint, delivered: bigint, packets: number, extra?: { unconfirmed: bigint; at: number }): LedgerEntry | undefined {
     const asset = this.sourceAsset
     if (asset === null) return undefined
     const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
     const e = mergeEntries(this.unwritten, {
-      at: this.deps.now(),
+      at: extra?.at ?? this.deps.now(),
       site: this.site,
       receiver: this.target.url,
       source: asset,
       destination: this.destinationAsset,
       sent,
       delivered,
-      unconfirmed: 0n,
+      unconfirmed: extra?.unconfirmed ?? 0n,
       // The visible time this money paid for, at the tab's whole rate (receivers of one page share it).
       ms: tabRate > 0n ? Number((sent * 3_600_000n) / tabRate) : 0,
       packets,
@@ -632,6 +714,7 @@ export class Visit {
     if (this.slot === slot) {
       slot.paid = true
       this.backoff.reset()
+      if (source > 0n) this.refusals = 0
       if (this.visible) this.setPhase('paying', null)
     }
     this.record(source, receivedNow)
@@ -646,15 +729,34 @@ export class Visit {
     }
   }
 
-  private payerClosed(slot: Slot, error: string | null): void {
+  private payerClosed(slot: Slot, error: string | null, stop?: GuardStop): void {
     if (this.slot !== slot) return
     this.slot = null
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
-    // It died on its own: whatever it was allowed may have left. Count it all; never pay it twice.
-    this.counted = slot.given
-    this.persist().catch(() => undefined)
-    if (!this.stopped) this.failed(error ?? 'The connection closed.', true)
+    // It died on its own: whatever may have left counts; it is never paid twice. Authorisation never
+    // given to it is withdrawn (a stale record only counts more, never less).
+    this.counted = exposureOf(slot)
+    this.authorized = this.counted
+    if (this.counted > this.sent) {
+      // Ask the receiver on the same connection, next time, what arrived (see reconcile).
+      this.resumeLink = {
+        destinationAccount: slot.destinationAccount,
+        sharedSecret: toBase64(slot.sharedSecret),
+        base: slot.base.toString(),
+        given: this.counted.toString(),
+        sent: slot.payer.totalSent.toString(),
+        delivered: slot.lastDelivered.toString(),
+      }
+    }
+    if (stop?.unknown === true) this.recordUncertain()
+    else this.persist().catch(() => undefined)
+    if (this.stopped) return
+    if (stop?.refused === true && ++this.refusals >= REFUSALS_TO_STOP) {
+      this.failed(`${stop.reason} Trickle stopped paying this receiver; reload the page to try again.`, false)
+      return
+    }
+    this.failed(stop?.reason ?? error ?? 'The connection closed.', true)
   }
 
   /** Closes the connection on our initiative; if it settled cleanly, unspent allowance is withdrawn. */
@@ -665,8 +767,9 @@ export class Visit {
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
     const settled = await slot.payer.close()
-    // Settled: exactly what was fulfilled. Not settled: all it was given may have left.
-    this.counted = settled ? slot.base + slot.payer.totalSent : slot.given
+    // Settled: exactly what was fulfilled. Not settled: what may have left (all it was given, unless
+    // its guard saw every packet).
+    this.counted = settled && slot.payer.exposure === undefined ? slot.base + slot.payer.totalSent : exposureOf(slot)
     // Nothing is connected now, so the record may come down to what is known, withdrawing unspent
     // authorisation; the next connection authorises (and records) afresh.
     this.authorized = this.counted
@@ -730,6 +833,8 @@ export class Visit {
 
   toRecord(): VisitRecord {
     return {
+      v: VISIT_RECORD_VERSION,
+      savedAt: this.deps.now(),
       tabId: this.tabId,
       visitId: this.visitId,
       input: this.target.input,
@@ -743,6 +848,8 @@ export class Visit {
       firstPaidAt: this.firstPaidAt,
       quantum: this.quantum.toString(),
       site: this.site,
+      uncertain: this.uncertain.toString(),
+      uncertainAt: this.uncertainAt,
       ...this.linkState(),
     }
   }
@@ -764,6 +871,14 @@ export class Visit {
     }
     return this.resumeLink === null ? {} : { link: this.resumeLink }
   }
+}
+
+/** The visit total that may have left through a closed connection: never more than it was given. */
+function exposureOf(slot: Slot): bigint {
+  const exposure = slot.payer.exposure
+  if (exposure === undefined) return slot.given
+  const total = slot.base + exposure
+  return total < slot.given ? total : slot.given
 }
 
 /** One unit of `destination` in units of `source`, when they are one currency at two scales; else 1. */

@@ -57,17 +57,21 @@ describe('several receivers on one page', () => {
     const { h, m } = await run(['https://a.example/x', 'https://a.example/x', 'https://b.example/y'], 2)
     expect(h.payers.length).toBe(2)
     const before = h.payers[0]?.allowance ?? 0n
+    const leaving = h.payers[1]?.allowance ?? 0n
     m.pageState(7, page(['https://a.example/x']), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     for (let s = 0; s < 4; s++) {
       h.payers[0]?.fulfilAll()
       await vi.advanceTimersByTimeAsync(1000)
     }
-    expect(h.payers[1]?.isOpen).toBe(false)
-    // Alone from t = 2 s: the full rate up to 7 s (6 s + the leading second) is 5 s worth, less the
-    // half-rate second that was already prepaid (it now costs a full second's rate).
+    // The removed receiver is paid nothing more; it waits, paused, in case its tag comes back.
+    expect(h.payers[1]?.allowance).toBe(leaving)
+    // Alone from t = 2 s: the tab's whole rate up to 7 s (6 s + the leading second) is 5 s worth,
+    // less both receivers' half-rate shares of the second [2 s, 3 s] that was prepaid at t = 2 s: the
+    // leaving receiver's share was paid too, and the tab's meter counts it (one leading second per
+    // tab, whoever got it).
     const gained = (h.payers[0]?.allowance ?? 0n) - before
-    expect(gained).toBe(5n * PER_SECOND - PER_SECOND / 2n)
+    expect(gained).toBe(5n * PER_SECOND - PER_SECOND)
   })
 
   it('after a restart, resumes the receivers its page still has and forgets the others', async () => {
