@@ -8,6 +8,7 @@ import { createConnection, type Connection, type DataAndMoneyStream } from 'ilp-
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Asset } from '../shared/money.ts'
 import { errorMessage } from '../shared/result.ts'
+import { PacketGuard, type GuardStop } from './packet-guard.ts'
 
 export interface PayerOptions {
   plugin: Plugin
@@ -19,8 +20,11 @@ export interface PayerOptions {
    * an earlier sender on the same connection delivered; null when the receiver did not say.
    */
   onFulfilled(source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null): void
-  /** Called once when the connection ends, with why if it was not our doing. */
-  onClosed(error: string | null): void
+  /**
+   * Called once when the connection ends, with why if it was not our doing, and what its packet guard
+   * concluded if the guard stopped it (the receiver refused; a reply was lost).
+   */
+  onClosed(error: string | null, stop?: GuardStop): void
 }
 
 /** One cent at scale 9: large enough for a second at any sane rate, small enough to bound a bad packet. */
@@ -37,11 +41,14 @@ export class StreamPayer {
     private readonly conn: Connection,
     private readonly stream: DataAndMoneyStream,
     private readonly opts: PayerOptions,
+    private readonly guard: PacketGuard,
   ) {}
 
   static async open(opts: PayerOptions): Promise<StreamPayer> {
+    // Every packet of the connection passes the guard: paced, watched for refusals and lost replies.
+    const guard = new PacketGuard(opts.plugin)
     const conn = await createConnection({
-      plugin: opts.plugin,
+      plugin: guard,
       destinationAccount: opts.destinationAccount,
       sharedSecret: Buffer.from(opts.sharedSecret),
       // Web Monetization has no target amount, so there is nothing to protect with a minimum: skip
@@ -51,9 +58,16 @@ export class StreamPayer {
       maximumPacketAmount: MAX_PACKET_AMOUNT,
     })
     const stream = conn.createStream()
-    const payer = new StreamPayer(conn, stream, opts)
+    const payer = new StreamPayer(conn, stream, opts, guard)
     payer.wire()
     return payer
+  }
+
+  /** What may have left on this connection: the guard saw every Prepare and its reply. */
+  get exposure(): bigint {
+    const sent = this.totalSent
+    const fulfilled = this.guard.fulfilled > sent ? this.guard.fulfilled : sent
+    return fulfilled + this.guard.unknown + this.guard.inFlight
   }
 
   private wire(): void {
@@ -62,16 +76,34 @@ export class StreamPayer {
       const source = BigInt(amount)
       setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered), this.remoteReceived()), 0)
     })
-    this.stream.on('error', (e: unknown) => this.notifyClosed(`The payment stream failed: ${errorMessage(e)}`))
-    this.conn.on('error', (e: unknown) => this.notifyClosed(`The STREAM connection failed: ${errorMessage(e)}`))
+    this.stream.on('error', (e: unknown) => this.failedWith(`The payment stream failed: ${errorMessage(e)}`))
+    this.conn.on('error', (e: unknown) => this.failedWith(`The STREAM connection failed: ${errorMessage(e)}`))
+    // The guard stopped sending; the library notices on its next packet, or here if it sends none.
+    this.guard.onStop(() => { setTimeout(() => { if (this.isOpen) void this.conn.destroy().catch(() => undefined) }, 0) })
     this.conn.on('close', () => this.notifyClosed(this.closing ? null : 'The receiver closed the connection.'))
     this.conn.on('end', () => this.notifyClosed(this.closing ? null : 'The receiver ended the connection.'))
   }
 
-  private notifyClosed(error: string | null): void {
+  /**
+   * The connection failed. If the uplink fulfilled money the library could not account for (the
+   * receiver's reply data was unreadable), that money left: it is reported as sent, and the receiver
+   * counts as refusing, since its replies are broken.
+   */
+  private failedWith(error: string): void {
+    if (this.closedNotified) return
+    const unaccounted = this.guard.fulfilled - this.totalSent
+    if (unaccounted > 0n && this.guard.stopped === null) {
+      this.opts.onFulfilled(unaccounted, BigInt(this.conn.totalDelivered), null)
+      this.notifyClosed(error, { reason: 'The receiver took the payment but its reply could not be read.', refused: true, unknown: false })
+      return
+    }
+    this.notifyClosed(error)
+  }
+
+  private notifyClosed(error: string | null, stop: GuardStop | undefined = this.guard.stopped ?? undefined): void {
     if (this.closedNotified) return
     this.closedNotified = true
-    this.opts.onClosed(this.closing ? null : error)
+    this.opts.onClosed(this.closing ? null : error, this.closing ? undefined : stop)
   }
 
   get sourceAsset(): Asset {

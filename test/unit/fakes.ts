@@ -3,6 +3,7 @@
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/visit.ts'
 import type { PayerOptions } from '../../src/background/stream-payer.ts'
+import type { GuardStop } from '../../src/background/packet-guard.ts'
 import type { Storage } from 'webextension-polyfill'
 import { ok } from '../../src/shared/result.ts'
 import { Budget } from '../../src/background/budget.ts'
@@ -58,9 +59,11 @@ export class FakePayer implements Payer {
   freeze(): void {
     this.allow = () => undefined
   }
-  die(reason: string): void {
+  /** What a packet guard would say may have left (unset: the payer cannot tell). */
+  exposure?: bigint
+  die(reason: string, stop?: GuardStop): void {
     this.isOpen = false
-    this.opts.onClosed(reason)
+    this.opts.onClosed(reason, stop)
   }
   async close(): Promise<boolean> {
     this.isOpen = false

@@ -157,7 +157,9 @@ describe('a visit survives failures without paying twice', () => {
     h.payers[0]?.die('The STREAM connection failed: boom')
     expect(v.status()).toMatchObject({ phase: 'retrying' })
     await vi.advanceTimersByTimeAsync(1000)
-    expect(h.spspCalls.length).toBe(2) // a fresh SPSP query for the new connection
+    // The same STREAM connection is reopened (no new SPSP query), to ask the receiver what arrived.
+    expect(h.spspCalls.length).toBe(1)
+    expect(h.payers[1]?.opts.destinationAccount).toBe(h.payers[0]?.opts.destinationAccount)
     // 1 s visible + lead = 2 s earned; the dead connection's 1 s counts as sent even though it was
     // never fulfilled, so the new one may send 1 s.
     expect(h.payers[1]?.allowance).toBe(PER_SECOND)

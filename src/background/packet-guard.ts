@@ -1,0 +1,191 @@
+/**
+ * Stands between one STREAM connection and the user's uplink, and keeps two promises the STREAM
+ * library does not:
+ *
+ * - **No receiver causes a packet storm.** ilp-protocol-stream retries a receiver's F99 reject at
+ *   once, forever (8,000–12,900 packets in 20 s were seen against a receiver that refuses). Packets
+ *   here are paced by a token bucket, and a receiver that keeps rejecting is stopped: a few final
+ *   rejects (F-codes) in a row, or a longer run of any rejects.
+ * - **An unknown outcome counts as sent.** When the reply to a Prepare is lost (the socket died, the
+ *   uplink sent nonsense, nothing came before the packet expired), the connector may well have
+ *   executed it. The library would treat the money as not sent and send it again; here it is kept as
+ *   `unknown` and the connection is stopped, so the visit counts it against the budget until the
+ *   receiver says what arrived.
+ *
+ * It reads the ILP packets it relays (ilp-packet, already in the bundle through ilp-protocol-stream)
+ * and changes none of them.
+ */
+import { Buffer } from 'buffer'
+import { deserializeIlpPrepare, deserializeIlpReject, Type } from 'ilp-packet'
+import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+
+/** Packets a connection may send at once; normal paying is one a second. */
+export const PACKET_BURST = 4
+/** After the burst, one more packet per this many ms (at most ~3 a second, whatever happens). */
+export const PACKET_REFILL_MS = 300
+/** Final rejects in a row after which the receiver is refusing: the connection stops. */
+export const FINAL_REJECTS_TO_STOP = 3
+/** Rejects of any kind in a row after which the connection stops (temporary ones back off meanwhile). */
+export const REJECTS_TO_STOP = 10
+/** How long after a Prepare's expiry its reply may still come before its outcome is unknown. */
+const EXPIRY_MARGIN_MS = 2000
+
+/** Why a guard stopped its connection. */
+export interface GuardStop {
+  reason: string
+  /** The receiver refused (final rejects, or replies it made unreadable): retrying will not help. */
+  refused: boolean
+  /** Money may have arrived without a reply saying so. */
+  unknown: boolean
+}
+
+export class GuardStopped extends Error {
+  override name = 'GuardStopped'
+}
+
+export class PacketGuard implements Plugin {
+  /** Source units of Prepares the uplink answered with a Fulfill: they left. */
+  fulfilled = 0n
+  /** Source units of Prepares whose reply never came or made no sense: they may have left. */
+  unknown = 0n
+  /** Source units of Prepares sent and not answered yet. */
+  inFlight = 0n
+  /** The last reject's code (what the popup says when the receiver refuses). */
+  lastReject: { code: string; message: string } | null = null
+  stopped: GuardStop | null = null
+  private finalRun = 0
+  private rejectRun = 0
+  private tokens = PACKET_BURST
+  private refilledAt: number
+  private readonly lost = new Set<() => void>()
+  private readonly listeners = new Set<(stop: GuardStop) => void>()
+
+  constructor(private readonly inner: Plugin, private readonly now: () => number = Date.now) {
+    this.refilledAt = now()
+    // The uplink's socket closed: no reply still owed will ever come.
+    const emitter = inner as Partial<{ on(event: string, fn: () => void): void }>
+    if (typeof emitter.on === 'function') emitter.on.call(inner, 'disconnect', () => { for (const f of [...this.lost]) f() })
+  }
+
+  /** Called once, when the guard stops the connection. */
+  onStop(listener: (stop: GuardStop) => void): void { this.listeners.add(listener) }
+
+  /** Everything on this connection that may have left: fulfilled, unknown or still in flight. */
+  get exposure(): bigint { return this.fulfilled + this.unknown + this.inFlight }
+
+  connect(): Promise<void> { return this.inner.connect() }
+  disconnect(): Promise<void> { return this.inner.disconnect() }
+  isConnected(): boolean { return this.inner.isConnected() }
+  registerDataHandler(handler: (data: Buffer) => Promise<Buffer>): void { this.inner.registerDataHandler(handler) }
+  deregisterDataHandler(): void { this.inner.deregisterDataHandler() }
+
+  async sendData(data: Buffer): Promise<Buffer> {
+    await this.pace()
+    if (this.stopped !== null) throw new GuardStopped(this.stopped.reason)
+    let amount = 0n
+    let expiresAt = this.now() + 30_000
+    try {
+      const prepare = deserializeIlpPrepare(Buffer.from(data))
+      amount = BigInt(prepare.amount)
+      expiresAt = prepare.expiresAt.getTime()
+    } catch {
+      // Not a Prepare: STREAM sends nothing else, but an unreadable packet carries no money we know of.
+    }
+    this.inFlight += amount
+    let reply: Buffer
+    try {
+      reply = await this.awaitReply(this.inner.sendData(data), expiresAt + EXPIRY_MARGIN_MS - this.now())
+    } catch (e) {
+      this.inFlight -= amount
+      this.unknown += amount
+      if (amount > 0n) this.stop({ reason: 'The reply to a payment was lost on the way back from your uplink; it may have arrived, so Trickle counts it as sent until the receiver says.', refused: false, unknown: true })
+      throw e
+    }
+    this.inFlight -= amount
+    this.classify(reply, amount)
+    return reply
+  }
+
+  private classify(reply: Buffer, amount: bigint): void {
+    if (reply[0] === Type.TYPE_ILP_FULFILL) {
+      this.fulfilled += amount
+      this.finalRun = 0
+      this.rejectRun = 0
+      return
+    }
+    if (reply[0] !== Type.TYPE_ILP_REJECT) {
+      // The uplink answered with something that is neither: whether the money moved is unknown.
+      this.unknown += amount
+      if (amount > 0n) this.stop({ reason: 'Your uplink answered a payment with something that is not an ILP reply.', refused: false, unknown: true })
+      return
+    }
+    let code = 'F00'
+    let message = ''
+    try {
+      const reject = deserializeIlpReject(Buffer.from(reply))
+      code = reject.code
+      message = reject.message
+    } catch {
+      // an unreadable reject is still a reject: nothing moved
+    }
+    this.lastReject = { code, message }
+    this.rejectRun++
+    // F08 (amount too large) is the path's size limit, which STREAM learns from; other F-codes say no.
+    if (code.startsWith('F') && code !== 'F08') this.finalRun++
+    else this.finalRun = 0
+    if (this.finalRun >= FINAL_REJECTS_TO_STOP) {
+      this.stop({ reason: `The receiver refused payment (${describeReject(code, message)}).`, refused: true, unknown: false })
+    } else if (this.rejectRun >= REJECTS_TO_STOP) {
+      this.stop({ reason: `The receiver rejected ${this.rejectRun} payments in a row (last: ${describeReject(code, message)}).`, refused: false, unknown: false })
+    }
+  }
+
+  private stop(stop: GuardStop): void {
+    if (this.stopped !== null) return
+    this.stopped = stop
+    for (const l of this.listeners) l(stop)
+  }
+
+  /** The reply, or an error once the socket is gone or the Prepare is long expired. */
+  private awaitReply(reply: Promise<Buffer>, timeoutMs: number): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer)
+        this.lost.delete(onLost)
+      }
+      const onLost = (): void => { done(); reject(new Error('the uplink\'s connection closed before the reply came')) }
+      const timer = setTimeout(() => { done(); reject(new Error('no reply before the payment expired')) }, Math.max(0, timeoutMs))
+      this.lost.add(onLost)
+      reply.then((r) => { done(); resolve(r) }, (e: unknown) => { done(); reject(e instanceof Error ? e : new Error(String(e))) })
+    })
+  }
+
+  /** Waits for a token of the bucket. */
+  private async pace(): Promise<void> {
+    for (;;) {
+      const now = this.now()
+      const refills = Math.floor((now - this.refilledAt) / PACKET_REFILL_MS)
+      if (refills > 0) {
+        this.tokens = Math.min(PACKET_BURST, this.tokens + refills)
+        this.refilledAt = this.tokens === PACKET_BURST ? now : this.refilledAt + refills * PACKET_REFILL_MS
+      }
+      if (this.tokens > 0 || this.stopped !== null) break
+      await new Promise((r) => setTimeout(r, this.refilledAt + PACKET_REFILL_MS - now))
+    }
+    this.tokens--
+  }
+}
+
+const REJECT_NAMES: Record<string, string> = {
+  F00: 'bad request', F01: 'invalid packet', F02: 'unreachable', F03: 'invalid amount', F04: 'insufficient destination amount',
+  F05: 'wrong condition', F06: 'unexpected payment', F07: 'cannot receive', F08: 'amount too large', F99: 'application error',
+  T00: 'internal error', T01: 'peer unreachable', T02: 'peer busy', T03: 'connector busy', T04: 'insufficient liquidity',
+  T05: 'rate limited', T99: 'application error', R00: 'transfer timed out', R01: 'insufficient source amount', R02: 'insufficient timeout', R99: 'application error',
+}
+
+/** "F02 unreachable: message", with the page-controlled message shortened. */
+export function describeReject(code: string, message: string): string {
+  const name = REJECT_NAMES[code]
+  const text = message.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 120)
+  return `${code}${name === undefined ? '' : ` ${name}`}${text === '' ? '' : `: ${text}`}`
+}

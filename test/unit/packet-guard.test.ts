@@ -1,0 +1,132 @@
+// The packet guard: no receiver can cause more than a few packets a second, a refusing receiver is
+// stopped, and a packet whose reply was lost counts as possibly sent.
+import { Buffer } from 'buffer'
+import { EventEmitter } from 'node:events'
+import { serializeIlpFulfill, serializeIlpPrepare, serializeIlpReject } from 'ilp-packet'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { FINAL_REJECTS_TO_STOP, GuardStopped, PacketGuard, REJECTS_TO_STOP, type GuardStop } from '../../src/background/packet-guard.ts'
+
+beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1) }) })
+afterEach(() => { vi.useRealTimers() })
+
+const prepare = (amount: number, expiresInMs = 30_000): Buffer => serializeIlpPrepare({
+  amount: String(amount), destination: 'test.r.x', executionCondition: Buffer.alloc(32, 1), expiresAt: new Date(Date.now() + expiresInMs), data: Buffer.alloc(0),
+})
+const fulfill = (): Buffer => serializeIlpFulfill({ fulfillment: Buffer.alloc(32, 2), data: Buffer.from('stream reply') })
+const reject = (code: string): Buffer => serializeIlpReject({ code, triggeredBy: 'test.r', message: 'no', data: Buffer.from('encrypted stream frames') })
+
+/** A plugin whose every reply `answer` decides (a promise that never settles: no reply). */
+class FakePlugin extends EventEmitter {
+  sent = 0
+  constructor(public answer: (data: Buffer) => Promise<Buffer>) { super() }
+  connect = async (): Promise<void> => undefined
+  disconnect = async (): Promise<void> => undefined
+  isConnected = (): boolean => true
+  registerDataHandler = (): void => undefined
+  deregisterDataHandler = (): void => undefined
+  sendData = (data: Buffer): Promise<Buffer> => { this.sent++; return this.answer(data) }
+}
+
+/** Sends as fast as the guard lets it, like ilp-protocol-stream retrying an F99, for `ms`. */
+async function hammer(guard: PacketGuard, ms: number): Promise<number> {
+  let attempts = 0
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      attempts++
+      try { await guard.sendData(prepare(1000)) } catch (e) { if (e instanceof GuardStopped) return }
+    }
+  })()
+  await vi.advanceTimersByTimeAsync(ms)
+  stopped = true
+  await vi.advanceTimersByTimeAsync(1000)
+  await loop
+  return attempts
+}
+
+describe('the packet guard', () => {
+  it('paces packets: a sender that never waits gets at most a burst and ~3 a second', async () => {
+    const plugin = new FakePlugin(async () => fulfill())
+    const guard = new PacketGuard(plugin)
+    await hammer(guard, 10_000)
+    // 4 at once, then one per 300 ms: 4 + 10 000 / 300 ≈ 37 in 10 s
+    expect(plugin.sent).toBeGreaterThanOrEqual(30)
+    expect(plugin.sent).toBeLessThanOrEqual(4 + Math.ceil(11_000 / 300))
+    expect(guard.fulfilled).toBe(BigInt(plugin.sent) * 1000n)
+  })
+
+  it(`stops a receiver that rejects with F99 after ${FINAL_REJECTS_TO_STOP} in a row, and says it refused`, async () => {
+    const plugin = new FakePlugin(async () => reject('F99'))
+    const guard = new PacketGuard(plugin)
+    const stops: GuardStop[] = []
+    guard.onStop((s) => stops.push(s))
+    await hammer(guard, 20_000)
+    expect(plugin.sent).toBe(FINAL_REJECTS_TO_STOP)
+    expect(stops).toHaveLength(1)
+    expect(stops[0]).toMatchObject({ refused: true, unknown: false })
+    expect(stops[0]?.reason).toContain('F99')
+    expect(guard.exposure).toBe(0n) // every packet was rejected: nothing left
+  })
+
+  it(`stops after ${REJECTS_TO_STOP} temporary rejects in a row, as retryable`, async () => {
+    const plugin = new FakePlugin(async () => reject('T04'))
+    const guard = new PacketGuard(plugin)
+    const stops: GuardStop[] = []
+    guard.onStop((s) => stops.push(s))
+    await hammer(guard, 20_000)
+    expect(plugin.sent).toBe(REJECTS_TO_STOP)
+    expect(stops[0]).toMatchObject({ refused: false, unknown: false })
+  })
+
+  it('does not count F08 (amount too large) as a refusal, and a fulfil resets the run', async () => {
+    let n = 0
+    const plugin = new FakePlugin(async () => (++n % 3 === 0 ? fulfill() : reject(n % 2 === 0 ? 'F08' : 'F99')))
+    const guard = new PacketGuard(plugin)
+    await hammer(guard, 3000)
+    expect(guard.stopped).toBeNull()
+  })
+
+  it('counts a packet as unknown when the uplink\'s socket closes before its reply, and stops', async () => {
+    const plugin = new FakePlugin(() => new Promise<Buffer>(() => undefined))
+    const guard = new PacketGuard(plugin)
+    const sending = guard.sendData(prepare(5000))
+    const failed = expect(sending).rejects.toThrow(/closed/)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(guard.inFlight).toBe(5000n)
+    plugin.emit('disconnect')
+    await failed
+    expect(guard.unknown).toBe(5000n)
+    expect(guard.inFlight).toBe(0n)
+    expect(guard.exposure).toBe(5000n)
+    expect(guard.stopped).toMatchObject({ unknown: true, refused: false })
+    await expect(guard.sendData(prepare(1))).rejects.toBeInstanceOf(GuardStopped)
+  })
+
+  it('counts a packet as unknown when no reply came well after it expired', async () => {
+    const plugin = new FakePlugin(() => new Promise<Buffer>(() => undefined))
+    const guard = new PacketGuard(plugin)
+    const sending = guard.sendData(prepare(700, 1000))
+    const failed = expect(sending).rejects.toThrow(/expired/)
+    await vi.advanceTimersByTimeAsync(2999)
+    expect(guard.unknown).toBe(0n)
+    await vi.advanceTimersByTimeAsync(2)
+    await failed
+    expect(guard.unknown).toBe(700n)
+  })
+
+  it('counts a packet as unknown when the uplink answers with something that is not an ILP reply', async () => {
+    const plugin = new FakePlugin(async () => Buffer.from([0x42, 1, 2, 3]))
+    const guard = new PacketGuard(plugin)
+    await guard.sendData(prepare(300))
+    expect(guard.unknown).toBe(300n)
+    expect(guard.stopped).toMatchObject({ unknown: true })
+  })
+
+  it('keeps a hostile reject message short and free of control characters', async () => {
+    const plugin = new FakePlugin(async () => serializeIlpReject({ code: 'F99', triggeredBy: 'x', message: `evil\u0000\n${'a'.repeat(5000)}`, data: Buffer.alloc(0) }))
+    const guard = new PacketGuard(plugin)
+    await hammer(guard, 3000)
+    expect(guard.stopped?.reason.length).toBeLessThan(250)
+    expect(guard.stopped?.reason).not.toMatch(/[\u0000-\u001f]/)
+  })
+})

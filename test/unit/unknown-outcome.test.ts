@@ -1,0 +1,113 @@
+// Receivers that refuse are left alone, and money whose fate is unknown counts as spent: it goes to
+// the ledger as unconfirmed at once and moves to sent when the receiver later says it arrived.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { REFUSALS_TO_STOP } from '../../src/background/visit.ts'
+import type { PageSnapshot, PaymentEvent } from '../../src/shared/messages.ts'
+import { harness, monetizerWorld } from './fakes.ts'
+
+const PER_SECOND = 100_000n
+const page = (): PageSnapshot => ({
+  visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link', value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
+})
+
+beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12) }) })
+afterEach(() => { vi.useRealTimers() })
+
+describe('a receiver that refuses', () => {
+  it(`is stopped after ${REFUSALS_TO_STOP} refused connections, says why, and is not tried again`, async () => {
+    const h = harness()
+    const { m } = monetizerWorld(h)
+    const events: PaymentEvent[] = []
+    m.setNotify((_tab, _frame, e) => events.push(e))
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    const refused = { reason: 'The receiver refused payment (F99 application error).', refused: true, unknown: false }
+    for (let i = 0; i < REFUSALS_TO_STOP; i++) {
+      const p = h.payers.at(-1)
+      expect(p?.isOpen).toBe(true)
+      p?.die('The STREAM connection failed: F99', refused)
+      await vi.advanceTimersByTimeAsync(70_000)
+    }
+    expect(h.payers).toHaveLength(REFUSALS_TO_STOP)
+    expect(m.status(1)).toMatchObject({ kind: 'monetized', phase: 'failed' })
+    expect(JSON.stringify(m.status(1))).toContain('F99')
+    expect(events.some((e) => e.event === 'failed')).toBe(true)
+    await vi.advanceTimersByTimeAsync(600_000)
+    expect(h.payers).toHaveLength(REFUSALS_TO_STOP)
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+
+  it('gets its refusal count reset by a payment that goes through', async () => {
+    const h = harness()
+    const { m } = monetizerWorld(h)
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    const refused = { reason: 'refused', refused: true, unknown: false }
+    for (let i = 0; i < REFUSALS_TO_STOP * 2; i++) {
+      const p = h.payers.at(-1)
+      if (i % 2 === 1) p?.fulfilAll()
+      p?.die('boom', refused)
+      await vi.advanceTimersByTimeAsync(70_000)
+    }
+    expect(m.status(1)).not.toMatchObject({ phase: 'failed' })
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+})
+
+describe('a reply lost after the connector executed the packet', () => {
+  it('is charged at once as unconfirmed, then moved to sent when the reopened connection shows it arrived', async () => {
+    const h = harness()
+    const { m, ledger, budget } = monetizerWorld(h)
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    const first = h.payers[0]
+    expect(first?.allowance).toBe(PER_SECOND)
+    // The packet left and the connector executed it; the reply never came back.
+    if (first === undefined) throw new Error('no payer')
+    first.exposure = first.allowance
+    first.die('the uplink\'s connection closed', { reason: 'lost', refused: false, unknown: true })
+    await vi.advanceTimersByTimeAsync(0)
+    expect(ledger.entries.at(-1)).toMatchObject({ sent: 0n, unconfirmed: PER_SECOND })
+    expect(budget.spentNow()).toBe(PER_SECOND)
+    expect(budget.heldNow()).toBe(0n) // charged, not held twice
+    // The retry reopens the same connection; its first reply says the receiver already had 100 units.
+    await vi.advanceTimersByTimeAsync(1000)
+    const second = h.payers[1]
+    expect(second?.opts.destinationAccount).toBe(first.opts.destinationAccount)
+    if (second === undefined) throw new Error('no second payer')
+    second.remoteBase = 100n
+    second.fulfilAll()
+    await vi.advanceTimersByTimeAsync(0)
+    const sent = ledger.entries.reduce((s, e) => s + e.sent, 0n)
+    const unconfirmed = ledger.entries.reduce((s, e) => s + e.unconfirmed, 0n)
+    expect(unconfirmed).toBe(0n)
+    expect(sent).toBe(PER_SECOND + second.totalSent)
+    // What was charged never dipped: spending equals what the ledger says left.
+    expect(budget.spentNow()).toBe(sent)
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+
+  it('stays unconfirmed, and charged, when the receiver says nothing arrived', async () => {
+    const h = harness()
+    const { m, ledger, budget } = monetizerWorld(h)
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    const first = h.payers[0]
+    if (first === undefined) throw new Error('no payer')
+    first.exposure = first.allowance
+    first.die('lost', { reason: 'lost', refused: false, unknown: true })
+    await vi.advanceTimersByTimeAsync(1000)
+    const second = h.payers[1]
+    if (second === undefined) throw new Error('no second payer')
+    second.remoteBase = 0n
+    second.fulfilAll()
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    const unconfirmed = ledger.entries.reduce((s, e) => s + e.unconfirmed, 0n)
+    expect(unconfirmed).toBe(PER_SECOND)
+    expect(budget.spentNow()).toBe(ledger.spent)
+  })
+})
