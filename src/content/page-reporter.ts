@@ -19,6 +19,12 @@ export interface ReporterEnv {
 }
 
 const RECONNECT_DELAYS_MS = [50, 200, 1000, 5000]
+/**
+ * A port that lived this long was a working worker's: the next disconnect is a new incident and
+ * reconnects at the first delay again. Without this, every worker restart in a page's life waited
+ * longer than the one before (0.23 s, 0.43, 1.1, then 5.2 s on the fourth kill).
+ */
+const STABLE_PORT_MS = 1000
 
 export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   const { document: doc, window: win } = env
@@ -97,6 +103,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
 
   function connect(): void {
     const p = env.browser.runtime.connect({ name: PAGE_PORT_NAME })
+    const connectedAt = env.now()
     port = p
     lastSent = ''
     p.onMessage.addListener((message: unknown) => {
@@ -107,6 +114,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
       port = null
       lastSent = ''
       if (!active || signal.aborted) return
+      if (env.now() - connectedAt >= STABLE_PORT_MS) reconnects = 0
       // The worker went away (restart, update): come back and say everything again.
       const delay = RECONNECT_DELAYS_MS[Math.min(reconnects++, RECONNECT_DELAYS_MS.length - 1)]
       setTimeout(() => { if (port === null) send() }, delay)

@@ -97,3 +97,37 @@ describe('the page reporter', () => {
     expect(new Set(b.sent.at(-1)?.grants).size).toBe(2)
   })
 })
+
+describe('reconnecting after worker restarts', () => {
+  it('comes back within 50 ms after each of ten restarts, however many came before', async () => {
+    document.head.innerHTML = '<link rel="monetization" href="https://w.example/a">'
+    let clock = 1000
+    const drops: (() => void)[] = []
+    const connectedAt: number[] = []
+    const browser = {
+      runtime: {
+        connect: () => {
+          connectedAt.push(clock)
+          return {
+            postMessage: () => undefined,
+            disconnect: () => undefined,
+            onMessage: { addListener: () => undefined },
+            onDisconnect: { addListener: (fn: () => void) => { drops.push(fn) } },
+          }
+        },
+      },
+    } as unknown as Browser
+    startReporter(controller.current.signal, { browser, document, window, now: () => clock, randomUUID: () => crypto.randomUUID() })
+    await flush()
+    for (let kill = 0; kill < 10; kill++) {
+      clock += 4000 // the page was paid for 4 s, then the worker was killed
+      const before = connectedAt.length
+      drops.at(-1)?.()
+      const killedAt = clock
+      await new Promise((r) => setTimeout(r, 60))
+      clock += 60
+      expect(connectedAt.length, `reconnected after kill ${kill + 1}`).toBe(before + 1)
+      expect((connectedAt.at(-1) ?? 0) - killedAt).toBeLessThanOrEqual(60)
+    }
+  })
+})
