@@ -15,6 +15,8 @@ import type { LedgerEntry } from './ledger.ts'
 import { LookupLimiter } from './lookup-limiter.ts'
 import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from './simulated-payer.ts'
 import { TabMeter } from './tab-meter.ts'
+import { checkVisitRecord, type Salvage } from './visit-record.ts'
+import { visitKey } from './ledger.ts'
 import { Visit, type VisitDeps, type VisitEvent, type VisitRecord } from './visit.ts'
 
 /** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
@@ -42,7 +44,10 @@ export interface VisitLedger {
   saveVisit(record: VisitRecord): Promise<void>
   record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit?: boolean): Promise<void>
   removeVisit(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void>
-  loadVisits(): Promise<VisitRecord[]>
+  /** The records as stored: checked by visit-record.ts before anything believes them. */
+  loadVisits(): Promise<unknown[]>
+  /** Moves a bad record out of the visits store, keeping it (and why) for the user's repair notice. */
+  quarantineVisit?(key: string, value: unknown, reason: string): Promise<void>
 }
 
 export interface MonetizerDeps {
@@ -154,7 +159,13 @@ export class Monetizer {
    * every record is settled at once.
    */
   async restore(freshSession = false): Promise<void> {
-    const records = await this.deps.ledger.loadVisits()
+    const stored = await this.deps.ledger.loadVisits()
+    const records: VisitRecord[] = []
+    for (const raw of stored) {
+      const checked = checkVisitRecord(raw)
+      if (checked.ok) records.push(checked.record)
+      else await this.setAside(raw, checked.reason, checked.salvage).catch((e: unknown) => this.log.error('could not set a bad visit record aside', e))
+    }
     for (const record of records) {
       this.restoredTabs.add(record.tabId)
       const holder = { site: record.site ?? '', outstanding: positive(BigInt(record.counted) - BigInt(record.sent) - BigInt(record.uncertain ?? '0')) }
@@ -176,6 +187,29 @@ export class Monetizer {
       }, RESTORE_WAIT_MS)
     }
     if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)
+  }
+
+  /**
+   * A visit record that cannot be believed: what can be read of it is settled as if the visit had
+   * ended (everything it may have sent counts as spent, so nothing is paid twice), its tab's meter
+   * starts without a leading second, and the record goes to quarantine for the repair notice.
+   */
+  private async setAside(raw: unknown, reason: string, salvage: Salvage): Promise<void> {
+    this.log.warn(`a visit record was damaged (${reason}); settled and set aside`)
+    if (salvage.tabId !== null) this.restoredTabs.add(salvage.tabId)
+    const unconfirmed = salvage.counted - salvage.sent
+    if (unconfirmed > 0n && salvage.source !== null) {
+      const at = this.deps.visit.now()
+      this.deps.budget.charge(salvage.site, unconfirmed, salvage.source, at)
+      const target = resolvePaymentTarget(salvage.input)
+      await this.deps.ledger.record({
+        at, site: salvage.site, receiver: target.ok ? target.value.url : salvage.input, source: salvage.source, destination: null,
+        sent: 0n, delivered: 0n, unconfirmed, ms: 0, packets: 0,
+      }, null)
+    }
+    const storedKey = typeof raw === 'object' && raw !== null && 'key' in raw && typeof raw.key === 'string' ? raw.key : null
+    const key = storedKey ?? (salvage.tabId === null ? null : visitKey({ tabId: salvage.tabId, input: salvage.input }))
+    if (key !== null) await this.deps.ledger.quarantineVisit?.(key, raw, reason)
   }
 
   /**

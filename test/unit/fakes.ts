@@ -121,6 +121,11 @@ export class MemoryLedger implements VisitLedger {
   }
   async removeVisit(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void> { this.visits.delete(visitKey(record)) }
   async loadVisits(): Promise<VisitRecord[]> { return [...this.visits.values()].map((r) => structuredClone(r)) }
+  readonly quarantined: { key: string; value: unknown; reason: string }[] = []
+  async quarantineVisit(key: string, value: unknown, reason: string): Promise<void> {
+    this.visits.delete(key)
+    this.quarantined.push({ key, value, reason })
+  }
   /** Confirmed and unconfirmed source units, as the budget counts them. */
   get spent(): bigint { return this.entries.reduce((s, e) => s + e.sent + e.unconfirmed, 0n) }
   /** The entries as ledger rows (one per entry; the budget only sums them). */
