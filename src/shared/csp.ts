@@ -18,23 +18,34 @@ export function monetizationSources(policy: string): string[] | null {
   return fallback
 }
 
-/** Whether every policy allows `url` (`pageUrl` gives 'self'). `ignorePath` is for redirect hops. */
+/**
+ * Whether every policy allows `url` (`pageUrl` gives 'self'). `ignorePath` is for redirect hops. Never
+ * throws: policies come from the page, and an unparsable URL matches no source.
+ */
 export function allowedByPolicies(url: string, policies: readonly string[], pageUrl: string, ignorePath = false): boolean {
+  // Parsed once, not once per source: a page's policy may list thousands of them.
+  const urls = parseBoth(url, pageUrl)
   return policies.every((p) => {
     const sources = monetizationSources(p)
-    return sources === null || sources.some((s) => matchesSource(s, url, pageUrl, ignorePath))
+    return sources === null || (urls !== null && sources.some((s) => matchesParsed(s, urls.url, urls.page, ignorePath)))
   })
 }
 
+/** Whether one source expression allows `rawUrl`; false for anything unparsable, never an exception. */
 export function matchesSource(source: string, rawUrl: string, pageUrl: string, ignorePath = false): boolean {
-  let url: URL
-  let page: URL
+  const urls = parseBoth(rawUrl, pageUrl)
+  return urls !== null && matchesParsed(source, urls.url, urls.page, ignorePath)
+}
+
+function parseBoth(rawUrl: string, pageUrl: string): { url: URL; page: URL } | null {
   try {
-    url = new URL(rawUrl)
-    page = new URL(pageUrl)
+    return { url: new URL(rawUrl), page: new URL(pageUrl) }
   } catch {
-    return false
+    return null
   }
+}
+
+function matchesParsed(source: string, url: URL, page: URL, ignorePath: boolean): boolean {
   const s = source.trim()
   const lower = s.toLowerCase()
   if (lower === "'none'") return false
@@ -53,9 +64,21 @@ export function matchesSource(source: string, rawUrl: string, pageUrl: string, i
   if (!hostMatches(host, url.hostname.toLowerCase())) return false
   if (!portMatches(port, url, sourceScheme ?? page.protocol.slice(0, -1))) return false
   if (ignorePath || path === undefined || path === '/' || path === '') return true
-  const urlPath = decodeURIComponent(url.pathname)
-  const sourcePath = decodeURIComponent(path)
+  const urlPath = decodePath(url.pathname)
+  const sourcePath = decodePath(path)
+  // A path with a malformed escape names no path we can compare: it matches nothing (fails closed, so
+  // a page's garbled policy refuses the receiver rather than crashing the worker or allowing it).
+  if (urlPath === null || sourcePath === null) return false
   return sourcePath.endsWith('/') ? urlPath.startsWith(sourcePath) : urlPath === sourcePath
+}
+
+/** Percent-decodes a path, or null where decodeURIComponent would throw (`%zz`, `%E0%A4%A`, invalid UTF-8). */
+function decodePath(path: string): string | null {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return null
+  }
 }
 
 /** A source scheme allows itself and its secure upgrade (http → https, ws → wss). */
@@ -69,11 +92,12 @@ function hostMatches(source: string, host: string): boolean {
   return source === host
 }
 
-const DEFAULT_PORTS: Record<string, string> = { http: '80', https: '443', ws: '80', wss: '443' }
+// A Map, not an object literal: a scheme the page names (`constructor:`) finds no port, not Object.prototype's members.
+const DEFAULT_PORTS = new Map([['http', '80'], ['https', '443'], ['ws', '80'], ['wss', '443']])
 
 function portMatches(source: string | undefined, url: URL, sourceScheme: string): boolean {
-  const urlPort = url.port === '' ? DEFAULT_PORTS[url.protocol.slice(0, -1)] : url.port
+  const urlPort = url.port === '' ? DEFAULT_PORTS.get(url.protocol.slice(0, -1)) : url.port
   if (source === '*') return true
-  if (source === undefined) return urlPort === DEFAULT_PORTS[sourceScheme] || (sourceScheme === 'http' && urlPort === '443')
+  if (source === undefined) return urlPort === DEFAULT_PORTS.get(sourceScheme) || (sourceScheme === 'http' && urlPort === '443')
   return source === urlPort
 }

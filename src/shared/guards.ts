@@ -15,8 +15,12 @@ export const isSafeInteger = (v: unknown): v is number => Number.isSafeInteger(v
 
 export const isNull = (v: unknown): v is null => v === null
 
+/**
+ * An array of at most `maxLength` items, every one checked. Holes count as items: `every` skips them, and
+ * a structured-cloned sparse array (`[, , tag]`) would pass with `undefined` where a T was promised.
+ */
 export function isArrayOf<T>(guard: Guard<T>, maxLength: number): Guard<T[]> {
-  return (v: unknown): v is T[] => Array.isArray(v) && v.length <= maxLength && v.every(guard)
+  return (v: unknown): v is T[] => Array.isArray(v) && v.length <= maxLength && Array.from(v).every(guard)
 }
 
 /** A guard for an object with exactly these keys (extra keys are refused, so nothing rides along unchecked). */

@@ -42,6 +42,21 @@ describe('monetization-src', () => {
     expect(allowedByPolicies('https://w.example/a', [], PAGE)).toBe(true)
   })
 
+  it('a path with a malformed % escape matches nothing, and never throws (it threw URIError in the worker)', () => {
+    // decodeURIComponent cannot decode `%zz`: no URL's decoded path can equal such a source's, so it
+    // allows nothing (the receiver is refused with a reason), whichever side carries the escape.
+    expect(allowedByPolicies('https://x.example/w/a', ['monetization-src https://x.example/w/%zz'], 'https://page.example/')).toBe(false)
+    expect(allowedByPolicies('https://x.example/w/%zz', ['monetization-src https://x.example/w/'], 'https://page.example/')).toBe(false)
+    expect(allowedByPolicies('https://x.example/w/%E0%A4%A', ['monetization-src https://x.example/w/%E0%A4%A'], PAGE)).toBe(false)
+    expect(allowedByPolicies('https://x.example/%C0%80', ['monetization-src https://x.example/'], PAGE)).toBe(true) // "/": any path
+    expect(allowedByPolicies('https://x.example/w/a', ['monetization-src https://x.example/w/%zz https://x.example/w/a'], PAGE)).toBe(true)
+  })
+
+  it('escapes that decode still match as before', () => {
+    expect(allowedByPolicies('https://w.example/al%69ce', ['monetization-src https://w.example/alice'], PAGE)).toBe(true)
+    expect(allowedByPolicies('https://w.example/pay/%E2%82%AC', ['monetization-src https://w.example/pay/'], PAGE)).toBe(true)
+  })
+
   it('redirect hops are matched without their path', () => {
     expect(allowedByPolicies('https://w.example/elsewhere', ['monetization-src https://w.example/alice'], PAGE, true)).toBe(true)
   })

@@ -56,3 +56,24 @@ describe('payment pointers resolve per RFC 0026', () => {
     expect(describePointerProblem(problem)).toMatch(/\w{3,}/)
   })
 })
+
+describe('hostile tag values get a verdict, never an exception', () => {
+  it.each<[string, PointerProblem]>([
+    ['$w.example/%zz', 'bad-syntax'],
+    ['$\uD800', 'not-ascii'],
+    ['$w.example\u0000', 'not-ascii'],
+    ['$[1.2.3]', 'bad-host'],
+    ['$[zz]', 'bad-host'],
+    ['https://[1.2.3]/', 'bad-syntax'],
+    ['x'.repeat(100_000), 'too-long'],
+  ])('refuses %j (%s)', (input, problem) => {
+    expect(resolvePaymentTarget(input)).toEqual({ ok: false, error: problem })
+  })
+
+  it('passes well-formed escapes on as written, even when they are not UTF-8 (matching them is csp.ts\'s job)', () => {
+    const pointer = resolvePaymentTarget('$w.example/%C0%80')
+    expect(pointer.ok && pointer.value.url).toBe('https://w.example/%C0%80')
+    const url = resolvePaymentTarget('https://w.example/%zz')
+    expect(url.ok && url.value.url).toBe('https://w.example/%zz')
+  })
+})
