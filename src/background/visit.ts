@@ -157,6 +157,8 @@ interface Slot {
   check: LinkState | null
 }
 
+/** Retry delays while the uplink cannot be reached. */
+export const UPLINK_RETRY_DELAYS_MS = [500, 1000, 2000] as const
 /** How far ahead the first chunk is pre-authorised, to cover the time SPSP and connecting take. */
 const PREAUTHORIZE_MS = 1500
 /**
@@ -209,6 +211,12 @@ export class Visit {
   private lastRaiseAt = Number.NEGATIVE_INFINITY
   private stopped = false
   private readonly backoff = new Backoff()
+  /**
+   * The user's own uplink being unreachable is not the receiver's fault and passes: it is retried
+   * often (every 2 s at most) and never given up on, so payment resumes within seconds of a connector
+   * restart or a network coming back. Connection attempts are not packets: no receiver sees them.
+   */
+  private readonly uplinkBackoff = new Backoff(UPLINK_RETRY_DELAYS_MS, Number.POSITIVE_INFINITY)
   private readonly timeline: { point: TimelinePoint; at: number }[] = []
   /** Confirmed payments whose ledger write failed: they ride along with the next write. */
   private unwritten: LedgerEntry | null = null
@@ -399,6 +407,7 @@ export class Visit {
     clearTimeout(this.retryTimer)
     this.retryTimer = undefined
     this.backoff.reset()
+    this.uplinkBackoff.reset()
     await this.closePayer()
     if (this.phase === 'failed' || this.phase === 'no-uplink') this.setPhase('resolving', null)
     if (this.visible) this.connect()
@@ -484,7 +493,7 @@ export class Visit {
     this.setPhase('connecting', null)
     const { plugin, error } = await pluginPromise
     if (plugin === null) {
-      if (!signal.aborted) this.failed(error ?? 'The uplink is not available.', true)
+      if (!signal.aborted) this.failed(error ?? 'The uplink is not available.', true, this.uplinkBackoff)
       return
     }
     let slot: Slot | null = null
@@ -714,6 +723,7 @@ export class Visit {
     if (this.slot === slot) {
       slot.paid = true
       this.backoff.reset()
+      this.uplinkBackoff.reset()
       if (source > 0n) this.refusals = 0
       if (this.visible) this.setPhase('paying', null)
     }
@@ -776,16 +786,16 @@ export class Visit {
     if (!this.stopped) await this.persist().catch(() => undefined)
   }
 
-  private failed(reason: string, retryable: boolean): void {
+  private failed(reason: string, retryable: boolean, backoff = this.backoff): void {
     if (this.stopped) return
     if (!retryable) {
       this.setPhase('failed', reason)
       this.deps.emit?.(this, { event: 'failed', reason })
       return
     }
-    const delay = this.backoff.fail()
+    const delay = backoff.fail()
     if (delay === null) {
-      this.setPhase('failed', `${reason} Gave up after ${this.backoff.count} attempts; reload the page to try again.`)
+      this.setPhase('failed', `${reason} Gave up after ${backoff.count} attempts; reload the page to try again.`)
       this.deps.emit?.(this, { event: 'failed', reason })
       return
     }

@@ -317,3 +317,27 @@ describe('whole receiver units', () => {
     expect(scaleQuantum({ code: 'USD', scale: 9 }, null)).toBe(1n)
   })
 })
+
+describe('an uplink that is down', () => {
+  it('is retried every 2 s at most and never given up on, so payment resumes soon after it is back', async () => {
+    let down = true
+    let attempts = 0
+    const h = harness({
+      connectPlugin: async () => {
+        attempts++
+        if (down) throw new Error('Could not connect to the uplink: it refused the connection')
+        return { disconnect: async () => undefined } as unknown as import('ilp-protocol-stream/dist/src/util/plugin-interface').Plugin
+      },
+    })
+    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    v.setVisible(true)
+    await vi.advanceTimersByTimeAsync(120_000) // two minutes down: far more than eight attempts
+    expect(attempts).toBeGreaterThan(50)
+    expect(v.status()).toMatchObject({ phase: 'retrying' })
+    down = false
+    await vi.advanceTimersByTimeAsync(2100)
+    expect(h.payers).toHaveLength(1)
+    expect(h.payers[0]?.allowance ?? 0n).toBeGreaterThan(0n)
+    await v.stop()
+  })
+})
