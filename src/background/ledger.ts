@@ -9,31 +9,22 @@
  * restarted visit believes it sent can never disagree. A visit's record also carries what it
  * authorised; the part not yet confirmed is "in flight", held against the budget until its fate is
  * known, then written to the ledger as confirmed (delivered) or as unconfirmed (it may have left).
+ *
+ * Nothing read back is trusted: storage can be damaged (a bug, a disk, a hand edit), and one bad value
+ * must not stop the extension. Every row is checked on every read; one that fails is moved, in one
+ * transaction, from `days` to `quarantine` (raw, with the reason) and replaced by what can still be
+ * read of it (see `checkLedgerRow`: the salvage rule). The user is told once (`repairs`).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { isRecord } from '../shared/guards.ts'
+import type { Log } from '../shared/log.ts'
+import type { RepairKind } from '../shared/messages.ts'
 import type { Asset } from '../shared/money.ts'
 import { dayKey, type DayKey } from '../shared/period.ts'
 import type { VisitRecord } from './visit.ts'
+import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type LedgerRow } from './ledger-rows.ts'
 
-export interface LedgerRow {
-  id: string
-  day: DayKey
-  /** The page's origin: who the user thinks they pay. */
-  site: string
-  /** The SPSP endpoint paid (what the tag resolved to). */
-  receiver: string
-  source: Asset
-  destination: Asset | null
-  /** Left the uplink account, confirmed by the receiver (source units). */
-  sent: string
-  /** Arrived, in the receiver's asset (destination units). */
-  delivered: string
-  /** May have left, but no confirmation came (a connection died with it in flight). Counts against the budget. */
-  unconfirmed: string
-  /** Visible time paid for, in milliseconds. */
-  ms: number
-  packets: number
-}
+export { checkLedgerRow, ROW_VERSION, type CheckedRow, type LedgerRow } from './ledger-rows.ts'
 
 /** One payment (or one settlement of an unconfirmed amount) to add to the ledger. */
 export interface LedgerEntry {
@@ -51,31 +42,74 @@ export interface LedgerEntry {
 
 export type StoredVisit = VisitRecord & { key: string }
 
+/** What was set aside: a row of `days`, a record of `visits`, or the settings (storage.local). */
+export type QuarantineKind = RepairKind
+
+/**
+ * A damaged record set aside: the raw stored value (for whoever investigates; nothing reads it back),
+ * where it was, and why it was refused. `reason` is shown to the user: it names fields, never values.
+ */
+export interface QuarantineEntry {
+  id: string
+  at: number
+  kind: QuarantineKind
+  /** The record's key in its store (`settings` for the settings). */
+  key: IDBValidKey
+  value: unknown
+  reason: string
+  /** The user has been told (the popup's notice was dismissed). */
+  acknowledged: boolean
+}
+
+/** What the user is told of a repair. */
+export interface Repair { id: string; at: number; kind: QuarantineKind; reason: string }
+
 interface Schema extends DBSchema {
-  days: { key: string; value: LedgerRow; indexes: { day: DayKey } }
+  // Values are `unknown`: what comes back from storage is checked, not believed (checkLedgerRow).
+  // Keys too: rowKey writes strings, but a damaged store may hold anything a key can be.
+  days: { key: IDBValidKey; value: unknown; indexes: { day: DayKey } }
   visits: { key: string; value: StoredVisit }
+  quarantine: { key: string; value: unknown }
 }
 
 export const LEDGER_DB = 'trickle'
-const DB_VERSION = 1
+/** 1: days and visits. 2: quarantine. */
+const DB_VERSION = 2
+/** How many acknowledged quarantine entries are kept (the newest), for whoever investigates. */
+export const KEEP_ACKNOWLEDGED = 100
 
 export const visitKey = (r: Pick<VisitRecord, 'tabId' | 'input'>): string => `${r.tabId}:${r.input}`
-const assetKey = (a: Asset | null): string => (a === null ? '-' : `${a.code}/${a.scale}`)
-const rowId = (day: DayKey, e: LedgerEntry): string =>
-  JSON.stringify([day, e.site, e.receiver, assetKey(e.source), assetKey(e.destination)])
+function isQuarantineEntry(v: unknown): v is QuarantineEntry {
+  return isRecord(v) && typeof v.id === 'string' && typeof v.at === 'number' && typeof v.reason === 'string' &&
+    (v.kind === 'ledger-row' || v.kind === 'visit' || v.kind === 'settings') && typeof v.acknowledged === 'boolean'
+}
+
+/** After a failed request in a transaction: abort, so that what came before it is undone too. */
+function abort(tx: { abort(): void; done: Promise<void> }): void {
+  try { tx.abort() } catch { /* already finished */ }
+  tx.done.catch(() => undefined)
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 export class Ledger {
   private opening: Promise<IDBPDatabase<Schema>> | null = null
+  /** The unacknowledged repairs, once read (the popup asks every second: not an IndexedDB read each time). */
+  private repairCache: Repair[] | null = null
 
-  constructor(private readonly opts: { name?: string; timeZone?: string } = {}) {}
+  constructor(private readonly opts: { name?: string; timeZone?: string; now?: () => number; log?: Pick<Log, 'warn' | 'error'> } = {}) {}
+
+  private now(): number { return (this.opts.now ?? Date.now)() }
 
   private db(): Promise<IDBPDatabase<Schema>> {
     this.opening ??= openDB<Schema>(this.opts.name ?? LEDGER_DB, DB_VERSION, {
       upgrade(db, oldVersion) {
+        // Each step only adds: a database of any earlier version keeps its rows and records.
         if (oldVersion < 1) {
           db.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
           db.createObjectStore('visits', { keyPath: 'key' })
         }
+        if (oldVersion < 2) db.createObjectStore('quarantine', { keyPath: 'id' })
       },
     }).catch((e: unknown) => {
       this.opening = null // let the next call try again
@@ -90,23 +124,41 @@ export class Ledger {
     await (await this.db()).put('visits', { ...record, key: visitKey(record) })
   }
 
-  /** Adds an entry to its day's row and writes the visit's record, in one transaction. */
+  private entryFor(kind: QuarantineKind, key: IDBValidKey, value: unknown, reason: string): QuarantineEntry {
+    return { id: crypto.randomUUID(), at: this.now(), kind, key, value, reason, acknowledged: false }
+  }
+
+  private noteRepair(e: QuarantineEntry): void {
+    this.repairCache?.push({ id: e.id, at: e.at, kind: e.kind, reason: e.reason })
+  }
+
+  /**
+   * Adds an entry to its day's row and writes the visit's record, in one transaction. A damaged row
+   * already there is quarantined in the same transaction, and the entry is added to its salvage.
+   */
   async record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit = false): Promise<void> {
     const db = await this.db()
-    const tx = db.transaction(['days', 'visits'], 'readwrite')
+    const tx = db.transaction(['days', 'visits', 'quarantine'], 'readwrite')
+    let repaired: QuarantineEntry | null = null
     try {
       const days = tx.objectStore('days')
-      const day = this.dayOf(entry.at)
-      const id = rowId(day, entry)
-      const row = await days.get(id)
-      await days.put({
-        id, day, site: entry.site, receiver: entry.receiver, source: entry.source, destination: entry.destination,
-        sent: (BigInt(row?.sent ?? '0') + entry.sent).toString(),
-        delivered: (BigInt(row?.delivered ?? '0') + entry.delivered).toString(),
-        unconfirmed: (BigInt(row?.unconfirmed ?? '0') + entry.unconfirmed).toString(),
-        ms: (row?.ms ?? 0) + entry.ms,
-        packets: (row?.packets ?? 0) + entry.packets,
-      })
+      const identity = { day: this.dayOf(entry.at), site: entry.site, receiver: entry.receiver, source: entry.source, destination: entry.destination }
+      const id = rowKey(identity.day, identity.site, identity.receiver, identity.source, identity.destination)
+      const stored = await days.get(id)
+      let row = freshRow(identity)
+      if (stored !== undefined) {
+        const checked = checkLedgerRow(id, stored)
+        if (checked.ok) row = checked.row
+        else {
+          repaired = this.entryFor('ledger-row', id, stored, checked.reason)
+          await tx.objectStore('quarantine').add(repaired)
+          // The salvage's identity comes from this very key: it is the entry's own.
+          if (checked.salvage !== null) row = checked.salvage
+        }
+      }
+      await days.put(addTo(row, {
+        sent: entry.sent.toString(), delivered: entry.delivered.toString(), unconfirmed: entry.unconfirmed.toString(), ms: entry.ms, packets: entry.packets,
+      }))
       if (visit !== null) {
         const visits = tx.objectStore('visits')
         if (removeVisit) await visits.delete(visitKey(visit))
@@ -115,11 +167,14 @@ export class Ledger {
     } catch (e) {
       // A request that fails does not undo the ones before it: abort, so the row and the record
       // change together or not at all.
-      try { tx.abort() } catch { /* already finished */ }
-      tx.done.catch(() => undefined)
+      abort(tx)
       throw e
     }
     await tx.done
+    if (repaired !== null) {
+      this.noteRepair(repaired)
+      this.opts.log?.warn(`ledger: set a damaged row aside: ${repaired.reason}`)
+    }
   }
 
   async removeVisit(visit: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void> {
@@ -132,15 +187,178 @@ export class Ledger {
 
   /** Rows of `from` and later days (a period's, for the budget). */
   async rowsSince(from: DayKey): Promise<LedgerRow[]> {
-    return (await this.db()).getAllFromIndex('days', 'day', IDBKeyRange.lowerBound(from))
+    return this.readRows(async (db) => {
+      const tx = db.transaction('days')
+      const index = tx.store.index('day')
+      const range = IDBKeyRange.lowerBound(from)
+      // Also by key, whose first part is the day: a row whose `day` field is damaged (or missing,
+      // so the index skips it) is still found, and its salvage counts against the budget.
+      const byKey = IDBKeyRange.bound(`["${from}`, '["\uffff')
+      const [values, keys, keyValues, keyKeys] = await Promise.all([
+        index.getAll(range), index.getAllKeys(range), tx.store.getAll(byKey), tx.store.getAllKeys(byKey),
+      ])
+      await tx.done
+      const found = new Map<IDBValidKey, unknown>()
+      keys.forEach((k, i) => found.set(k, values[i]))
+      keyKeys.forEach((k, i) => found.set(k, keyValues[i]))
+      return found
+    }, (row) => row.day >= from)
   }
 
   async rows(): Promise<LedgerRow[]> {
-    return (await this.db()).getAll('days')
+    return this.readRows(async (db) => {
+      const tx = db.transaction('days')
+      const [values, keys] = await Promise.all([tx.store.getAll(), tx.store.getAllKeys()])
+      await tx.done
+      return new Map<IDBValidKey, unknown>(keys.map((k, i) => [k, values[i]]))
+    }, () => true)
+  }
+
+  /**
+   * Reads rows, checks each; damaged ones are quarantined and their salvage written in their place,
+   * then the rows are read again (once). If the quarantine cannot be written, the damaged rows stay
+   * where they are and their salvage is returned for this read: the budget still counts them.
+   */
+  private async readRows(read: (db: IDBPDatabase<Schema>) => Promise<Map<IDBValidKey, unknown>>, wanted: (row: LedgerRow) => boolean): Promise<LedgerRow[]> {
+    const db = await this.db()
+    let salvaged: LedgerRow[] = []
+    for (let attempt = 0; ; attempt++) {
+      const good: LedgerRow[] = []
+      const bad: IDBValidKey[] = []
+      salvaged = []
+      for (const [key, value] of await read(db)) {
+        const checked = checkLedgerRow(key, value)
+        if (checked.ok) good.push(checked.row)
+        else {
+          bad.push(key)
+          if (checked.salvage !== null) salvaged.push(checked.salvage)
+        }
+      }
+      if (bad.length === 0) return good.filter(wanted)
+      if (attempt > 0) return mergeRows(good, salvaged).filter(wanted)
+      try {
+        await this.quarantineRows(db, bad)
+      } catch (e) {
+        this.opts.log?.error('ledger: could not set damaged rows aside', e)
+        return mergeRows(good, salvaged).filter(wanted)
+      }
+    }
+  }
+
+  /** Moves damaged rows to quarantine and writes their salvage, in one transaction. */
+  private async quarantineRows(db: IDBPDatabase<Schema>, keys: readonly IDBValidKey[]): Promise<void> {
+    const tx = db.transaction(['days', 'quarantine'], 'readwrite')
+    const entries: QuarantineEntry[] = []
+    try {
+      const days = tx.objectStore('days')
+      const quarantine = tx.objectStore('quarantine')
+      /** Sets the row at `key` aside if it is (still) damaged; returns its salvage. */
+      const setAside = async (key: IDBValidKey): Promise<LedgerRow | null> => {
+        const stored: unknown = await days.get(key)
+        if (stored === undefined) return null
+        const checked = checkLedgerRow(key, stored)
+        if (checked.ok) return null // written again since it was read: nothing to repair
+        const e = this.entryFor('ledger-row', key, stored, checked.reason)
+        await quarantine.add(e)
+        await days.delete(key)
+        entries.push(e)
+        return checked.salvage
+      }
+      for (const key of keys) {
+        const salvage = await setAside(key)
+        if (salvage === null || isEmpty(salvage)) continue // nothing could be read: no empty row in the history
+        // Normally the salvage goes back under the same key. If the key was not one of ours, its
+        // fields named the row: merge into the row they name, setting that aside too if damaged
+        // (its key names the same identity, so its own salvage adds up with this one).
+        const target: unknown = salvage.id === key ? undefined : await days.get(salvage.id)
+        let row = salvage
+        if (target !== undefined) {
+          const checked = checkLedgerRow(salvage.id, target)
+          const other = checked.ok ? checked.row : await setAside(salvage.id)
+          if (other !== null) row = addTo(other, salvage)
+        }
+        await days.put(row)
+      }
+    } catch (e) {
+      abort(tx)
+      throw e
+    }
+    await tx.done
+    for (const e of entries) {
+      this.noteRepair(e)
+      this.opts.log?.warn(`ledger: set a damaged row aside: ${e.reason}`)
+    }
+  }
+
+  /**
+   * Sets a damaged record of any store aside (the caller has already stopped using it): `value` as it
+   * was stored, `reason` for the user (field names, never values: no secret may land in it).
+   */
+  async quarantine(kind: QuarantineKind, key: string, value: unknown, reason: string): Promise<void> {
+    const e = this.entryFor(kind, key, value, reason)
+    await (await this.db()).add('quarantine', e)
+    this.noteRepair(e)
+  }
+
+  /** Moves a damaged visit record out of `visits` into quarantine, in one transaction. */
+  async quarantineVisit(key: string, value: unknown, reason: string): Promise<void> {
+    const db = await this.db()
+    const tx = db.transaction(['visits', 'quarantine'], 'readwrite')
+    const e = this.entryFor('visit', key, value, reason)
+    try {
+      await tx.objectStore('quarantine').add(e)
+      await tx.objectStore('visits').delete(key)
+    } catch (err) {
+      abort(tx)
+      throw err
+    }
+    await tx.done
+    this.noteRepair(e)
+  }
+
+  /** What was set aside and not yet acknowledged, oldest first. */
+  async repairs(): Promise<Repair[]> {
+    if (this.repairCache === null) {
+      const all: unknown[] = await (await this.db()).getAll('quarantine')
+      this.repairCache = all.filter(isQuarantineEntry).filter((e) => !e.acknowledged)
+        .map((e) => ({ id: e.id, at: e.at, kind: e.kind, reason: e.reason }))
+    }
+    return [...this.repairCache].sort((a, b) => a.at - b.at)
+  }
+
+  /**
+   * Marks repairs as told: those up to `upTo` (the newest the user saw; a repair made meanwhile is
+   * still shown), or all. The entries stay, with their raw values.
+   */
+  async acknowledgeRepairs(upTo?: number): Promise<void> {
+    const db = await this.db()
+    const tx = db.transaction('quarantine', 'readwrite')
+    const done = new Set<string>()
+    try {
+      const told: QuarantineEntry[] = []
+      for (const e of await tx.store.getAll()) {
+        if (!isQuarantineEntry(e)) continue
+        if (e.acknowledged) told.push(e)
+        else if (upTo === undefined || e.at <= upTo) {
+          await tx.store.put({ ...e, acknowledged: true })
+          done.add(e.id)
+          told.push(e)
+        }
+      }
+      // Only the newest told entries are kept: a recurring fault must not fill the disk with copies.
+      for (const e of told.sort((a, b) => b.at - a.at).slice(KEEP_ACKNOWLEDGED)) await tx.store.delete(e.id)
+    } catch (err) {
+      abort(tx)
+      throw err
+    }
+    await tx.done
+    if (this.repairCache !== null) this.repairCache = this.repairCache.filter((r) => !done.has(r.id))
   }
 
   close(): void {
     void this.opening?.then((db) => { db.close() }).catch(() => undefined)
     this.opening = null
+    this.repairCache = null
   }
 }
+

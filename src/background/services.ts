@@ -30,7 +30,9 @@ export interface Platform {
 }
 
 export function createServices({ browser, fetch, now, log }: Platform) {
-  const settings = new SettingsStore(browser.storage.local)
+  const ledger = new Ledger({ now, log })
+  // A damaged settings value goes to the ledger database's quarantine (redacted by the store).
+  const settings = new SettingsStore(browser.storage.local, { quarantine: (value, reason) => ledger.quarantine('settings', 'settings', value, reason), log })
   const uplink = new Uplink({
     createPlugin: (server, onSocketError) => new BtpPlugin({ server }, { WebSocket: watchedSocket(onSocketError) }),
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
@@ -38,10 +40,15 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   })
   uplink.onChange((s) => log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`))
   const pagePorts = new PagePorts()
-  const ledger = new Ledger()
+  /**
+   * Whether the budget holds this period's spending from the ledger. Until it does, it answers as if
+   * the uplink's asset were unknown, so that nothing is authorised: an empty budget would let the user
+   * spend the period's budget a second time.
+   */
+  let budgetLoaded = false
   const budget = new Budget({
     settings: () => settings.current,
-    asset: () => uplink.knownAsset,
+    asset: () => (budgetLoaded ? uplink.knownAsset : null),
     now,
     dayOf: (at) => ledger.dayOf(at),
   })
@@ -75,17 +82,46 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     attention.setIdle(await browser.idle.queryState(seconds))
   }
 
-  const ready = (async () => {
-    const loaded = await settings.load()
-    uplink.configure(loaded.uplinkUrl)
-    // storage.session is empty after a browser restart: no visit of an earlier session can come back.
-    const freshSession = (await browser.storage.session.get('session')).session === undefined
-    if (freshSession) await browser.storage.session.set({ session: now() })
+  /** Runs one startup step; a failure is logged and the next steps still run (see `ready`). */
+  async function step(name: string, run: () => Promise<void>): Promise<boolean> {
+    try {
+      await run()
+      return true
+    } catch (e) {
+      log.error(`startup: ${name} failed`, e)
+      return false
+    }
+  }
+
+  /** Reads this period's spending into the budget; until it works, nothing is authorised (see budgetLoaded). */
+  async function loadBudget(): Promise<void> {
     budget.load(await ledger.rowsSince(ledger.dayOf(now() - LOOKBACK_DAYS * 86_400_000)))
-    await monetizer.restore(freshSession)
-    await Promise.all([attention.refreshFocus(), watchIdle()])
+    budgetLoaded = true
+  }
+  const BUDGET_RETRY_MS = 30_000
+  function retryBudget(): void {
+    setTimeout(() => { void step('loading the budget (again)', loadBudget).then((done) => { if (!done) retryBudget() }) }, BUDGET_RETRY_MS)
+  }
+
+  /**
+   * Startup never rejects: every request and page report waits for it, so one failing step (a damaged
+   * record, storage that cannot be read) must not silence the whole worker. Each step is guarded and
+   * falls back to the safe choice; what failed is logged (and settings failures are shown to the user).
+   */
+  const ready = (async () => {
+    await step('loading the settings', async () => { await settings.load() })
+    uplink.configure(settings.current.uplinkUrl)
+    // storage.session is empty after a browser restart: no visit of an earlier session can come back.
+    // Unknown: as if not fresh (visits wait for their pages, held against the budget, then settle).
+    let freshSession = false
+    await step('reading the session', async () => {
+      freshSession = (await browser.storage.session.get('session')).session === undefined
+      if (freshSession) await browser.storage.session.set({ session: now() })
+    })
+    if (!await step('loading the budget', loadBudget)) retryBudget()
+    await step('restoring visits', () => monetizer.restore(freshSession))
+    await step('reading focus and idle state', async () => { await Promise.all([attention.refreshFocus(), watchIdle()]) })
   })()
-  ready.catch((e: unknown) => log.error('startup failed', e))
 
   const extensionId = browser.runtime.id
   const extensionOrigin = schemeAndHost(new URL(browser.runtime.getURL('/')))
@@ -115,6 +151,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       budget,
       ledger,
       ready,
+      log,
       settingsChanged: () => { void watchIdle().catch(() => undefined) },
       events,
       checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, now }),

@@ -5,6 +5,7 @@
 import type { Runtime } from 'webextension-polyfill'
 import { isUiEnvelope, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
 import type { CheckReport } from '../shared/check-report.ts'
+import type { Log } from '../shared/log.ts'
 import { parseDecimal, type AmountJson, type Asset } from '../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../shared/result.ts'
 import {
@@ -46,6 +47,9 @@ const TOP_SITES = 5
 const amount = (value: bigint, asset: Asset | null): AmountJson | null =>
   asset === null ? null : { value: value.toString(), code: asset.code, scale: asset.scale }
 
+/** While storage cannot be read, the settings page's requests try to read it again at most this often. */
+const READ_RETRY_MS = 10_000
+
 /** After a failed probe for the uplink's asset, the popup asks again at most this often. */
 const PROBE_INTERVAL_MS = 30_000
 
@@ -56,8 +60,11 @@ export function createUiHandler(deps: {
   uplink: Uplink
   monetizer: Monetizer
   budget: Budget
-  ledger: Pick<Ledger, 'rows'>
+  /** The repairs' part is absent in tests that do not need it (then there is nothing to tell). */
+  ledger: Pick<Ledger, 'rows'> & Partial<Pick<Ledger, 'repairs' | 'acknowledgeRepairs'>>
+  /** The worker's startup; requests wait for it, and are answered even if it failed. */
   ready: Promise<void>
+  log?: Log
   /** Called after settings were saved (idle detection follows them). */
   settingsChanged?: () => void
   /** The pointer tester (tester.ts); absent in tests that do not need it. */
@@ -66,12 +73,15 @@ export function createUiHandler(deps: {
   events?: TabEvents
   now?: () => number
 }) {
-  const view = (): SettingsView => ({ ...toPublic(deps.settings.current), uplinkState: deps.uplink.state })
   const now = deps.now ?? Date.now
+  const view = (): SettingsView => {
+    const unread = deps.settings.readError
+    return { ...toPublic(deps.settings.current), uplinkState: deps.uplink.state, readError: unread === null ? null : `Trickle could not read its settings: ${unread}` }
+  }
 
-  async function apply(next: Settings): Promise<SettingsView> {
-    const before = deps.settings.current
-    await deps.settings.save(next)
+  /** The worker follows settings that changed (saved, or read at last). */
+  function follow(before: Settings): void {
+    const next = deps.settings.current
     if (before.uplinkUrl !== next.uplinkUrl) {
       deps.uplink.configure(next.uplinkUrl)
       deps.monetizer.uplinkChanged()
@@ -79,12 +89,46 @@ export function createUiHandler(deps: {
     }
     deps.monetizer.settingsChanged()
     deps.settingsChanged?.()
+  }
+
+  let lastRead = Number.NEGATIVE_INFINITY
+  /** While storage could not be read, tries again (at most every READ_RETRY_MS unless `force`); true once read. */
+  async function readAgain(force: boolean): Promise<boolean> {
+    if (deps.settings.readError === null) return true
+    if (!force && now() - lastRead < READ_RETRY_MS) return false
+    lastRead = now()
+    const before = deps.settings.current
+    await deps.settings.load()
+    if (deps.settings.readError !== null) return false
+    follow(before)
+    return true
+  }
+
+  async function apply(next: Settings): Promise<SettingsView> {
+    // `next` was made from what the worker holds; while the stored settings are unread that is the
+    // defaults, and saving it would replace the user's settings (and lose the uplink).
+    if (deps.settings.readError !== null) {
+      if (!await readAgain(true)) throw new UserError(`Trickle could not read its settings, so it changes nothing until it can: ${deps.settings.readError ?? ''}`)
+      throw new UserError('Trickle could read its settings again and has reloaded them; nothing was changed. Please try again.')
+    }
+    const before = deps.settings.current
+    await deps.settings.save(next)
+    follow(before)
     return view()
   }
 
   let lastProbe = Number.NEGATIVE_INFINITY
 
-  function overview(tabId: number | null): Overview {
+  async function unacknowledgedRepairs(): Promise<Overview['repairs']> {
+    try {
+      return (await deps.ledger.repairs?.() ?? []).map(({ at, kind, reason }) => ({ at, kind, reason }))
+    } catch (e) {
+      deps.log?.warn('could not read the repairs', e)
+      return []
+    }
+  }
+
+  async function overview(tabId: number | null): Promise<Overview> {
     const settings = deps.settings.current
     // The asset is learnt from the uplink: if no connection has told it yet, ask (not every second).
     if (deps.uplink.knownAsset === null && deps.uplink.configured && now() - lastProbe >= PROBE_INTERVAL_MS) {
@@ -112,12 +156,16 @@ export function createUiHandler(deps: {
       },
       siteSpent: site === null ? null : amount(deps.budget.spentNow(site), asset),
       topSites: asset === null ? [] : topSites.map(([s, sent]) => ({ site: s, sent: { value: sent.toString(), code: asset.code, scale: asset.scale } })),
+      repairs: await unacknowledgedRepairs(),
     }
   }
 
   const handlers: Handlers = {
     'get-tab-status': async ({ tabId }) => deps.monetizer.status(tabId),
-    'get-settings': async () => view(),
+    'get-settings': async () => {
+      await readAgain(false)
+      return view()
+    },
     'save-settings': async ({ uplinkUrl, ratePerHour, budget, idleMinutes }) => {
       const rate = validateRate(ratePerHour)
       if (!rate.ok) throw new UserError(rate.error)
@@ -135,6 +183,10 @@ export function createUiHandler(deps: {
     },
     'forget-uplink': async () => apply({ ...deps.settings.current, uplinkUrl: null }),
     'get-overview': async ({ tabId }) => overview(tabId),
+    'ack-repairs': async ({ upTo }) => {
+      await deps.ledger.acknowledgeRepairs?.(upTo)
+      return null
+    },
     'set-paused': async ({ paused }) => apply({ ...deps.settings.current, paused }),
     'set-site': async ({ site, rules }) => {
       const key = siteKey(site)
@@ -167,8 +219,14 @@ export function createUiHandler(deps: {
 
   const fromOwnPage = (sender: Runtime.MessageSender): boolean => isOwnPage(sender, deps.extensionId, deps.extensionOrigin)
 
+  let startupFailed = false
   async function dispatch(envelope: UiEnvelope): Promise<Result<unknown>> {
-    await deps.ready
+    // A startup that failed in part still leaves a worker that can say what it knows (services.ts
+    // guards each step); never leave the pages without an answer.
+    await deps.ready.catch((e: unknown) => {
+      if (!startupFailed) deps.log?.error('answering after a failed startup', e)
+      startupFailed = true
+    })
     try {
       const handler = handlers[envelope.type] as (input: unknown) => Promise<unknown>
       return ok(await handler(envelope.input))

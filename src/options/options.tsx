@@ -4,13 +4,13 @@
  * back, only its redacted form: its token stays in the worker and extension storage, and exports
  * leave it out.
  */
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import type { LedgerFormat, SettingsView } from '../shared/messages.ts'
 import { DEFAULT_SITE, type BudgetPeriod, type SiteSettings } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 import browser from 'webextension-polyfill'
 import { ask } from '../ui/api.ts'
-import { testerUrl } from '../ui/format.ts'
+import { testerUrl, uplinkSummary } from '../ui/format.ts'
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
 
@@ -35,6 +35,10 @@ export function Options() {
   const [renewDay, setRenewDay] = useState(1)
   const [idle, setIdle] = useState('10')
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null)
+  /** Why the last request for the settings failed (the worker did not answer, say); null once one succeeds. */
+  const [loadError, setLoadError] = useState<string | null>(null)
+  /** What the form was filled from: the worker's defaults while it could not read the stored settings. */
+  const filled = useRef<'nothing' | 'defaults' | 'stored'>('nothing')
 
   const fill = (v: SettingsView): void => {
     setRate(v.ratePerHour)
@@ -46,18 +50,24 @@ export function Options() {
 
   useEffect(() => {
     let stopped = false
-    const load = async (first: boolean): Promise<void> => {
+    const load = async (): Promise<void> => {
       const r = await ask('get-settings', null)
       if (stopped) return
       if (!r.ok) {
-        setMessage({ error: true, text: r.error })
+        setLoadError(r.error)
         return
       }
+      setLoadError(null)
       setView(r.value)
-      if (first) fill(r.value)
+      // The form is filled once, and again when the stored settings could be read at last.
+      const from = r.value.readError === null ? 'stored' : 'defaults'
+      if (filled.current === 'nothing' || (filled.current === 'defaults' && from === 'stored')) {
+        fill(r.value)
+        filled.current = from
+      }
     }
-    void load(true)
-    const timer = setInterval(() => { void load(false) }, 1000)
+    void load()
+    const timer = setInterval(() => { void load() }, 1000)
     return () => {
       stopped = true
       clearInterval(timer)
@@ -114,9 +124,11 @@ export function Options() {
       <h1>Trickle settings</h1>
       <form onSubmit={(e) => { void save(e) }}>
         <h2>Your Interledger account</h2>
-        <p class="muted" aria-label="Current uplink">
-          {view?.uplink === null || view === null ? 'No uplink set up yet.' : `Current uplink: ${view.uplink.display}`}
-        </p>
+        {(() => {
+          const line = uplinkSummary(view, loadError)
+          return <p class={line.error ? 'error' : 'muted'} role={line.error ? 'alert' : undefined} aria-label="Current uplink">{line.text}</p>
+        })()}
+        {view !== null && loadError !== null && <p class="error" role="alert">{loadError}</p>}
         {view !== null && <UplinkStatus state={view.uplinkState} />}
         <label for="uplink">
           Uplink URL
@@ -159,7 +171,7 @@ export function Options() {
           value={idle} onInput={(e) => setIdle(e.currentTarget.value)} />
         <div>
           <button type="submit">Save</button>{' '}
-          {view?.uplink !== null && view !== null && <button type="button" onClick={() => { void forget() }}>Remove uplink</button>}
+          {view !== null && view.uplink !== null && view.readError === null && <button type="button" onClick={() => { void forget() }}>Remove uplink</button>}
         </div>
         {message !== null && <p role={message.error ? 'alert' : 'status'} class={message.error ? 'error' : ''}>{message.text}</p>}
       </form>

@@ -5,12 +5,12 @@
  */
 import { useEffect, useState } from 'preact/hooks'
 import browser from 'webextension-polyfill'
-import { POPUP_PORT_NAME, type Overview, type SettingsView } from '../shared/messages.ts'
+import { POPUP_PORT_NAME, type Overview, type RepairNotice, type SettingsView } from '../shared/messages.ts'
 import type { AmountJson } from '../shared/money.ts'
 import type { SiteSettings } from '../shared/settings.ts'
 import type { PayPhase, TabStatus, UplinkState } from '../shared/status.ts'
 import { ask } from '../ui/api.ts'
-import { showAmount, siteLabel, testerUrl } from '../ui/format.ts'
+import { repairSummary, showAmount, siteLabel, testerUrl } from '../ui/format.ts'
 
 const PHASE_TEXT: Record<PayPhase, string> = {
   resolving: 'Looking up the receiver…',
@@ -36,6 +36,8 @@ export function Popup() {
   const [overview, setOverview] = useState<Overview | null>(null)
   const [settings, setSettings] = useState<SettingsView | null>(null)
   const [error, setError] = useState<string | null>(null)
+  /** Repairs up to this time were dismissed here: hidden at once, before the worker's next overview. */
+  const [dismissedUpTo, setDismissedUpTo] = useState(Number.NEGATIVE_INFINITY)
 
   const refresh = async (id: number | null): Promise<void> => {
     const [o, view] = await Promise.all([ask('get-overview', { tabId: id }), ask('get-settings', null)])
@@ -73,6 +75,12 @@ export function Popup() {
   }
 
   const o = overview
+  const repairs = o?.repairs.filter((r) => r.at > dismissedUpTo) ?? []
+  const dismiss = (): void => {
+    const upTo = Math.max(...repairs.map((r) => r.at))
+    setDismissedUpTo(upTo)
+    void act(ask('ack-repairs', { upTo }))
+  }
   return (
     <>
       <header class="row">
@@ -84,13 +92,14 @@ export function Popup() {
         )}
       </header>
       {error !== null && <p class="error" role="alert">{error}</p>}
+      {repairs.length > 0 && <RepairsNotice repairs={repairs} onDismiss={dismiss} />}
       {o?.paused === true && <p class="status" data-tone="wait" role="status">Trickle is paused: no site is paid until you resume.</p>}
       {o?.status != null && <TabSummary status={o.status} />}
       {o !== null && o.site !== null && o.siteRules !== null && (
         <SiteControls site={o.site} rules={o.siteRules} spent={o.siteSpent} onChange={(rules) => { void act(ask('set-site', { site: o.site ?? '', rules })) }} />
       )}
       {o !== null && <BudgetView overview={o} />}
-      {settings !== null && <UplinkLine state={settings.uplinkState} rate={settings.ratePerHour} />}
+      {settings !== null && <UplinkLine state={settings.uplinkState} rate={settings.ratePerHour} readError={settings.readError} />}
       <p class="muted">
         <a href={browser.runtime.getURL('/src/options/index.html')} target="_blank" rel="noreferrer">Settings, sites and history</a>
         {tabId != null && <>{' · '}<a href={browser.runtime.getURL(`/src/events/index.html?tab=${tabId}`)} target="_blank" rel="noreferrer">Events on this page</a></>}
@@ -194,7 +203,23 @@ function TabSummary({ status }: { status: TabStatus }) {
   }
 }
 
-function UplinkLine({ state, rate }: { state: UplinkState; rate: string }) {
+/** Told once: dismissing acknowledges these repairs in the worker, and they are not listed again. */
+function RepairsNotice({ repairs, onDismiss }: { repairs: readonly RepairNotice[]; onDismiss: () => void }) {
+  return (
+    <section class="status" data-tone="wait" role="status" aria-label="Repairs">
+      <p>{repairSummary(repairs)}</p>
+      <details>
+        <summary>Details</summary>
+        <ul>{repairs.map((r, i) => <li key={`${r.at}-${i}`}>{r.reason}</li>)}</ul>
+      </details>
+      <button type="button" class="small" onClick={onDismiss}>Dismiss</button>
+    </section>
+  )
+}
+
+function UplinkLine({ state, rate, readError }: { state: UplinkState; rate: string; readError: string | null }) {
+  // Settings that could not be read say nothing about whether an uplink is set up.
+  if (readError !== null && state.state === 'not-configured') return <p class="error" role="alert" aria-label="Uplink">{readError}</p>
   const text = state.state === 'not-configured' ? 'No uplink set up.'
     : state.state === 'connecting' ? `Uplink ${state.host}: connecting…`
     : state.state === 'connected' ? `Uplink ${state.host}: connected (${state.asset.code}), ${rate} ${state.asset.code}/hour`

@@ -118,7 +118,15 @@ export const isBackgroundEnvelope = (v: unknown): v is BackgroundEnvelope =>
   isRecord(v) && v.type === 'payment-event' && isPaymentEvent(v.input) && Object.keys(v).length === 2
 
 /** Settings as extension pages see them, with the uplink's live state. */
-export interface SettingsView extends PublicSettings { uplinkState: UplinkState }
+export interface SettingsView extends PublicSettings {
+  uplinkState: UplinkState
+  /**
+   * Set when storage could not be read ("Trickle could not read its settings: …"): the rest of the
+   * view is then the defaults the worker runs on, not what is stored, and `uplink: null` means
+   * "unknown", never "none set up".
+   */
+  readError: string | null
+}
 
 export interface SettingsInput { uplinkUrl: string | null; ratePerHour: string; budget: BudgetSettings; idleMinutes: number }
 
@@ -144,7 +152,13 @@ export interface Overview {
   }
   siteSpent: AmountJson | null
   topSites: SiteTotal[]
+  /** Damaged records Trickle set aside and the user has not been told of yet (oldest first). */
+  repairs: RepairNotice[]
 }
+
+export type RepairKind = 'ledger-row' | 'visit' | 'settings'
+/** One damaged record set aside; `reason` names what was wrong, never a stored value. */
+export interface RepairNotice { at: number; kind: RepairKind; reason: string }
 
 export type LedgerFormat = 'csv' | 'json'
 
@@ -172,6 +186,8 @@ export interface UiToBackground {
   'get-tab-events': { input: { tabId: number }; output: TabEventsView }
   /** Runs the pointer tester; `pay`: through the uplink, `amount` (null: one second at the current rate). */
   'check-pointer': { input: { pointer: string; pay: boolean; amount: string | null }; output: CheckReport }
+  /** The user dismissed the repairs notice: repairs up to `upTo` (the newest `at` shown) are not listed again. */
+  'ack-repairs': { input: { upTo: number }; output: null }
 }
 
 const isDecimalText = isBoundedString(64)
@@ -206,6 +222,7 @@ export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[
   'check-pointer': isExact<{ pointer: string; pay: boolean; amount: string | null }>({
     pointer: isBoundedString(4096), pay: isBoolean, amount: (v): v is string | null => v === null || isDecimalText(v),
   }),
+  'ack-repairs': isExact<{ upTo: number }>({ upTo: isSafeInteger }),
 }
 
 export type UiEnvelope = { [K in keyof UiToBackground]: { to: 'trickle-worker'; type: K; input: UiToBackground[K]['input'] } }[keyof UiToBackground]

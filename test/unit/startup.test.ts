@@ -1,0 +1,70 @@
+// The whole worker's startup (services.ts) over damaged storage: it must come up, answer the pages
+// and tell them the truth, instead of rejecting `ready` and going silent.
+import 'fake-indexeddb/auto'
+import { openDB } from 'idb'
+import { describe, expect, it } from 'vitest'
+import type { Browser } from 'webextension-polyfill'
+import { createServices } from '../../src/background/services.ts'
+import { LEDGER_DB } from '../../src/background/ledger.ts'
+import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts'
+import { quiet } from './fakes.ts'
+
+const ID = 'abcdefghijklmnopabcdefghijklmnop'
+const ORIGIN = `chrome-extension://${ID}`
+const options = { id: ID, url: `${ORIGIN}/src/options/index.html` }
+const popup = { id: ID, url: `${ORIGIN}/src/popup/index.html` }
+const NOW = Date.UTC(2026, 10, 22, 12)
+
+function fakeBrowser(local: { get: (key: string) => Promise<Record<string, unknown>> }) {
+  const writes: unknown[] = []
+  const session: Record<string, unknown> = {}
+  const browser = {
+    storage: {
+      local: { get: local.get, set: async (items: unknown) => { writes.push(items) } },
+      session: { get: async (key: string) => ({ [key]: session[key] }), set: async (items: Record<string, unknown>) => { Object.assign(session, items) } },
+    },
+    runtime: { id: ID, getURL: (p: string) => `${ORIGIN}${p}` },
+    idle: { setDetectionInterval: () => undefined, queryState: async () => 'active' },
+    windows: { getAll: async () => [] },
+  } as unknown as Browser
+  return { browser, writes }
+}
+
+async function damagedLedger(): Promise<void> {
+  // The first schema, with the row that used to brick the extension.
+  const db = await openDB(LEDGER_DB, 1, {
+    upgrade(d) {
+      d.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
+      d.createObjectStore('visits', { keyPath: 'key' })
+    },
+  })
+  const id = JSON.stringify(['2026-11-22', 'https://news.example', 'https://wallet.example/alice', 'USD/9', 'USD/6'])
+  await db.put('days', { id, day: '2026-11-22', site: 'https://news.example', receiver: 'https://wallet.example/alice', source: { code: 'USD', scale: 9 }, destination: { code: 'USD', scale: 6 }, sent: 'xyz', delivered: '1', unconfirmed: '0', ms: 1, packets: 1 })
+  db.close()
+}
+
+describe('worker startup over damaged storage', () => {
+  it('a ledger row with sent: "xyz" is set aside, startup completes, and the pages are answered and told', async () => {
+    await damagedLedger()
+    // No uplink: nothing here may open a socket (that a valid uplink survives is settings-store's test).
+    const { browser } = fakeBrowser({ get: async () => ({ settings: { ...DEFAULT_SETTINGS, ratePerHour: '0.5' } }) })
+    const services = createServices({ browser, fetch: globalThis.fetch, now: () => NOW, log: quiet })
+    await expect(services.ready).resolves.toBeUndefined()
+    const settings = await services.onMessage({ to: 'trickle-worker', type: 'get-settings', input: null }, options)
+    expect(settings).toMatchObject({ ok: true, value: { readError: null, ratePerHour: '0.5' } })
+    const overview = await services.onMessage({ to: 'trickle-worker', type: 'get-overview', input: { tabId: null } }, popup)
+    expect(overview).toMatchObject({ ok: true, value: { repairs: [{ kind: 'ledger-row', at: NOW }] } })
+    expect(await services.onMessage({ to: 'trickle-worker', type: 'ack-repairs', input: { upTo: NOW } }, popup)).toEqual({ ok: true, value: null })
+    expect(await services.onMessage({ to: 'trickle-worker', type: 'get-overview', input: { tabId: null } }, popup)).toMatchObject({ ok: true, value: { repairs: [] } })
+  })
+
+  it('settings that cannot be read: startup completes on defaults, nothing is written, and the settings view says so', async () => {
+    const { browser, writes } = fakeBrowser({ get: () => Promise.reject(new Error('IO error: disk')) })
+    const services = createServices({ browser, fetch: globalThis.fetch, now: () => NOW, log: quiet })
+    await expect(services.ready).resolves.toBeUndefined()
+    const settings = await services.onMessage({ to: 'trickle-worker', type: 'get-settings', input: null }, options)
+    expect(settings).toMatchObject({ ok: true, value: { readError: 'Trickle could not read its settings: IO error: disk' } })
+    expect(await services.onMessage({ to: 'trickle-worker', type: 'set-paused', input: { paused: true } }, popup)).toMatchObject({ ok: false })
+    expect(writes).toEqual([])
+  })
+})
