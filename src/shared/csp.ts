@@ -56,9 +56,12 @@ function matchesParsed(source: string, url: URL, page: URL, ignorePath: boolean)
   if (lower.startsWith("'")) return false // nonces, hashes, 'unsafe-*', 'strict-dynamic'…
   const scheme = /^([a-z][a-z0-9+.-]*):$/.exec(lower)
   if (scheme !== null) return schemeMatches(scheme[1] ?? '', url.protocol.slice(0, -1))
-  const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*|\*\.[^/:]+|[^/:*]+)(?::(\*|\d+))?(\/.*)?$/.exec(lower)
+  // Scheme and host compare case-insensitively; the path is compared as written (CSP3 §6.7.2.10).
+  const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*|\*\.[^/:]+|[^/:*]+)(?::(\*|\d+))?(\/.*)?$/i.exec(s)
   if (m === null) return false
-  const [, sourceScheme, host = '', port, path] = m
+  const [, rawScheme, rawHost = '', port, path] = m
+  const sourceScheme = rawScheme?.toLowerCase()
+  const host = rawHost.toLowerCase()
   const urlScheme = url.protocol.slice(0, -1)
   if (sourceScheme !== undefined ? !schemeMatches(sourceScheme, urlScheme) : !schemeMatches(page.protocol.slice(0, -1), urlScheme)) return false
   if (!hostMatches(host, url.hostname.toLowerCase())) return false

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { allowedByPolicies, monetizationSources } from '../../src/shared/csp.ts'
+import { allowedByPolicies, matchesSource, monetizationSources } from '../../src/shared/csp.ts'
 
 const PAGE = 'https://site.example/article'
 
@@ -59,5 +59,12 @@ describe('monetization-src', () => {
 
   it('redirect hops are matched without their path', () => {
     expect(allowedByPolicies('https://w.example/elsewhere', ['monetization-src https://w.example/alice'], PAGE, true)).toBe(true)
+  })
+})
+
+describe('source paths keep their case', () => {
+  it('a path written with capitals allows exactly that path', () => {
+    expect(matchesSource('https://W.Example/Alice', 'https://w.example/Alice', 'https://page.example/')).toBe(true)
+    expect(matchesSource('https://w.example/Alice', 'https://w.example/alice', 'https://page.example/')).toBe(false)
   })
 })
