@@ -6,10 +6,15 @@
  *                     mini-accounts "receiver" (USD scale 6) <--BTP-- STREAM receiver + SPSP endpoint
  *
  * plus a demo site. Everything listens on 127.0.0.1 and `stop()` tears it all down.
+ *
+ * For fault tests: receivers that misbehave by name (receiver.ts), `restartConnector()`, and with
+ * `uplinkProxy: true` a fault proxy (fault-proxy.ts) between the extension and the wallet account.
  */
 import { createRequire } from 'node:module'
 import { Writable } from 'node:stream'
 import type { createApp as CreateApp } from 'ilp-connector'
+import { createServer } from 'node:net'
+import { startFaultProxy, type FaultProxy } from './fault-proxy.ts'
 import { freePort } from './ports.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 import { startSite, type Site } from './site.ts'
@@ -26,19 +31,58 @@ export function setConnectorLog(stream: Writable | 'discard'): void {
 }
 setConnectorLog(process.env.TRICKLE_CONNECTOR_LOG === '1' ? process.stderr : 'discard')
 
+/** How long a connector restart took, each instant in ms since the epoch. */
+export interface RestartTiming {
+  /** When restartConnector() was called, when the old connector was down, the new one listening. */
+  startedAt: number
+  stoppedAt: number
+  listeningAt: number
+  /** When the receiver's BTP client was connected to the new connector: receivers reachable again. */
+  receiverAt: number
+  /** receiverAt − startedAt. */
+  receiverMs: number
+}
+
 export interface Network {
-  /** What the user types into Trickle's options page. */
+  /** What the user types into Trickle's options page (the fault proxy's address when there is one). */
   uplinkUrl: string
+  /** The connector's wallet account itself, bypassing any proxy. */
+  directUplinkUrl: string
   receiver: Receiver
   site: Site
+  /** The uplink fault proxy, when started with `uplinkProxy: true`. */
+  proxy: FaultProxy | null
   /** Stops the connector only (the "dead connector" case), keeping the rest up. */
   stopConnector(): Promise<void>
+  /**
+   * Stops the connector (if it is up), waits `downMs` (default 0), and starts a new one with the same
+   * accounts on the same ports; resolves once the receiver's BTP client has reconnected to it.
+   */
+  restartConnector(opts?: { downMs?: number }): Promise<RestartTiming>
   stop(): Promise<void>
 }
 
 export const SANDBOX_UPLINK_TOKEN = 'sandbox-wallet-token'
 
-export async function startNetwork(opts: { sitePort?: number; spspPort?: number; walletPort?: number } = {}): Promise<Network> {
+export interface NetworkOptions {
+  sitePort?: number
+  spspPort?: number
+  walletPort?: number
+  /** Puts a fault proxy between the uplink URL and the wallet account (true: on any free port). */
+  uplinkProxy?: boolean | { port?: number }
+}
+
+/** Whether a loopback port can be bound now (a stopped connector's ports take a moment to free). */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
+}
+
+export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> {
   // A port of 0 (or none) means "any free port": the printed URLs must carry the real one.
   const pick = async (port: number | undefined): Promise<number> => (port === undefined || port === 0 ? freePort() : port)
   const walletPort = await pick(opts.walletPort)
@@ -46,7 +90,7 @@ export async function startNetwork(opts: { sitePort?: number; spspPort?: number;
   const spspPort = await pick(opts.spspPort)
   const sitePort = await pick(opts.sitePort)
 
-  const connector = createApp({
+  const config = {
     ilpAddress: 'test.trickle',
     env: 'test',
     backend: 'one-to-one',
@@ -76,8 +120,21 @@ export async function startNetwork(opts: { sitePort?: number; spspPort?: number;
         options: { wsOpts: { host: '127.0.0.1', port: receiverPort } },
       },
     },
-  })
-  await connector.listen()
+  }
+  const startConnector = async (waitForPortsMs: number): Promise<ReturnType<typeof createApp>> => {
+    // mini-accounts' listen error is an unhandled 'error' event: make sure the ports are free first
+    // (after a restart, waiting a moment for the old connector's to be released).
+    const deadline = Date.now() + waitForPortsMs
+    while (!(await canBind(walletPort) && await canBind(receiverPort))) {
+      if (Date.now() > deadline) throw new Error(`the connector's ports ${walletPort} and ${receiverPort} did not come free`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    // A fresh config object each time: the connector keeps (and may alter) the one it is given.
+    const app = createApp(structuredClone(config))
+    await app.listen()
+    return app
+  }
+  let connector = await startConnector(0)
   let connectorUp = true
 
   const receiver = await startReceiver({
@@ -87,17 +144,39 @@ export async function startNetwork(opts: { sitePort?: number; spspPort?: number;
     assetScale: 6,
   })
   const site = await startSite({ port: sitePort, spspBase: receiver.spspBase })
+  const proxyOpts = opts.uplinkProxy === true ? {} : opts.uplinkProxy === false ? undefined : opts.uplinkProxy
+  const proxy = proxyOpts === undefined
+    ? null
+    : await startFaultProxy({ target: `ws://127.0.0.1:${walletPort}`, port: proxyOpts.port ?? await freePort() })
+  const directUplinkUrl = `btp+ws://:${SANDBOX_UPLINK_TOKEN}@127.0.0.1:${walletPort}`
+
+  const stopConnector = async (): Promise<void> => {
+    if (!connectorUp) return
+    connectorUp = false
+    await connector.shutdown()
+  }
 
   return {
-    uplinkUrl: `btp+ws://:${SANDBOX_UPLINK_TOKEN}@127.0.0.1:${walletPort}`,
+    uplinkUrl: proxy === null ? directUplinkUrl : `btp+ws://:${SANDBOX_UPLINK_TOKEN}@127.0.0.1:${proxy.port}`,
+    directUplinkUrl,
     receiver,
     site,
-    async stopConnector() {
-      if (!connectorUp) return
-      connectorUp = false
-      await connector.shutdown()
+    proxy,
+    stopConnector,
+    async restartConnector({ downMs = 0 } = {}) {
+      const startedAt = Date.now()
+      await stopConnector()
+      const stoppedAt = Date.now()
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs))
+      connector = await startConnector(5000)
+      connectorUp = true
+      const listeningAt = Date.now()
+      // ilp-plugin-btp reconnects by itself (receiver.ts shortens its intervals); wait for it.
+      const receiverAt = await receiver.whenConnected(stoppedAt)
+      return { startedAt, stoppedAt, listeningAt, receiverAt, receiverMs: receiverAt - startedAt }
     },
     async stop() {
+      await proxy?.stop()
       await site.stop()
       await receiver.stop()
       if (connectorUp) {
