@@ -454,7 +454,7 @@ export class Monetizer {
       this.deps.budget.hold(visit)
       const meter = this.meterOf(tabId)
       this.meterOfVisit.set(visit, meter)
-      meter.join(visit, this.deps.visit.now(), resume !== undefined)
+      meter.join(visit, this.deps.visit.now(), resume !== undefined, resume === undefined ? 0n : visit.restoredCredit())
     }
     this.log.info(`tab ${tabId}: ${resume === undefined ? 'paying' : 'resuming'} ${target.host}`)
     return visit

@@ -53,6 +53,8 @@ export class PacketGuard implements Plugin {
   /** The last reject's code (what the popup says when the receiver refuses). */
   lastReject: { code: string; message: string } | null = null
   stopped: GuardStop | null = null
+  /** The connection is gone: nothing more may be sent (a packet waiting for its token would reopen it at the receiver). */
+  private closed = false
   private finalRun = 0
   private rejectRun = 0
   private tokens = PACKET_BURST
@@ -79,9 +81,20 @@ export class PacketGuard implements Plugin {
   registerDataHandler(handler: (data: Buffer) => Promise<Buffer>): void { this.inner.registerDataHandler(handler) }
   deregisterDataHandler(): void { this.inner.deregisterDataHandler() }
 
+  /** The connection was closed: packets still waiting for a token are dropped, none is sent any more. */
+  close(): void { this.closed = true }
+
   async sendData(data: Buffer): Promise<Buffer> {
     await this.pace()
+    if (this.closed) throw new GuardStopped('The connection is closed.')
     if (this.stopped !== null) throw new GuardStopped(this.stopped.reason)
+    // While the uplink's socket is down (its plugin reconnecting), a packet would be written to a
+    // socket that is not open and silently lost, its reply awaited for 35 s: the payment stalled that
+    // long after every connector restart. Refuse it now instead: nothing left, the visit reconnects.
+    if (!this.inner.isConnected()) {
+      this.stop({ reason: 'The connection to your uplink dropped.', refused: false, unknown: false })
+      throw new GuardStopped('The connection to your uplink dropped.')
+    }
     let amount = 0n
     let expiresAt = this.now() + 30_000
     try {
@@ -169,7 +182,7 @@ export class PacketGuard implements Plugin {
         this.tokens = Math.min(PACKET_BURST, this.tokens + refills)
         this.refilledAt = this.tokens === PACKET_BURST ? now : this.refilledAt + refills * PACKET_REFILL_MS
       }
-      if (this.tokens > 0 || this.stopped !== null) break
+      if (this.tokens > 0 || this.stopped !== null || this.closed) break
       await new Promise((r) => setTimeout(r, this.refilledAt + PACKET_REFILL_MS - now))
     }
     this.tokens--

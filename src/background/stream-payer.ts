@@ -103,6 +103,8 @@ export class StreamPayer {
   private notifyClosed(error: string | null, stop: GuardStop | undefined = this.guard.stopped ?? undefined): void {
     if (this.closedNotified) return
     this.closedNotified = true
+    // Once the visit is told the connection is over, nothing more leaves on it.
+    if (!this.closing) this.guard.close()
     this.opts.onClosed(this.closing ? null : error, this.closing ? undefined : stop)
   }
 
@@ -159,6 +161,7 @@ export class StreamPayer {
     } catch {
       // already closed
     }
+    this.guard.close()
     this.notifyClosed(null)
     return settled
   }

@@ -41,10 +41,13 @@ export class TabMeter {
    */
   constructor(private readonly lead = true) {}
 
-  join(member: MeterMember, now: number, counted = false): void {
+  /**
+   * `counted`: a restored visit, whose earlier money belongs to the dead worker's meter, not to this
+   * one; `credit` is what its own record says it is still owed (see Visit.restoredCredit).
+   */
+  join(member: MeterMember, now: number, counted = false, credit = 0n): void {
     if (this.members.has(member)) return
-    // A restored visit's earlier money belongs to the dead worker's meter, not to this one.
-    if (counted) this.ended -= member.exposed
+    if (counted) this.ended -= member.exposed + credit
     this.members.add(member)
     this.sync(now)
   }

@@ -16,7 +16,7 @@ import type { Limit } from './budget.ts'
 import type { LedgerEntry } from './ledger.ts'
 import { errorMessage, type Result } from '../shared/result.ts'
 import type { PayPhase, TabStatus, TimelinePoint } from '../shared/status.ts'
-import { Accrual, LEAD_MS, type AccrualJson } from './accrual.ts'
+import { Accrual, HOUR_MS, LEAD_MS, type AccrualJson } from './accrual.ts'
 import { Backoff } from './backoff.ts'
 import { decodeSharedSecret, type SpspAnswer, type SpspFailure } from './spsp.ts'
 import type { PayerOptions } from './stream-payer.ts'
@@ -157,6 +157,8 @@ interface Slot {
   check: LinkState | null
 }
 
+/** How much of the time between a dead worker's last write and its successor's resumption is paid. */
+export const RESUME_GAP_MS = 2000
 /** Retry delays while the uplink cannot be reached. */
 export const UPLINK_RETRY_DELAYS_MS = [500, 1000, 2000] as const
 /** How far ahead the first chunk is pre-authorised, to cover the time SPSP and connecting take. */
@@ -246,10 +248,11 @@ export class Visit {
       return
     }
     this.accrual = Accrual.fromJson(record.accrual)
-    // The time the worker was dead was not paid and is not owed: accrual stops at the record's last
-    // write and starts again when the page says it is looked at. Without this, a worker that was down
-    // (or stuck) for a while would pay the whole gap in one burst on its return.
-    this.accrual.hide(record.savedAt ?? record.accrual.visibleSince ?? 0)
+    // A restart's usual gap (the last write, the kill, the page reconnecting: well under 2 s) is paid
+    // as the visible time it was; anything longer is not owed: accrual stops RESUME_GAP_MS after the
+    // record's last write and starts again when the page says it is looked at. Without the bound, a
+    // worker that was down (or stuck) for a while would pay the whole gap in one burst on its return.
+    this.accrual.hide(Math.min(deps.now(), (record.savedAt ?? record.accrual.visibleSince ?? 0) + RESUME_GAP_MS))
     this.counted = BigInt(record.counted)
     if (record.link !== undefined && decodeSharedSecret(record.link.sharedSecret) !== null && this.counted > BigInt(record.sent)) this.resumeLink = record.link
     this.authorized = this.counted
@@ -290,6 +293,18 @@ export class Visit {
   get exposed(): bigint {
     const given = this.slot?.given ?? 0n
     return given > this.counted ? given : this.counted
+  }
+
+  /**
+   * What a restored visit's own record says it is owed beyond what it counts (the gap of the restart,
+   * and its leading second): its tab's new meter starts with this much room, so a restart under-pays
+   * nothing and a tag swapped across it gets no second twice.
+   */
+  restoredCredit(): bigint {
+    const rate = this.accrual.rate
+    if (rate === null) return 0n
+    const owed = this.accrual.accrued(this.deps.now()) + (rate * BigInt(LEAD_MS)) / HOUR_MS - this.exposed
+    return owed > 0n ? owed : 0n
   }
 
   /** Someone is looking and no limit is reached: visible time accrues (the tab's meter runs). */
@@ -603,7 +618,11 @@ export class Visit {
     let target = earned > slot.given ? slot.given + ((earned - slot.given) / this.quantum) * this.quantum : earned
     // The budget and the site's cap bind before anything else: a partial last chunk is fine.
     const { ceiling, limit } = this.ceiling()
-    if (target > ceiling) target = ceiling
+    if (target > ceiling) {
+      // The tab's meter paces in whole receiver units too (a sub-unit remainder would be lost at the
+      // connector); only a limit's last chunk may be partial.
+      target = limit === null && ceiling > slot.given ? slot.given + ((ceiling - slot.given) / this.quantum) * this.quantum : ceiling
+    }
     if (target <= slot.given && earned > slot.given && limit !== null && ceiling <= slot.given) {
       this.enterLimit(limit)
       return

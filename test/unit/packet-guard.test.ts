@@ -130,3 +130,29 @@ describe('the packet guard', () => {
     expect(guard.stopped?.reason).not.toMatch(/[\u0000-\u001f]/)
   })
 })
+
+describe('a closed guard', () => {
+  it('drops a packet that was waiting for its token, so nothing leaves after the connection closed', async () => {
+    const plugin = new FakePlugin(async () => fulfill())
+    const guard = new PacketGuard(plugin)
+    for (let i = 0; i < 4; i++) await guard.sendData(prepare(1))
+    const late = guard.sendData(prepare(1)) // waits for a token
+    const dropped = expect(late).rejects.toBeInstanceOf(GuardStopped)
+    guard.close()
+    await vi.advanceTimersByTimeAsync(1000)
+    await dropped
+    expect(plugin.sent).toBe(4)
+  })
+})
+
+describe('an uplink that is reconnecting', () => {
+  it('gets no packet at all (it would be lost), and the connection stops at once', async () => {
+    const plugin = new FakePlugin(async () => fulfill())
+    plugin.isConnected = () => false
+    const guard = new PacketGuard(plugin)
+    await expect(guard.sendData(prepare(10))).rejects.toBeInstanceOf(GuardStopped)
+    expect(plugin.sent).toBe(0)
+    expect(guard.exposure).toBe(0n)
+    expect(guard.stopped).toMatchObject({ refused: false, unknown: false })
+  })
+})
