@@ -72,6 +72,15 @@ export class PacketGuard implements Plugin {
   /** Called once, when the guard stops the connection. */
   onStop(listener: (stop: GuardStop) => void): void { this.listeners.add(listener) }
 
+  /**
+   * The last reply was a final reject (ilp-protocol-stream gives up the connection on most of them
+   * itself): why, in words, or null.
+   */
+  get refusal(): string | null {
+    const r = this.lastReject
+    return this.finalRun > 0 && r !== null ? `The receiver refused payment (${describeReject(r.code, r.message)}).` : null
+  }
+
   /** Everything on this connection that may have left: fulfilled, unknown or still in flight. */
   get exposure(): bigint { return this.fulfilled + this.unknown + this.inFlight }
 
@@ -122,8 +131,11 @@ export class PacketGuard implements Plugin {
   private classify(reply: Buffer, amount: bigint): void {
     if (reply[0] === Type.TYPE_ILP_FULFILL) {
       this.fulfilled += amount
-      this.finalRun = 0
-      this.rejectRun = 0
+      // Only money taken says the receiver accepts money; STREAM's empty packets are fulfilled anyway.
+      if (amount > 0n) {
+        this.finalRun = 0
+        this.rejectRun = 0
+      }
       return
     }
     if (reply[0] !== Type.TYPE_ILP_REJECT) {
@@ -132,6 +144,9 @@ export class PacketGuard implements Plugin {
       if (amount > 0n) this.stop({ reason: 'Your uplink answered a payment with something that is not an ILP reply.', refused: false, unknown: true })
       return
     }
+    // STREAM answers packets without money (frames only) with F99 as a matter of course: only a
+    // money packet's reject says anything about the receiver.
+    if (amount === 0n) return
     let code = 'F00'
     let message = ''
     try {

@@ -19,7 +19,7 @@ export interface PayerOptions {
    * and the receiver's own total for the stream (its StreamMaxMoney frame), which also counts money
    * an earlier sender on the same connection delivered; null when the receiver did not say.
    */
-  onFulfilled(source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null): void
+  onFulfilled(source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null, deliveryUnknown?: boolean): void
   /**
    * Called once when the connection ends, with why if it was not our doing, and what its packet guard
    * concluded if the guard stopped it (the receiver refused; a reply was lost).
@@ -63,6 +63,8 @@ export class StreamPayer {
     return payer
   }
 
+  get refusal(): string | null { return this.guard.refusal }
+
   /** What may have left on this connection: the guard saw every Prepare and its reply. */
   get exposure(): bigint {
     const sent = this.totalSent
@@ -93,8 +95,14 @@ export class StreamPayer {
     if (this.closedNotified) return
     const unaccounted = this.guard.fulfilled - this.totalSent
     if (unaccounted > 0n && this.guard.stopped === null) {
-      this.opts.onFulfilled(unaccounted, BigInt(this.conn.totalDelivered), null)
+      // Sent for sure (the uplink fulfilled it); what it delivered the unreadable reply did not say.
+      this.opts.onFulfilled(unaccounted, BigInt(this.conn.totalDelivered), null, true)
       this.notifyClosed(error, { reason: 'The receiver took the payment but its reply could not be read.', refused: true, unknown: false })
+      return
+    }
+    const refusal = this.guard.stopped === null ? this.guard.refusal : null
+    if (refusal !== null) {
+      this.notifyClosed(error, { reason: refusal, refused: true, unknown: false })
       return
     }
     this.notifyClosed(error)

@@ -35,6 +35,8 @@ export interface Payer {
    * flight); absent when the payer cannot tell, and then everything it was given counts.
    */
   readonly exposure?: bigint
+  /** Why the receiver refuses, if its last reply was a final reject (see PacketGuard.refusal). */
+  readonly refusal?: string | null
   allow(total: bigint): void
   /** Resolves true when nothing was left in flight. */
   close(): Promise<boolean>
@@ -168,6 +170,8 @@ const PREAUTHORIZE_MS = 1500
  * is stopped for this visit, as a 4xx SPSP answer stops it: its reason goes to the popup and the page.
  */
 export const REFUSALS_TO_STOP = 3
+/** How long a connection may sit with money pending after a final reject before that is a refusal. */
+const STALLED_REFUSAL_MS = 2000
 
 export class Visit {
   phase: PayPhase = 'resolving'
@@ -518,7 +522,7 @@ export class Visit {
         plugin,
         destinationAccount: spsp.value.destinationAccount,
         sharedSecret: spsp.value.sharedSecret,
-        onFulfilled: (source, deliveredTotal, remoteTotal) => { if (slot !== null) this.fulfilled(slot, source, deliveredTotal, remoteTotal) },
+        onFulfilled: (source, deliveredTotal, remoteTotal, deliveryUnknown) => { if (slot !== null) this.fulfilled(slot, source, deliveredTotal, remoteTotal, deliveryUnknown) },
         onClosed: (error, stop) => { if (slot !== null) this.payerClosed(slot, error, stop) },
       })
     } catch (e) {
@@ -603,6 +607,13 @@ export class Visit {
     this.raiseTimer = undefined
     if (slot === null || !slot.payer.isOpen || !this.visible || this.raising || this.stopped) return
     if (slot.payer.pending > 0n) {
+      // A receiver that answered F99 and stopped taking money (its STREAM receive max reached) leaves
+      // the library waiting for ever, quietly: after a moment that is a refusal like any other.
+      const refusal = slot.payer.refusal ?? null
+      if (refusal !== null && this.deps.now() - this.lastRaiseAt >= STALLED_REFUSAL_MS) {
+        void this.refusedBy(slot, refusal)
+        return
+      }
       // The last chunk has not settled: never stack allowances on a connection that is not moving money.
       this.scheduleRaise(PENDING_RECHECK_MS)
       return
@@ -724,22 +735,25 @@ export class Visit {
     return e
   }
 
-  private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null = null): void {
+  private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null = null, deliveryUnknown = false): void {
     const receivedNow = deliveredTotal - slot.lastDelivered
     this.destinationAsset ??= slot.payer.destinationAsset
     // First settle what a dead worker left in flight, against the totals from before this packet.
     this.reconcile(slot, deliveredTotal, remoteTotal)
     this.sent += source
     this.delivered = slot.deliveredBase + deliveredTotal
-    this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum, this.sourceAsset?.scale ?? 0)
-    this.deps.learnt?.(this.target.url, this.quantum)
+    // A packet whose delivery is unknown says nothing about the receiver's unit.
+    if (!deliveryUnknown) {
+      this.quantum = learnQuantum(source, deliveredTotal - slot.lastDelivered, this.quantum, this.sourceAsset?.scale ?? 0)
+      this.deps.learnt?.(this.target.url, this.quantum)
+    }
     slot.lastDelivered = deliveredTotal
     // Space raises from the fulfil, not the send: packets then reach the receiver at least a second
     // apart, whatever the path's latency jitter. The amount stays wall-clock exact either way.
     if (this.slot === slot) this.lastRaiseAt = Math.max(this.lastRaiseAt, this.deps.now())
     this.mark('fulfilled')
     this.firstPaidAt ??= this.deps.now()
-    if (this.slot === slot) {
+    if (this.slot === slot && !deliveryUnknown) {
       slot.paid = true
       this.backoff.reset()
       this.uplinkBackoff.reset()
@@ -756,6 +770,15 @@ export class Visit {
         received: dest === null ? null : { value: receivedNow.toString(), code: dest.code, scale: dest.scale },
       })
     }
+  }
+
+  /** Closes a connection whose receiver refuses and counts it like any refused connection. */
+  private async refusedBy(slot: Slot, reason: string): Promise<void> {
+    if (this.slot !== slot) return
+    await this.closePayer()
+    if (this.stopped) return
+    if (++this.refusals >= REFUSALS_TO_STOP) this.failed(`${reason} Trickle stopped paying this receiver; reload the page to try again.`, false)
+    else this.failed(reason, true)
   }
 
   private payerClosed(slot: Slot, error: string | null, stop?: GuardStop): void {

@@ -28,8 +28,9 @@ export interface Stack {
   stop(): Promise<void>
 }
 
-export async function startStack(): Promise<Stack> {
-  const net = await startNetwork()
+/** `uplinkProxy`: the uplink goes through the sandbox's fault proxy (net.proxy). */
+export async function startStack(opts: { uplinkProxy?: boolean } = {}): Promise<Stack> {
+  const net = await startNetwork({ uplinkProxy: opts.uplinkProxy === true })
   const browser = await launchWithExtension()
   const control = await browser.openExtensionPage('src/options/index.html')
 
