@@ -157,6 +157,12 @@ interface Slot {
   sharedSecret: Uint8Array
   /** The connection a dead worker left, reopened: its first reply settles what was in flight. */
   check: LinkState | null
+  /**
+   * What earlier connections of ours delivered on this same STREAM stream (a reopened connection
+   * shares the receiver's stream, whose total counts them all): a record's `delivered` is this plus
+   * what this connection delivered, so the next reopening does not count their money again.
+   */
+  streamBefore: bigint
 }
 
 /** How much of the time between a dead worker's last write and its successor's resumption is paid. */
@@ -557,6 +563,7 @@ export class Visit {
     slot = {
       payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, lastDelivered: 0n, paid: false,
       destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, check: link,
+      streamBefore: link === null ? 0n : BigInt(link.delivered),
     }
     this.resumeLink = null
     this.slot = slot
@@ -679,6 +686,8 @@ export class Visit {
     slot.check = null
     if (check === null || remoteTotal === null || this.sourceAsset === null) return
     const arrived = remoteTotal - deliveredTotal - BigInt(check.delivered)
+    // Everything before this connection on the stream, as the receiver counts it.
+    if (arrived > 0n) slot.streamBefore += arrived
     const uncertain = this.counted - this.sent
     if (arrived <= 0n || uncertain <= 0n) return
     const inFlight = BigInt(check.given) - BigInt(check.base) - BigInt(check.sent)
@@ -798,7 +807,7 @@ export class Visit {
         base: slot.base.toString(),
         given: this.counted.toString(),
         sent: slot.payer.totalSent.toString(),
-        delivered: slot.lastDelivered.toString(),
+        delivered: (slot.streamBefore + slot.lastDelivered).toString(),
       }
     }
     if (stop?.unknown === true) this.recordUncertain()
@@ -917,7 +926,7 @@ export class Visit {
           // A record is written before each allowance: what is authorised bounds what was given.
           given: (this.authorized > slot.given ? this.authorized : slot.given).toString(),
           sent: slot.payer.totalSent.toString(),
-          delivered: slot.lastDelivered.toString(),
+          delivered: (slot.streamBefore + slot.lastDelivered).toString(),
         },
       }
     }

@@ -111,3 +111,37 @@ describe('a reply lost after the connector executed the packet', () => {
     expect(budget.spentNow()).toBe(ledger.spent)
   })
 })
+
+describe('a connection reopened again and again', () => {
+  it('counts each connection\'s money once in the ledger, however many times the stream was reopened', async () => {
+    const h = harness()
+    const { m, ledger } = monetizerWorld(h)
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    // The receiver's stream total, shared by every reopening of the connection.
+    let receiverTotal = 0n
+    for (let round = 0; round < 4; round++) {
+      const p = h.payers.at(-1)
+      if (p === undefined) throw new Error('no payer')
+      p.remoteBase = receiverTotal
+      p.fulfilAll()
+      receiverTotal = p.remoteBase + p.delivered
+      await vi.advanceTimersByTimeAsync(1000)
+      // The next chunk is in flight when the uplink's socket dies; it never arrives.
+      p.exposure = p.allowance
+      p.die('the uplink\'s connection closed', { reason: 'lost', refused: false, unknown: true })
+      await vi.advanceTimersByTimeAsync(1000)
+    }
+    const last = h.payers.at(-1)
+    if (last === undefined) throw new Error('no payer')
+    last.remoteBase = receiverTotal
+    last.fulfilAll()
+    receiverTotal = last.remoteBase + last.delivered
+    expect(h.payers.length).toBeGreaterThanOrEqual(4)
+    expect(new Set(h.payers.map((p) => p.opts.destinationAccount)).size).toBe(1)
+    const delivered = ledger.entries.reduce((s, e) => s + e.delivered, 0n)
+    expect(delivered).toBe(receiverTotal)
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+})
