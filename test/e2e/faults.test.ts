@@ -59,6 +59,17 @@ describe('receivers that refuse', () => {
     await page.close()
   })
 
+  it('a receiver that never answers (R00 at expiry): one packet waits, nothing piles up', async () => {
+    const name = 'hang-forever'
+    const page = await open(name)
+    await sleep(10_000)
+    const money = stack.net.receiver.account(name).attempts.filter((a) => a.amount > 0n).length
+    console.log(`${name}: ${money} money packets in 10 s`)
+    expect(money).toBeGreaterThan(0)
+    expect(money).toBeLessThanOrEqual(2)
+    await page.close()
+  })
+
   it('a receiver that flips between accept and refuse is paid while it accepts and left alone while it refuses', async () => {
     const name = 'flipper'
     const account = stack.net.receiver.account(name)
