@@ -37,6 +37,8 @@ export interface GuardStop {
   refused: boolean
   /** Money may have arrived without a reply saying so. */
   unknown: boolean
+  /** The user's uplink failed, not the receiver: retried like an unreachable uplink, never given up. */
+  uplink?: boolean
 }
 
 export class GuardStopped extends Error {
@@ -101,7 +103,7 @@ export class PacketGuard implements Plugin {
     // socket that is not open and silently lost, its reply awaited for 35 s: the payment stalled that
     // long after every connector restart. Refuse it now instead: nothing left, the visit reconnects.
     if (!this.inner.isConnected()) {
-      this.stop({ reason: 'The connection to your uplink dropped.', refused: false, unknown: false })
+      this.stop({ reason: 'The connection to your uplink dropped.', refused: false, unknown: false, uplink: true })
       throw new GuardStopped('The connection to your uplink dropped.')
     }
     let amount = 0n
@@ -120,7 +122,7 @@ export class PacketGuard implements Plugin {
     } catch (e) {
       this.inFlight -= amount
       this.unknown += amount
-      if (amount > 0n) this.stop({ reason: 'The reply to a payment was lost on the way back from your uplink; it may have arrived, so Trickle counts it as sent until the receiver says.', refused: false, unknown: true })
+      if (amount > 0n) this.stop({ reason: 'The reply to a payment was lost on the way back from your uplink; it may have arrived, so Trickle counts it as sent until the receiver says.', refused: false, unknown: true, uplink: true })
       throw e
     }
     this.inFlight -= amount
@@ -141,7 +143,7 @@ export class PacketGuard implements Plugin {
     if (reply[0] !== Type.TYPE_ILP_REJECT) {
       // The uplink answered with something that is neither: whether the money moved is unknown.
       this.unknown += amount
-      if (amount > 0n) this.stop({ reason: 'Your uplink answered a payment with something that is not an ILP reply.', refused: false, unknown: true })
+      if (amount > 0n) this.stop({ reason: 'Your uplink answered a payment with something that is not an ILP reply.', refused: false, unknown: true, uplink: true })
       return
     }
     // STREAM answers packets without money (frames only) with F99 as a matter of course: only a

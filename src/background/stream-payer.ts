@@ -76,6 +76,8 @@ export class StreamPayer {
     this.stream.on('outgoing_money', (amount: string) => {
       // The stream emits before the connection adds to totalDelivered: read it on the next macrotask.
       const source = BigInt(amount)
+      // A fulfil after the visit was told the connection ended belongs to its settlement (unconfirmed).
+      if (this.closedNotified) return
       setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered), this.remoteReceived()), 0)
     })
     this.stream.on('error', (e: unknown) => this.failedWith(`The payment stream failed: ${errorMessage(e)}`))

@@ -57,6 +57,7 @@ function problem(r: Obj): string | null {
   if (r.savedAt !== undefined && !isTime(r.savedAt)) return 'savedAt is not a time'
   if (r.uncertain !== undefined && !isUnits(r.uncertain)) return 'uncertain is not an amount'
   if (r.uncertainAt !== undefined && r.uncertainAt !== null && !isTime(r.uncertainAt)) return 'uncertainAt is not a time'
+  if (r.uncertainDestination !== undefined && r.uncertainDestination !== null && !isAsset(r.uncertainDestination)) return 'uncertainDestination is malformed'
   if (BigInt(r.sent as string) > BigInt(r.counted as string)) return 'it confirms more than it counts'
   if (BigInt(typeof r.uncertain === 'string' ? r.uncertain : '0') > BigInt(r.counted as string) - BigInt(r.sent as string)) return 'its uncertain part exceeds what is unconfirmed'
   return null

@@ -116,6 +116,7 @@ export interface VisitRecord {
   /** Part of counted − sent already written to the ledger as unconfirmed (a reply was lost), and when. */
   uncertain?: string
   uncertainAt?: number | null
+  uncertainDestination?: Asset | null
 }
 
 /**
@@ -157,6 +158,11 @@ interface Slot {
   sharedSecret: Uint8Array
   /** The connection a dead worker left, reopened: its first reply settles what was in flight. */
   check: LinkState | null
+  /**
+   * A raise being written before it is given: it already counts on the tab's meter, so two visits
+   * of one tab raising at once cannot both take the same room.
+   */
+  claimed: bigint
   /**
    * What earlier connections of ours delivered on this same STREAM stream (a reopened connection
    * shares the receiver's stream, whose total counts them all): a record's `delivered` is this plus
@@ -241,8 +247,12 @@ export class Visit {
    */
   private uncertain = 0n
   private uncertainAt: number | null = null
+  /** The receiver's asset the unconfirmed entry was written under (its row's identity). */
+  private uncertainDestination: Asset | null = null
   /** Connections in a row the receiver refused (see REFUSALS_TO_STOP). */
   private refusals = 0
+  /** Stopped and closed: its settlement owns what is unconfirmed; a late fulfil changes nothing. */
+  private finished = false
 
   constructor(
     readonly tabId: number,
@@ -275,6 +285,7 @@ export class Visit {
     this.firstPaidAt = record.firstPaidAt
     this.uncertain = BigInt(record.uncertain ?? '0')
     this.uncertainAt = record.uncertainAt ?? null
+    this.uncertainDestination = record.uncertainDestination ?? record.destinationAsset
   }
 
   get visible(): boolean { return this.looking }
@@ -301,7 +312,8 @@ export class Visit {
    * meter counts this, the budget counts `held`.
    */
   get exposed(): bigint {
-    const given = this.slot?.given ?? 0n
+    const slot = this.slot
+    const given = slot === null ? 0n : slot.claimed > slot.given ? slot.claimed : slot.given
     return given > this.counted ? given : this.counted
   }
 
@@ -466,6 +478,7 @@ export class Visit {
     this.attempt = null
     for (const t of [this.retryTimer, this.graceTimer, this.raiseTimer, this.limitTimer]) clearTimeout(t)
     await this.closePayer()
+    this.finished = true
   }
 
   private connect(): void {
@@ -556,6 +569,7 @@ export class Visit {
       return
     }
     this.sourceAsset = payer.sourceAsset
+    this.destinationAsset ??= payer.destinationAsset
     // The receiver's asset is known once connected: a coarser scale of the same currency gives its
     // unit before any packet, so even the first one carries no dust.
     if (this.quantum === 1n) this.quantum = scaleQuantum(payer.sourceAsset, payer.destinationAsset)
@@ -564,6 +578,7 @@ export class Visit {
       payer, base: this.counted, given: this.counted, deliveredBase: this.delivered, lastDelivered: 0n, paid: false,
       destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, check: link,
       streamBefore: link === null ? 0n : BigInt(link.delivered),
+      claimed: this.counted,
     }
     this.resumeLink = null
     this.slot = slot
@@ -587,8 +602,10 @@ export class Visit {
       this.accrual.setRate(rate, this.deps.now())
     }
     const wanted = this.accrual.accrued(this.deps.now() + LEAD_MS + PREAUTHORIZE_MS)
-    // Only the budget bounds what is authorised; the tab's meter bounds what is given (raise).
-    const { ceiling } = this.budgetCeiling()
+    // Bounded by the tab's meter too (it counts what was given, not what is authorised, so this takes
+    // nothing from the tab's other visits): a visit retrying through a long outage must not hold, and
+    // at its end charge, the whole outage against the budget.
+    const { ceiling } = this.ceiling()
     const ahead = wanted < ceiling ? wanted : ceiling
     if (ahead <= this.authorized) return
     this.authorized = ahead
@@ -647,6 +664,7 @@ export class Visit {
     }
     if (target > slot.given) {
       if (target > this.authorized) this.authorized = target
+      slot.claimed = target
       if (target > this.persisted) {
         // Not yet on disk (no pre-authorisation, or it is still being written): write and wait.
         this.raising = true
@@ -654,6 +672,7 @@ export class Visit {
           await this.persist()
         } catch (e) {
           this.authorized = this.persisted > slot.given ? this.persisted : slot.given
+          slot.claimed = slot.given
           this.raising = false
           this.failed(`Could not record the payment before sending it: ${errorMessage(e)}`, true)
           return
@@ -698,7 +717,9 @@ export class Visit {
     // What the ledger already holds as unconfirmed becomes sent, on the row it was written to.
     const resolved = left < this.uncertain ? left : this.uncertain
     this.uncertain -= resolved
-    this.record(left, arrived, resolved > 0n ? { unconfirmed: -resolved, at: this.uncertainAt ?? this.deps.now() } : undefined)
+    // On the very row the unconfirmed amount was written to (same day, same assets), or the
+    // correction would be a negative row of its own.
+    this.record(left, arrived, resolved > 0n ? { unconfirmed: -resolved, at: this.uncertainAt ?? this.deps.now(), destination: this.uncertainDestination } : undefined)
   }
 
   /**
@@ -708,13 +729,16 @@ export class Visit {
   private recordUncertain(): void {
     const amount = this.counted - this.sent - this.uncertain
     if (amount <= 0n || this.sourceAsset === null) return
+    if (this.uncertain === 0n) {
+      this.uncertainAt = this.deps.now()
+      this.uncertainDestination = this.destinationAsset
+    }
     this.uncertain += amount
-    this.uncertainAt = this.deps.now()
-    this.record(0n, 0n, { unconfirmed: amount, at: this.uncertainAt })
+    this.record(0n, 0n, { unconfirmed: amount, at: this.uncertainAt ?? this.deps.now(), destination: this.uncertainDestination })
   }
 
   /** Writes a confirmed payment with the visit's record; if the write fails it rides along with the next. */
-  private record(sent: bigint, delivered: bigint, extra?: { unconfirmed: bigint; at: number }): void {
+  private record(sent: bigint, delivered: bigint, extra?: { unconfirmed: bigint; at: number; destination: Asset | null }): void {
     const entry = this.entry(sent, delivered, sent > 0n ? 1 : 0, extra)
     this.persist(entry).catch(() => {
       // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
@@ -723,7 +747,7 @@ export class Visit {
   }
 
   /** A ledger entry for this visit (merged with any whose write failed). */
-  private entry(sent: bigint, delivered: bigint, packets: number, extra?: { unconfirmed: bigint; at: number }): LedgerEntry | undefined {
+  private entry(sent: bigint, delivered: bigint, packets: number, extra?: { unconfirmed: bigint; at: number; destination: Asset | null }): LedgerEntry | undefined {
     const asset = this.sourceAsset
     if (asset === null) return undefined
     const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
@@ -732,7 +756,7 @@ export class Visit {
       site: this.site,
       receiver: this.target.url,
       source: asset,
-      destination: this.destinationAsset,
+      destination: extra === undefined ? this.destinationAsset : extra.destination,
       sent,
       delivered,
       unconfirmed: extra?.unconfirmed ?? 0n,
@@ -745,6 +769,9 @@ export class Visit {
   }
 
   private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null = null, deliveryUnknown = false): void {
+    // A reply after the visit was settled: the money is in the ledger as unconfirmed (and charged);
+    // recording it again would charge it twice and bring the settled record back.
+    if (this.finished) return
     const receivedNow = deliveredTotal - slot.lastDelivered
     this.destinationAsset ??= slot.payer.destinationAsset
     // First settle what a dead worker left in flight, against the totals from before this packet.
@@ -817,13 +844,17 @@ export class Visit {
       this.failed(`${stop.reason} Trickle stopped paying this receiver; reload the page to try again.`, false)
       return
     }
-    this.failed(stop?.reason ?? error ?? 'The connection closed.', true)
+    this.failed(stop?.reason ?? error ?? 'The connection closed.', true, stop?.uplink === true ? this.uplinkBackoff : this.backoff)
   }
 
   /** Closes the connection on our initiative; if it settled cleanly, unspent allowance is withdrawn. */
   private async closePayer(): Promise<void> {
     const slot = this.slot
-    if (slot === null) return
+    if (slot === null) {
+      // No connection: nothing was given beyond what is counted; authorisation beyond it is withdrawn.
+      this.authorized = this.counted
+      return
+    }
     this.slot = null
     clearTimeout(this.raiseTimer)
     this.raiseTimer = undefined
@@ -911,6 +942,7 @@ export class Visit {
       site: this.site,
       uncertain: this.uncertain.toString(),
       uncertainAt: this.uncertainAt,
+      uncertainDestination: this.uncertainDestination,
       ...this.linkState(),
     }
   }
