@@ -78,7 +78,9 @@ export interface Receiver {
   /**
    * Puts receiver `name` into `mode` from now on, whatever its prefix says (a `t04-x` can be made to
    * accept); null goes back to the mode its prefix gives. Takes effect on the next packet, also on
-   * connections already open.
+   * connections already open. A sender learns a `refuse` from the reply to its next packet of any
+   * amount: if that is the amount-0 packet ilp-protocol-stream sends after its last money packet, the
+   * sender is told it can send nothing more and sends no money packet, so it never sees an F99.
    */
   setMode(name: string, mode: ReceiverMode | null): void
   /** The mode `name` is in now. */

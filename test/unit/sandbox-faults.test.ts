@@ -18,7 +18,8 @@ beforeAll(async () => {
 afterAll(async () => { await net?.stop() })
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-async function until<T>(what: string, fn: () => T | undefined, ms = 5000): Promise<T> {
+// Well inside vitest's 5 s test timeout, so a wait that never ends says what it was waiting for.
+async function until<T>(what: string, fn: () => T | undefined, ms = 2000): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const v = fn()
@@ -36,6 +37,12 @@ interface Sender {
   /** The connection's error, and when it came. */
   error: { message: string; at: number } | null
   disconnects: number
+  /**
+   * Whether the connection's send loop has stopped. ilp-protocol-stream follows its last money packet
+   * with one more packet of amount 0 (its own frames) before it stops, so `totalSent` reaching a
+   * target does not mean the sender is done: that packet may still be on its way.
+   */
+  idle(): boolean
   close(): Promise<void>
 }
 
@@ -56,6 +63,7 @@ async function sender(name: string, opts: { url?: string; expiryMs?: number } = 
   const stream = conn.createStream()
   const s: Sender = {
     conn, stream, plugin, openedAt: Date.now(), error: null, disconnects: 0,
+    idle: () => !(conn as unknown as { looping: boolean }).looping,
     async close() {
       stream.destroy()
       await Promise.race([conn.destroy().catch(() => undefined), sleep(500)])
@@ -147,18 +155,24 @@ describe('receiver fault modes', () => {
     await until('a T04', () => (money(name).some((t) => t.code === 'T04') ? true : undefined))
     net.receiver.setMode(name, null) // back to what the name says: accept
     // After a T04 the sender splits the rest into smaller packets; each loses its fraction of a unit.
-    await until('paid again', () => (s.stream.totalSent === String(2 * CHUNK) ? true : undefined), 3000)
+    // Wait for the sender to stop, not just for the money: a refusal that lands while its trailing
+    // amount-0 packet is in flight is answered on that packet (receive max = received so far), so the
+    // sender knows it is blocked and never sends the money packet that would get the F99.
+    await until('paid again, the sender idle', () => (s.stream.totalSent === String(2 * CHUNK) && s.idle() ? true : undefined))
     expect(a.total).toBeGreaterThan(1990n)
     const beforeRefusal = a.total
+    const triedBefore = money(name).length
 
     net.receiver.setMode(name, 'refuse')
     s.stream.setSendMax(3 * CHUNK)
-    await until('an F99', () => (money(name).some((t) => t.code === 'F99') ? true : undefined))
-    await sleep(100)
+    // Its first money packet gets the F99 and the reply's receive max; then it stops, blocked.
+    await until('an F99, the sender idle', () => (money(name).some((t) => t.code === 'F99') && s.idle() ? true : undefined))
+    expect(money(name).slice(triedBefore).map((t) => t.code)).toEqual(['F99'])
     expect(a.total).toBe(beforeRefusal)
+    expect(s.stream.totalSent).toBe(String(2 * CHUNK))
     net.receiver.setMode(name, 'accept')
     s.stream.setSendMax(3 * CHUNK + 1) // a sender learns the new receive max from its next packet's reply
-    await until('paid after the refusal', () => (s.stream.totalSent === String(3 * CHUNK + 1) ? true : undefined), 3000)
+    await until('paid after the refusal', () => (s.stream.totalSent === String(3 * CHUNK + 1) ? true : undefined))
     expect(a.total).toBeGreaterThan(beforeRefusal)
     expect(s.error).toBeNull()
     await s.close()
