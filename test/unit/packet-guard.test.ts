@@ -156,3 +156,21 @@ describe('an uplink that is reconnecting', () => {
     expect(guard.stopped).toMatchObject({ refused: false, unknown: false })
   })
 })
+
+describe('packets without money', () => {
+  it('are neither refusals when rejected nor acceptance when fulfilled', async () => {
+    let i = 0
+    // money F99, then an empty packet fulfilled, then an empty one rejected, and again
+    const plugin = new FakePlugin(async (data) => {
+      i++
+      return data.length > 0 && i % 3 === 2 ? fulfill() : reject('F99')
+    })
+    const guard = new PacketGuard(plugin)
+    await guard.sendData(prepare(100))
+    expect(guard.refusal).toMatch(/F99/)
+    await guard.sendData(prepare(0)) // fulfilled, carries nothing
+    expect(guard.refusal).toMatch(/F99/)
+    await guard.sendData(prepare(0)) // rejected, carries nothing
+    expect(guard.stopped).toBeNull()
+  })
+})
