@@ -13,9 +13,8 @@
 import { createRequire } from 'node:module'
 import { Writable } from 'node:stream'
 import type { createApp as CreateApp } from 'ilp-connector'
-import { createServer } from 'node:net'
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts'
-import { freePort } from './ports.ts'
+import { canBind, freePort } from './ports.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 import { startSite, type Site } from './site.ts'
 
@@ -72,15 +71,6 @@ export interface NetworkOptions {
   uplinkProxy?: boolean | { port?: number }
 }
 
-/** Whether a loopback port can be bound now (a stopped connector's ports take a moment to free). */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.unref()
-    server.once('error', () => resolve(false))
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-  })
-}
 
 export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> {
   // A port of 0 (or none) means "any free port": the printed URLs must carry the real one.

@@ -14,7 +14,8 @@ export async function freePort(): Promise<number> {
   throw new Error('no free port between 20000 and 32000 on 127.0.0.1')
 }
 
-function canBind(port: number): Promise<boolean> {
+/** Whether a loopback port can be bound now (a stopped server's ports take a moment to free). */
+export function canBind(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer()
     server.unref()
