@@ -605,7 +605,13 @@ export class Visit {
     // Bounded by the tab's meter too (it counts what was given, not what is authorised, so this takes
     // nothing from the tab's other visits): a visit retrying through a long outage must not hold, and
     // at its end charge, the whole outage against the budget.
-    const { ceiling } = this.ceiling()
+    // The meter's room plus the connecting time itself, so the first raise finds its amount already
+    // on disk (no write on the first payment's path).
+    const { ceiling: meterCeiling } = this.ceiling()
+    const rate = this.accrual.rate ?? 0n
+    const margin = meterCeiling + (rate * BigInt(PREAUTHORIZE_MS)) / HOUR_MS
+    const { ceiling: budgetCeiling } = this.budgetCeiling()
+    const ceiling = margin < budgetCeiling ? margin : budgetCeiling
     const ahead = wanted < ceiling ? wanted : ceiling
     if (ahead <= this.authorized) return
     this.authorized = ahead
