@@ -109,6 +109,14 @@ export function createServices({ browser, fetch, now, log }: Platform) {
    * falls back to the safe choice; what failed is logged (and settings failures are shown to the user).
    */
   const ready = (async () => {
+    // Content scripts may read and write storage.local by default, and a compromised renderer can speak
+    // for one: it could read the uplink's secret and rewrite the rate and the budget. Chrome ≥ 140
+    // restricts the area to the extension's own pages and worker on request; Firefox has no such call
+    // (its design for this is still to come, see the trust-boundary issue).
+    await step('restricting storage to Trickle', async () => {
+      const local = browser.storage.local as typeof browser.storage.local & { setAccessLevel?: (o: { accessLevel: 'TRUSTED_CONTEXTS' }) => Promise<void> }
+      await local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' })
+    })
     await step('loading the settings', async () => { await settings.load() })
     uplink.configure(settings.current.uplinkUrl)
     // storage.session is empty after a browser restart: no visit of an earlier session can come back.

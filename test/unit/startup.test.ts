@@ -68,3 +68,15 @@ describe('worker startup over damaged storage', () => {
     expect(writes).toEqual([])
   })
 })
+
+describe('worker startup', () => {
+  it('restricts storage.local to trusted contexts before reading the settings, where the browser can', async () => {
+    const calls: string[] = []
+    const { browser } = fakeBrowser({ get: async () => { calls.push('get'); return {} } })
+    ;(browser.storage.local as unknown as { setAccessLevel: (o: unknown) => Promise<void> }).setAccessLevel = async (o) => { calls.push(`access ${JSON.stringify(o)}`) }
+    const services = createServices({ browser, fetch: globalThis.fetch, now: () => NOW, log: quiet })
+    await services.ready
+    expect(calls[0]).toBe('access {"accessLevel":"TRUSTED_CONTEXTS"}')
+    expect(calls).toContain('get')
+  })
+})
