@@ -56,6 +56,7 @@ describe('a page that churns its tags', () => {
       let i = 0
       const link = document.querySelector('link[rel="monetization"]')
       if (link === null) throw new Error('no link')
+      ;(window as { churnLink?: Element }).churnLink = link
       ;(window as { churn?: ReturnType<typeof setInterval> }).churn = setInterval(() => {
         // 50 changes every 10 ms: adds, removes and href swaps.
         for (let k = 0; k < 50; k++, i++) {
@@ -66,14 +67,19 @@ describe('a page that churns its tags', () => {
       }, 10)
     }, stack.net.receiver.spspBase)
     await sleep(8000)
-    await page.evaluate(() => { clearInterval((window as { churn?: ReturnType<typeof setInterval> }).churn) })
+    // The churn stops with the link in place, wherever it happened to be.
+    await page.evaluate(() => {
+      clearInterval((window as { churn?: ReturnType<typeof setInterval> }).churn)
+      const link = (window as { churnLink?: Element }).churnLink
+      if (link !== undefined) document.head.append(link)
+    })
     const lookups = names.reduce((s, n) => s + stack.net.receiver.account(n).spspQueries, 0)
     console.log(`link churn: ${lookups} SPSP lookups in 8 s`)
     // Five at once, then one a second, and at most five distinct receivers per 30 s.
     expect(lookups).toBeLessThanOrEqual(5 + 8)
-    // The worker still answers, and the page is still monetized by one of its receivers.
-    const status = await stack.status(page)
-    expect(status.kind).toBe('monetized')
+    // The worker still answers, and the page is monetized by its last receiver.
+    // (A sixth distinct receiver within 30 s would wait for the lookup window: allow for it.)
+    await waitFor('the page monetized again', async () => ((await stack.status(page)).kind === 'monetized' ? true : undefined), 35_000)
     await page.close()
   })
 })
