@@ -84,8 +84,10 @@ export class StreamPayer {
     this.conn.on('error', (e: unknown) => this.failedWith(`The STREAM connection failed: ${errorMessage(e)}`))
     // The guard stopped sending; the library notices on its next packet, or here if it sends none.
     this.guard.onStop(() => { setTimeout(() => { if (this.isOpen) void this.conn.destroy().catch(() => undefined) }, 0) })
-    this.conn.on('close', () => this.notifyClosed(this.closing ? null : 'The receiver closed the connection.'))
-    this.conn.on('end', () => this.notifyClosed(this.closing ? null : 'The receiver ended the connection.'))
+    // The connection has said ConnectionClose: from this moment nothing more may leave on it (a stream's
+    // late close frame would reopen the connection at the receiver).
+    this.conn.on('close', () => { this.guard.close(); this.notifyClosed(this.closing ? null : 'The receiver closed the connection.') })
+    this.conn.on('end', () => { this.guard.close(); this.notifyClosed(this.closing ? null : 'The receiver ended the connection.') })
   }
 
   /**
@@ -165,11 +167,24 @@ export class StreamPayer {
         // the stream may already be gone; closing below is all that is left to do
       }
     }
-    try {
-      this.stream.destroy()
-      await this.conn.destroy()
-    } catch {
-      // already closed
+    // Close in order: the stream's last frames, then ConnectionClose. Destroying the stream and the
+    // connection at once raced the two packets; when the close arrived first, the receiver's next
+    // packet opened a new connection there (seen in the reload test, 1 run in 3).
+    let ended = false
+    if (wasOpen) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      ended = await Promise.race([
+        this.conn.end().then(() => true, () => false),
+        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), CLOSE_GRACE_MS) }),
+      ])
+      clearTimeout(timer)
+    }
+    if (!ended) {
+      try {
+        await this.conn.destroy()
+      } catch {
+        // already closed
+      }
     }
     this.guard.close()
     this.notifyClosed(null)
