@@ -1,7 +1,7 @@
 /**
  * Pacing arithmetic: how much a visit may have sent by now. It is the integral of the rate over the
  * time the page was visible, read from the wall clock, never a count of ticks, so late or skipped
- * ticks cannot make it drift (prior-art.md, WMX #375). All amounts are bigint units of the uplink asset.
+ * ticks cannot make it drift (docs/PRIOR-ART.md, WMX #375). All amounts are bigint units of the uplink asset.
  */
 export const HOUR_MS = 3_600_000n
 

@@ -1,6 +1,6 @@
 /**
  * Retry delays after failures: 1 s doubling to a minute, and a limit after which Trickle gives up and
- * says so instead of retrying forever (prior-art.md, WMX #394).
+ * says so instead of retrying forever (docs/PRIOR-ART.md, WMX #394).
  */
 export const RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 16_000, 30_000, 60_000] as const
 export const GIVE_UP_AFTER = 8

@@ -1,6 +1,6 @@
 /**
  * Node globals that ilp-protocol-stream and ilp-plugin-btp expect and an extension worker lacks
- * (platform-notes.md, "ILP libraries inside an MV3 service worker"). This module must be imported first.
+ * (docs/PLATFORM.md, "The ILP libraries inside an MV3 service worker"). This module must be imported first.
  */
 import { Buffer } from 'buffer'
 

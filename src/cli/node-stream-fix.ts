@@ -1,6 +1,6 @@
 /**
  * ilp-protocol-stream 2.7.1 assigns `this.closed`, a getter-only property of Readable since Node 18.
- * Give its stream class a writable accessor of its own (platform-notes.md, "ILP in Node"). Imported
+ * Give its stream class a writable accessor of its own (docs/PLATFORM.md, "ILP in Node"). Imported
  * for its effect by Node programs that use STREAM: the command line and the sandbox's receiver.
  */
 import { DataAndMoneyStream } from 'ilp-protocol-stream/dist/src/stream.js'

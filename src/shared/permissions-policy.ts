@@ -1,7 +1,7 @@
 /**
  * Whether an <iframe>'s `allow` attribute grants `monetization` to the document it loads, parsed as a
  * permissions-policy container list (`allow="monetization; autoplay"`), never compared as a string
- * (prior-art.md, WMX #575). A directive with no allowlist means `'src'`: the iframe's own origin.
+ * (docs/PRIOR-ART.md, WMX #575). A directive with no allowlist means `'src'`: the iframe's own origin.
  */
 export function allowGrantsMonetization(allow: string | null, srcOrigin: string, parentOrigin: string): boolean {
   if (allow === null) return false

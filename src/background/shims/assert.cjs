@@ -1,6 +1,6 @@
 // The subset of Node's `assert` that ilp-packet, ilp-protocol-stream and ilp-plugin-btp call
 // (assert(), assert.strictEqual). CommonJS on purpose: an ESM shim reaches `require('assert')` as a
-// namespace object, and `assert.strictEqual` is then undefined (platform-notes.md). The npm `assert`
+// namespace object, and `assert.strictEqual` is then undefined (docs/PLATFORM.md). The npm `assert`
 // package would pull in `util` and four more packages for these few lines.
 'use strict'
 function AssertionError(message) {
