@@ -4,7 +4,7 @@
  * than was spent could let the user exceed their budget. ledger.ts does the storing and the quarantine.
  */
 import { isRecord } from '../shared/guards.ts'
-import type { Asset } from '../shared/money.ts'
+import { isAsset, type Asset } from '../shared/money.ts'
 import type { DayKey } from '../shared/period.ts'
 
 /** The version of a row's own shape. Rows of the first build carry none and are read as this one. */
@@ -47,8 +47,6 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/
 const isDay = (v: unknown): v is DayKey =>
   typeof v === 'string' && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)
 const isText = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= 4096
-const isAsset = (v: unknown): v is Asset =>
-  isRecord(v) && typeof v.code === 'string' && v.code !== '' && v.code.length <= 64 && Number.isInteger(v.scale) && typeof v.scale === 'number' && v.scale >= 0 && v.scale <= 255
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 const isAmount = (v: unknown): v is string => typeof v === 'string' && AMOUNT.test(v)
 /** An amount as written back: canonical ("007" → "7"), or 0 if it cannot be read. */

@@ -3,7 +3,8 @@
  * payment and every UI request (`Cannot convert abc to a BigInt` at restore); a record that fails
  * here is settled conservatively and set aside instead (monetizer.ts), and the rest carry on.
  */
-import type { Asset } from '../shared/money.ts'
+import { isRecord } from '../shared/guards.ts'
+import { isAsset, type Asset } from '../shared/money.ts'
 import type { LinkState, VisitRecord } from './visit.ts'
 import { VISIT_RECORD_VERSION } from './visit.ts'
 
@@ -23,20 +24,17 @@ export interface Salvage {
 }
 
 type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isUnits = (v: unknown): v is string => typeof v === 'string' && /^\d{1,40}$/.test(v)
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
 const isText = (v: unknown, max = 8192): v is string => typeof v === 'string' && v.length <= max
-const isAsset = (v: unknown): v is Asset =>
-  isObj(v) && typeof v.code === 'string' && /^[\x21-\x7e]{1,16}$/.test(v.code) && Number.isInteger(v.scale) && (v.scale as number) >= 0 && (v.scale as number) <= 255
 
 function isLink(v: unknown): v is LinkState {
-  return isObj(v) && isText(v.destinationAccount, 1023) && isText(v.sharedSecret, 256)
+  return isRecord(v) && isText(v.destinationAccount, 1023) && isText(v.sharedSecret, 256)
     && isUnits(v.base) && isUnits(v.given) && isUnits(v.sent) && isUnits(v.delivered)
 }
 
 function isAccrual(v: unknown): boolean {
-  return isObj(v) && isUnits(v.folded) && isTime(v.segmentMs) && (v.visibleSince === null || isTime(v.visibleSince))
+  return isRecord(v) && isUnits(v.folded) && isTime(v.segmentMs) && (v.visibleSince === null || isTime(v.visibleSince))
     && (v.ratePerHour === null || isUnits(v.ratePerHour))
 }
 
@@ -64,7 +62,7 @@ function problem(r: Obj): string | null {
 }
 
 export function checkVisitRecord(raw: unknown): RecordCheck {
-  if (!isObj(raw)) return { ok: false, reason: 'the record is not an object', salvage: salvage({}) }
+  if (!isRecord(raw)) return { ok: false, reason: 'the record is not an object', salvage: salvage({}) }
   const why = problem(raw)
   if (why === null) return { ok: true, record: raw as unknown as VisitRecord }
   return { ok: false, reason: why, salvage: salvage(raw) }

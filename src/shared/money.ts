@@ -2,6 +2,7 @@
  * Money is a bigint count of the smallest unit of an asset, always carried with its code and scale
  * (USD at scale 9: 1 unit = 10⁻⁹ USD). Floats never touch amounts.
  */
+import { isRecord } from './guards.ts'
 export interface Asset { code: string; scale: number }
 export interface Amount extends Asset { value: bigint }
 /** An amount as it crosses a message boundary or lands in storage: bigint becomes a decimal string. */
@@ -57,3 +58,7 @@ function significantFractionDigits(decimal: string): number {
   const firstNonZero = fraction.search(/[1-9]/)
   return firstNonZero === -1 ? 2 : firstNonZero + 4
 }
+
+/** Whether a value read back from storage is an asset: a currency code and a scale of 0–255. */
+export const isAsset = (v: unknown): v is Asset =>
+  isRecord(v) && typeof v.code === 'string' && v.code !== '' && v.code.length <= 64 && typeof v.scale === 'number' && Number.isInteger(v.scale) && v.scale >= 0 && v.scale <= 255
