@@ -7,6 +7,8 @@
  * a page that is merely busy is paid a little later, not stopped.
  */
 
+import { TokenBucket } from './token-bucket.ts'
+
 /** Lookups a tab may make at once before pacing starts (a page of five receivers loads at once). */
 export const LOOKUP_BURST = 5
 /** After the burst, one more lookup per this many ms. */
@@ -15,25 +17,19 @@ export const LOOKUP_REFILL_MS = 1000
 export const LOOKUP_WINDOW_MS = 30_000
 
 export class LookupLimiter {
-  private tokens = LOOKUP_BURST
-  private refilledAt: number
+  private readonly bucket: TokenBucket
   /** Receiver URL → when it was last looked up (only those within the window matter). */
   private readonly recent = new Map<string, number>()
 
   constructor(private readonly now: () => number, private readonly distinct: number) {
-    this.refilledAt = now()
+    this.bucket = new TokenBucket(LOOKUP_BURST, LOOKUP_REFILL_MS, now)
   }
 
   /** How long `url` must wait before it may be looked up (0: now). */
   private wait(url: string): number {
     const now = this.now()
     for (const [u, at] of this.recent) if (now - at >= LOOKUP_WINDOW_MS) this.recent.delete(u)
-    const refills = Math.floor((now - this.refilledAt) / LOOKUP_REFILL_MS)
-    if (refills > 0) {
-      this.tokens = Math.min(LOOKUP_BURST, this.tokens + refills)
-      this.refilledAt = this.tokens === LOOKUP_BURST ? now : this.refilledAt + refills * LOOKUP_REFILL_MS
-    }
-    let wait = this.tokens > 0 ? 0 : this.refilledAt + LOOKUP_REFILL_MS - now
+    let wait = this.bucket.wait()
     if (!this.recent.has(url) && this.recent.size >= this.distinct) {
       const oldest = Math.min(...this.recent.values())
       wait = Math.max(wait, oldest + LOOKUP_WINDOW_MS - now)
@@ -47,7 +43,7 @@ export class LookupLimiter {
       if (!(await sleep(wait, signal))) return false
     }
     if (signal.aborted) return false
-    this.tokens--
+    this.bucket.take()
     this.recent.set(url, this.now())
     return true
   }

@@ -15,6 +15,7 @@ import type { LedgerEntry } from './ledger.ts'
 import { LookupLimiter } from './lookup-limiter.ts'
 import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from './simulated-payer.ts'
 import { TabMeter } from './tab-meter.ts'
+import { TokenBucket } from './token-bucket.ts'
 import { checkVisitRecord, type Salvage } from './visit-record.ts'
 import { visitKey } from './ledger.ts'
 import { Visit, type VisitDeps, type VisitEvent, type VisitRecord } from './visit.ts'
@@ -137,7 +138,7 @@ export class Monetizer {
   /** Per tab, its SPSP lookups' limiter. */
   private readonly lookups = new Map<number, LookupLimiter>()
   /** Per tab, its reconciliations' token bucket, and a pending reconciliation if deferred. */
-  private readonly pacing = new Map<number, { tokens: number; at: number; timer: ReturnType<typeof setTimeout> | undefined }>()
+  private readonly pacing = new Map<number, { bucket: TokenBucket; timer: ReturnType<typeof setTimeout> | undefined }>()
   private readonly log: Log
 
   constructor(private deps: MonetizerDeps) {
@@ -249,24 +250,17 @@ export class Monetizer {
 
   /** Reconciles a tab now, or, if it was reconciled less than RECONCILE_INTERVAL_MS ago, once it is due. */
   private paced(tabId: number): void {
-    const now = this.deps.visit.now()
-    const p = this.pacing.get(tabId) ?? { tokens: RECONCILE_BURST, at: now, timer: undefined }
+    const p = this.pacing.get(tabId) ?? { bucket: new TokenBucket(RECONCILE_BURST, RECONCILE_INTERVAL_MS, this.deps.visit.now), timer: undefined }
     this.pacing.set(tabId, p)
     if (p.timer !== undefined) return // the deferred one will see this report too
-    const refills = Math.floor((now - p.at) / RECONCILE_INTERVAL_MS)
-    if (refills > 0) {
-      p.tokens = Math.min(RECONCILE_BURST, p.tokens + refills)
-      p.at += refills * RECONCILE_INTERVAL_MS
-    }
-    if (p.tokens > 0) {
-      p.tokens--
+    if (p.bucket.take()) {
       this.safeReconcile(tabId)
       return
     }
     p.timer = setTimeout(() => {
       p.timer = undefined
       if (this.pacing.get(tabId) === p) this.paced(tabId)
-    }, p.at + RECONCILE_INTERVAL_MS - now)
+    }, p.bucket.wait())
   }
 
   /**

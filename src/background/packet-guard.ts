@@ -18,6 +18,7 @@
 import { Buffer } from 'buffer'
 import { deserializeIlpPrepare, deserializeIlpReject, Type } from 'ilp-packet'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import { TokenBucket } from './token-bucket.ts'
 
 /** Packets a connection may send at once; normal paying is one a second. */
 export const PACKET_BURST = 4
@@ -59,13 +60,12 @@ export class PacketGuard implements Plugin {
   private closed = false
   private finalRun = 0
   private rejectRun = 0
-  private tokens = PACKET_BURST
-  private refilledAt: number
+  private readonly bucket: TokenBucket
   private readonly lost = new Set<() => void>()
   private readonly listeners = new Set<(stop: GuardStop) => void>()
 
   constructor(private readonly inner: Plugin, private readonly now: () => number = Date.now) {
-    this.refilledAt = now()
+    this.bucket = new TokenBucket(PACKET_BURST, PACKET_REFILL_MS, now)
     // The uplink's socket closed: no reply still owed will ever come.
     const emitter = inner as Partial<{ on(event: string, fn: () => void): void }>
     if (typeof emitter.on === 'function') emitter.on.call(inner, 'disconnect', () => { for (const f of [...this.lost]) f() })
@@ -192,17 +192,9 @@ export class PacketGuard implements Plugin {
 
   /** Waits for a token of the bucket. */
   private async pace(): Promise<void> {
-    for (;;) {
-      const now = this.now()
-      const refills = Math.floor((now - this.refilledAt) / PACKET_REFILL_MS)
-      if (refills > 0) {
-        this.tokens = Math.min(PACKET_BURST, this.tokens + refills)
-        this.refilledAt = this.tokens === PACKET_BURST ? now : this.refilledAt + refills * PACKET_REFILL_MS
-      }
-      if (this.tokens > 0 || this.stopped !== null || this.closed) break
-      await new Promise((r) => setTimeout(r, this.refilledAt + PACKET_REFILL_MS - now))
+    while (this.stopped === null && !this.closed && !this.bucket.take()) {
+      await new Promise((r) => setTimeout(r, this.bucket.wait()))
     }
-    this.tokens--
   }
 }
 
