@@ -834,14 +834,7 @@ export class Visit {
     this.authorized = this.counted
     if (this.counted > this.sent) {
       // Ask the receiver on the same connection, next time, what arrived (see reconcile).
-      this.resumeLink = {
-        destinationAccount: slot.destinationAccount,
-        sharedSecret: toBase64(slot.sharedSecret),
-        base: slot.base.toString(),
-        given: this.counted.toString(),
-        sent: slot.payer.totalSent.toString(),
-        delivered: (slot.streamBefore + slot.lastDelivered).toString(),
-      }
+      this.resumeLink = linkOf(slot, this.counted)
     }
     if (stop?.unknown === true) this.recordUncertain()
     else this.persist().catch(() => undefined)
@@ -956,19 +949,22 @@ export class Visit {
   private linkState(): { link?: LinkState } {
     const slot = this.slot
     if (slot !== null) {
-      return {
-        link: {
-          destinationAccount: slot.destinationAccount,
-          sharedSecret: toBase64(slot.sharedSecret),
-          base: slot.base.toString(),
-          // A record is written before each allowance: what is authorised bounds what was given.
-          given: (this.authorized > slot.given ? this.authorized : slot.given).toString(),
-          sent: slot.payer.totalSent.toString(),
-          delivered: (slot.streamBefore + slot.lastDelivered).toString(),
-        },
-      }
+      // A record is written before each allowance: what is authorised bounds what was given.
+      return { link: linkOf(slot, this.authorized > slot.given ? this.authorized : slot.given) }
     }
     return this.resumeLink === null ? {} : { link: this.resumeLink }
+  }
+}
+
+/** The connection as a record remembers it, with `given` as the most it may have been given. */
+function linkOf(slot: Slot, given: bigint): LinkState {
+  return {
+    destinationAccount: slot.destinationAccount,
+    sharedSecret: toBase64(slot.sharedSecret),
+    base: slot.base.toString(),
+    given: given.toString(),
+    sent: slot.payer.totalSent.toString(),
+    delivered: (slot.streamBefore + slot.lastDelivered).toString(),
   }
 }
 
