@@ -165,3 +165,18 @@ export class Mortal implements VisitLedger {
   removeVisit(r: Pick<VisitRecord, 'tabId' | 'input'>) { return this.gate(() => this.inner.removeVisit(r)) }
   loadVisits() { return this.gate(() => this.inner.loadVisits()) }
 }
+
+/**
+ * The first payer's packet left and its reply was lost (the connector executed it): it dies with an
+ * unknown outcome; after `advance(1000)` the visit has reopened the same connection. The new payer.
+ */
+export async function reopenAfterLostReply(h: ReturnType<typeof harness>, advance: (ms: number) => Promise<unknown>): Promise<FakePayer> {
+  const first = h.payers[0]
+  if (first === undefined) throw new Error('no payer')
+  first.exposure = first.allowance
+  first.die('lost', { reason: 'lost', refused: false, unknown: true })
+  await advance(1000)
+  const second = h.payers[1]
+  if (second === undefined) throw new Error('no second payer')
+  return second
+}

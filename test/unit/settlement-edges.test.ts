@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Ledger } from '../../src/background/ledger.ts'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { harness, MemoryLedger, monetizerWorld } from './fakes.ts'
+import { harness, MemoryLedger, monetizerWorld, reopenAfterLostReply } from './fakes.ts'
 
 const page = (): PageSnapshot => ({
   visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link', value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
@@ -21,13 +21,7 @@ describe('settlement edges', () => {
     const { m } = monetizerWorld(h, { ledger: mem })
     m.pageState(1, page(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
-    const first = h.payers[0]
-    if (first === undefined) throw new Error('no payer')
-    first.exposure = first.allowance
-    first.die('lost', { reason: 'lost', refused: false, unknown: true })
-    await vi.advanceTimersByTimeAsync(1000)
-    const second = h.payers[1]
-    if (second === undefined) throw new Error('no second payer')
+    const second = await reopenAfterLostReply(h, (ms) => vi.advanceTimersByTimeAsync(ms))
     second.remoteBase = 100n
     second.fulfilAll()
     await vi.advanceTimersByTimeAsync(0)

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { REFUSALS_TO_STOP } from '../../src/background/visit.ts'
 import type { PageSnapshot, PaymentEvent } from '../../src/shared/messages.ts'
-import { harness, monetizerWorld } from './fakes.ts'
+import { harness, monetizerWorld, reopenAfterLostReply } from './fakes.ts'
 
 const PER_SECOND = 100_000n
 const page = (): PageSnapshot => ({
@@ -95,13 +95,7 @@ describe('a reply lost after the connector executed the packet', () => {
     const { m, ledger, budget } = monetizerWorld(h)
     m.pageState(1, page(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
-    const first = h.payers[0]
-    if (first === undefined) throw new Error('no payer')
-    first.exposure = first.allowance
-    first.die('lost', { reason: 'lost', refused: false, unknown: true })
-    await vi.advanceTimersByTimeAsync(1000)
-    const second = h.payers[1]
-    if (second === undefined) throw new Error('no second payer')
+    const second = await reopenAfterLostReply(h, (ms) => vi.advanceTimersByTimeAsync(ms))
     second.remoteBase = 0n
     second.fulfilAll()
     m.tabRemoved(1)
