@@ -12,11 +12,18 @@ export type IdleState = 'active' | 'idle' | 'locked'
 export interface AttentionPlatform {
   /** The ids of windows that have focus now. */
   focusedWindows(): Promise<number[]>
+  /** The ids of the tabs in front of their windows, in windows that are not minimised. */
+  shownTabs?(): Promise<number[]>
 }
 
 export class Attention {
   /** null until first read: unknown focus must not stop payment. */
   private focused: Set<number> | null = null
+  /**
+   * What the browser itself says is shown, cross-checked against what a page's content script says
+   * (a compromised renderer could claim a hidden tab is visible). null until first read.
+   */
+  private shown: Set<number> | null = null
   private idle: IdleState = 'active'
   private popups = 0
   private readonly listeners = new Set<() => void>()
@@ -28,15 +35,24 @@ export class Attention {
 
   private changed(): void { for (const l of this.listeners) l() }
 
-  /** Re-reads which windows have focus (at start, and on every focus change). */
+  /** Re-reads which windows have focus and which tabs are shown (at start, on every change of either). */
   async refreshFocus(): Promise<void> {
     const seq = ++this.reading
-    const ids = await this.platform.focusedWindows().catch(() => null)
-    if (seq !== this.reading || ids === null || this.popups > 0) return
-    const next = new Set(ids)
-    if (this.focused !== null && next.size === this.focused.size && [...next].every((id) => this.focused?.has(id))) return
-    this.focused = next
-    this.changed()
+    const [ids, tabs] = await Promise.all([
+      this.platform.focusedWindows().catch(() => null),
+      this.platform.shownTabs?.().catch(() => null) ?? Promise.resolve(null),
+    ])
+    if (seq !== this.reading || this.popups > 0) return
+    let changed = false
+    if (ids !== null && !sameSet(this.focused, ids)) {
+      this.focused = new Set(ids)
+      changed = true
+    }
+    if (tabs !== null && !sameSet(this.shown, tabs)) {
+      this.shown = new Set(tabs)
+      changed = true
+    }
+    if (changed) this.changed()
   }
 
   setIdle(state: IdleState): void {
@@ -52,13 +68,18 @@ export class Attention {
     if (this.popups === 0) void this.refreshFocus()
   }
 
-  /** Why a tab of `windowId` is not being looked at, or null if it is. */
-  reason(windowId: number | undefined): string | null {
+  /** Why tab `tabId` of `windowId` is not being looked at, or null if it is. */
+  reason(windowId: number | undefined, tabId?: number): string | null {
     if (this.idle === 'locked') return 'The screen is locked.'
     if (this.idle === 'idle') return 'You have been away from the keyboard and mouse; payment resumes when you are back.'
+    if (this.shown !== null && tabId !== undefined && !this.shown.has(tabId)) return 'The tab is not shown in its window.'
     if (this.focused !== null && windowId !== undefined && !this.focused.has(windowId)) {
       return 'The window does not have focus.'
     }
     return null
   }
+}
+
+function sameSet(known: Set<number> | null, ids: readonly number[]): boolean {
+  return known !== null && known.size === new Set(ids).size && ids.every((id) => known.has(id))
 }

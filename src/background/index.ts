@@ -3,7 +3,7 @@
 import './node-globals.ts'
 import browser from 'webextension-polyfill'
 import { createLog } from '../shared/log.ts'
-import { createServices } from './services.ts'
+import { createServices, WEB_URLS } from './services.ts'
 
 const services = createServices({ browser, fetch: globalThis.fetch.bind(globalThis), now: Date.now, log: createLog('worker') })
 browser.runtime.onConnect.addListener(services.onConnect)
@@ -11,4 +11,9 @@ browser.runtime.onMessage.addListener(services.onMessage)
 browser.tabs.onRemoved.addListener(services.onTabRemoved)
 browser.windows.onFocusChanged.addListener(services.onFocusChanged)
 browser.tabs.onAttached.addListener(services.onTabAttached)
+browser.tabs.onActivated.addListener(services.onTabActivated)
 browser.idle.onStateChanged.addListener(services.onIdleChanged)
+// The worker's own redirected requests (SPSP lookups), so each hop is checked before it is followed.
+browser.webRequest.onBeforeRedirect.addListener(services.onBeforeRedirect, { urls: WEB_URLS, types: ['xmlhttprequest', 'other'], tabId: -1 })
+// Response headers of pages and frames: their CSP and Permissions-Policy, which content scripts cannot see.
+browser.webRequest.onHeadersReceived.addListener(services.onHeadersReceived, { urls: WEB_URLS, types: ['main_frame', 'sub_frame'] }, ['responseHeaders'])

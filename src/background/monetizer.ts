@@ -7,6 +7,9 @@ import { parseDecimal, type Asset } from '../shared/money.ts'
 import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../shared/pointer.ts'
 import { err, type Result } from '../shared/result.ts'
 import { allowedByPolicies } from '../shared/csp.ts'
+import { reachRefusal } from '../shared/address-space.ts'
+import { allowlistMatches } from '../shared/permissions-policy.ts'
+import type { HeaderPolicy } from './frame-policies.ts'
 import type { Settings } from '../shared/settings.ts'
 import type { TabStatus } from '../shared/status.ts'
 import type { Log } from '../shared/log.ts'
@@ -58,8 +61,10 @@ export interface MonetizerDeps {
   budget: Budget
   settings(): Settings
   /** Why nobody is looking at tabs of this window (focus, idle), or null. */
-  attention?(windowId: number | undefined): string | null
+  attention?(windowId: number | undefined, tabId: number): string | null
   log: Log
+  /** What a frame's response headers said about monetization (frame-policies.ts). */
+  headerPolicy?(tabId: number, frameId: number, pageUrl: string): HeaderPolicy
   /** Delivers a payment event to a frame's content script, which turns it into WM events. */
   notify?(tabId: number, frameId: number, event: PaymentEvent): void
 }
@@ -109,7 +114,54 @@ function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[],
   return err(`This page's Content-Security-Policy (monetization-src) does not allow paying ${target.value.host}.`)
 }
 
-interface FrameEntry { snapshot: PageSnapshot; pageUrl: string; refused: Set<string>; windowId: number | undefined }
+/**
+ * A receiver on this machine or the local network is paid only from a page there too: a public page
+ * must not make Trickle probe what the browser refuses the page itself. Decided before any request,
+ * so the page hears the same refusal at once whatever is or is not listening there.
+ */
+function checkReach(target: Result<PaymentTarget>, pageUrls: readonly string[]): Result<PaymentTarget> {
+  if (!target.ok) return target
+  const refusal = reachRefusal(target.value.url, pageUrls)
+  return refusal === null ? target : err(refusal)
+}
+
+interface FrameEntry {
+  snapshot: PageSnapshot
+  pageUrl: string
+  refused: Set<string>
+  windowId: number | undefined
+  /** What the document's response headers say (content scripts cannot see them). */
+  headers: HeaderPolicy
+}
+
+const NO_HEADER_POLICY: HeaderPolicy = { csp: [], permissions: null }
+
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return 'null'
+  }
+}
+
+/** A frame's CSP policies: those its document declares in <meta> and those its headers set. */
+const policiesOf = (frame: FrameEntry): string[] => [...frame.snapshot.csp, ...frame.headers.csp]
+
+/**
+ * Why Permissions-Policy headers keep a frame from monetizing, or null: its own header must allow its
+ * own origin, and the header of the frame that embeds it must allow the child's origin (the `allow`
+ * attribute can narrow what a parent's header allows, never widen it).
+ */
+function permissionRefusal(frame: FrameEntry, parent: FrameEntry | null): string | null {
+  const origin = originOf(frame.pageUrl)
+  const own = frame.headers.permissions
+  if (own !== null && !allowlistMatches(own, origin, origin)) return 'Its Permissions-Policy header does not allow monetization.'
+  const above = parent?.headers.permissions ?? null
+  if (parent !== null && above !== null && !allowlistMatches(above, origin, originOf(parent.pageUrl))) {
+    return `Its parent's Permissions-Policy header does not allow monetization for ${origin}.`
+  }
+  return null
+}
 interface Chosen { frameId: number; tag: TagReport; target: PaymentTarget }
 
 /** What became of one tag, for the event view. */
@@ -244,7 +296,8 @@ export class Monetizer {
     const previous = frames.get(frameId)
     if (previous === undefined && frames.size >= MAX_FRAMES_PER_TAB) return
     this.frames.set(tabId, frames)
-    frames.set(frameId, { snapshot, pageUrl, windowId, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
+    const headers = this.deps.headerPolicy?.(tabId, frameId, pageUrl) ?? NO_HEADER_POLICY
+    frames.set(frameId, { snapshot, pageUrl, windowId, headers, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
     this.paced(tabId)
   }
 
@@ -285,7 +338,7 @@ export class Monetizer {
     if (top !== undefined && !top.snapshot.visible) why = 'The tab is hidden.'
     else if (settings.paused) why = 'You paused Trickle.'
     else if (rules?.paused === true) why = 'You paused this site.'
-    else why = this.deps.attention?.(top?.windowId) ?? null
+    else why = this.deps.attention?.(top?.windowId, tabId) ?? null
     return { site, never: rules?.never === true, simulate: rules?.simulate === true, why }
   }
 
@@ -295,14 +348,16 @@ export class Monetizer {
    * honoured for one frame only, the first that presented it.
    */
   private allowedFrames(frames: Map<number, FrameEntry>): number[] {
-    const allowed: number[] = frames.has(0) ? [0] : []
+    const top = frames.get(0)
+    const allowed: number[] = top !== undefined && permissionRefusal(top, null) === null ? [0] : []
     const claimed = new Set<string>()
     for (let grew = true; grew;) {
       grew = false
       for (const [id, f] of [...frames].sort(([a], [b]) => a - b)) {
         const grant = f.snapshot.grant
         if (allowed.includes(id) || grant === null || claimed.has(grant)) continue
-        if (!allowed.some((a) => frames.get(a)?.snapshot.grants.includes(grant) === true)) continue
+        const parent = allowed.map((a) => frames.get(a)).find((a) => a?.snapshot.grants.includes(grant) === true)
+        if (parent === undefined || permissionRefusal(f, parent) !== null) continue
         allowed.push(id)
         claimed.add(grant)
         grew = true
@@ -336,7 +391,7 @@ export class Monetizer {
             : 'Only the first <meta name="monetization"> is used.')
           continue
         }
-        const target = checkPolicy(resolveTag(tag), frame.snapshot.csp, frame.pageUrl)
+        const target = checkReach(checkPolicy(resolveTag(tag), policiesOf(frame), frame.pageUrl), this.pageUrlsOf(tabId, frame.pageUrl))
         if (!target.ok) {
           verdict('refused', target.error)
           refused.push({ frameId, tag, reason: target.error })
@@ -474,7 +529,7 @@ export class Monetizer {
   }
 
   private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
-    const { snapshot, pageUrl } = frame
+    const { pageUrl } = frame
     const base = this.deps.visit
     const meter = this.meterOf(tabId)
     const lookups = this.lookupsOf(tabId)
@@ -508,7 +563,7 @@ export class Monetizer {
       ratePerHour,
       querySpsp: async (url, signal) => {
         if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
-        return base.querySpsp(url, signal)
+        return base.querySpsp(url, signal, (hop) => this.hopRefusal(tabId, hop, policiesOf(frame), pageUrl))
       },
       room: () => this.deps.budget.room(site),
       tabRoom: () => {
@@ -528,7 +583,7 @@ export class Monetizer {
         this.deps.budget.charge(site, entry.sent + entry.unconfirmed, entry.source, entry.at)
         return this.deps.ledger.record(entry, v.toRecord())
       },
-      permits: (url) => allowedByPolicies(url, snapshot.csp, pageUrl, true),
+      permits: (url) => allowedByPolicies(url, policiesOf(frame), pageUrl, true),
       learnt: (url, q) => {
         if (this.quanta.size >= 500 && !this.quanta.has(url)) this.quanta.clear()
         this.quanta.set(url, q)
@@ -536,6 +591,19 @@ export class Monetizer {
       knownQuantum: (url) => this.quanta.get(url) ?? null,
       emit,
     }
+  }
+
+  /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
+  private hopRefusal(tabId: number, url: string, csp: readonly string[], pageUrl: string): string | null {
+    const reach = reachRefusal(url, this.pageUrlsOf(tabId, pageUrl))
+    if (reach !== null) return `The receiver redirected elsewhere: ${reach}`
+    return allowedByPolicies(url, csp, pageUrl, true) ? null : 'The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.'
+  }
+
+  /** A frame's URL and its tab's top document's: the least private decides what Trickle may reach. */
+  private pageUrlsOf(tabId: number, frameUrl: string): string[] {
+    const top = this.frames.get(tabId)?.get(0)?.pageUrl
+    return top === undefined ? [frameUrl] : [frameUrl, top]
   }
 
   private limitReason(limit: Limit): string {
@@ -627,9 +695,9 @@ export class Monetizer {
         frameId,
         origin: origin(f.pageUrl),
         allowed: allowed.includes(frameId),
-        reason: frameId === 0 ? 'The page itself.'
+        reason: (allowed.includes(frameId) ? null : permissionRefusal(f, null)) ?? (frameId === 0 ? (allowed.includes(0) ? 'The page itself.' : 'Not allowed by its headers.')
           : allowed.includes(frameId) ? 'Its parent allows it (same origin, or allow="monetization" on the iframe).'
-          : 'Not allowed: a cross-origin iframe needs allow="monetization", from every frame on the way.',
+          : 'Not allowed: a cross-origin iframe needs allow="monetization" (and its parent\'s Permissions-Policy), from every frame on the way.'),
       })),
       tags: this.choose(tabId).verdicts,
     }
@@ -673,7 +741,7 @@ export class Monetizer {
     if (this.tabState(tabId).never) return { kind: 'never' }
     const firstTag = payableTags(top.snapshot.tags)[0]
     if (firstTag !== undefined) {
-      const target = checkPolicy(resolveTag(firstTag), top.snapshot.csp, top.pageUrl)
+      const target = checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl)
       if (!target.ok) return { kind: 'invalid', input: firstTag.value, reason: target.error }
     }
     return { kind: 'not-monetized' }

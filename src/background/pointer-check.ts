@@ -8,7 +8,7 @@ import { CHECK_STEPS, type CheckReport, type CheckStep, type StepResult } from '
 import type { AmountJson, Asset } from '../shared/money.ts'
 import { describePointerProblem, resolvePaymentTarget } from '../shared/pointer.ts'
 import { errorMessage, type Result } from '../shared/result.ts'
-import { querySpsp, type SpspAnswer, type SpspFailure, type SpspStep } from './spsp.ts'
+import { querySpsp, type SpspAnswer, type SpspOptions, type SpspFailure, type SpspStep } from './spsp.ts'
 
 /** What a test payment reports: the amounts, or why it failed and at which stage. */
 export interface TestPayment {
@@ -22,6 +22,8 @@ export type PayFailure = { stage: 'stream' | 'payment'; message: string; maybeLe
 
 export interface CheckDeps {
   fetch?: typeof fetch
+  /** Where an opaque redirect pointed (the worker's webRequest watch; Node's fetch shows Location). */
+  redirectTarget?: SpspOptions['redirectTarget']
   now?: () => number
   timeoutMs?: number
   /** Sends the test payment; absent: the STREAM and payment steps are skipped (no uplink). */
@@ -80,7 +82,11 @@ export async function checkPointer(input: string, deps: CheckDeps = {}): Promise
   steps.push({ step: 'syntax', ok: true, ms: lap(), detail: target.value.kind === 'pointer' ? 'A valid payment pointer.' : 'A valid SPSP URL.' })
   steps.push({ step: 'url', ok: true, ms: lap(), detail: `Trickle asks ${target.value.url}` })
 
-  const spsp = await querySpsp(target.value.url, { fetch: deps.fetch, ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }) })
+  const spsp = await querySpsp(target.value.url, {
+    fetch: deps.fetch,
+    ...(deps.timeoutMs === undefined ? {} : { timeoutMs: deps.timeoutMs }),
+    ...(deps.redirectTarget === undefined ? {} : { redirectTarget: deps.redirectTarget }),
+  })
   const ms = lap()
   if (!spsp.ok) {
     const failedAt = SPSP_STEP[spsp.error.step]

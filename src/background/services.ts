@@ -15,12 +15,17 @@ import { createPortHandler, PagePorts } from './content-port.ts'
 import { Ledger } from './ledger.ts'
 import { Monetizer } from './monetizer.ts'
 import { SettingsStore } from './settings-store.ts'
+import { FramePolicies, type HeadersDetails } from './frame-policies.ts'
+import { RedirectWatch, type RedirectDetails } from './redirect-watch.ts'
 import { querySpsp } from './spsp.ts'
 import { StreamPayer } from './stream-payer.ts'
 import { TabEvents } from './tab-events.ts'
 import { createTester } from './tester.ts'
 import { createUiHandler, isOwnPage, schemeAndHost } from './ui-api.ts'
 import { Uplink } from './uplink.ts'
+
+/** The web Trickle works on: its content scripts' matches and its host permissions (manifest.json). */
+export const WEB_URLS = ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']
 
 export interface Platform {
   browser: Browser
@@ -40,6 +45,10 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   })
   uplink.onChange((s) => log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`))
   const pagePorts = new PagePorts()
+  const extensionOrigin = schemeAndHost(new URL(browser.runtime.getURL('/')))
+  const redirects = new RedirectWatch(extensionOrigin, now)
+  const redirectTarget = (url: string, sentAt: number): Promise<string | null> => redirects.target(url, sentAt)
+  const framePolicies = new FramePolicies(browser.storage.session)
   /**
    * Whether the budget holds this period's spending from the ledger. Until it does, it answers as if
    * the uplink's asset were unknown, so that nothing is authorised: an empty budget would let the user
@@ -54,13 +63,16 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   })
   const attention = new Attention({
     focusedWindows: async () => (await browser.windows.getAll()).filter((w) => w.focused && w.id !== undefined).map((w) => w.id ?? -1),
+    shownTabs: async () => (await browser.windows.getAll({ populate: true }))
+      .filter((w) => w.state !== 'minimized')
+      .flatMap((w) => (w.tabs ?? []).filter((t) => t.active && t.id !== undefined).map((t) => t.id ?? -1)),
   })
   const monetizer = new Monetizer({
     visit: {
       uplinkConfigured: () => uplink.configured,
       connectPlugin: (signal) => uplink.connectPlugin(signal),
       reportUplinkConnected: (asset, address) => uplink.reportConnected(asset, address),
-      querySpsp: (url, signal) => querySpsp(url, { fetch, signal }),
+      querySpsp: (url, signal, checkHop) => querySpsp(url, { fetch, signal, redirectTarget, ...(checkHop === undefined ? {} : { checkHop }) }),
       openPayer: (opts) => StreamPayer.open(opts),
       uplinkAsset: () => uplink.knownAsset,
       ratePerHour: (asset) => parseDecimal(settings.current.ratePerHour, asset.scale),
@@ -70,6 +82,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     budget,
     settings: () => settings.current,
     attention: (windowId) => attention.reason(windowId),
+    headerPolicy: (tabId, frameId, pageUrl) => framePolicies.of(tabId, frameId, pageUrl),
     log,
     notify: (tabId, frameId, event) => pagePorts.send(tabId, frameId, event),
   })
@@ -126,13 +139,13 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       freshSession = (await browser.storage.session.get('session')).session === undefined
       if (freshSession) await browser.storage.session.set({ session: now() })
     })
+    await step('reading the header policies of open pages', () => framePolicies.load())
     if (!await step('loading the budget', loadBudget)) retryBudget()
     await step('restoring visits', () => monetizer.restore(freshSession))
     await step('reading focus and idle state', async () => { await Promise.all([attention.refreshFocus(), watchIdle()]) })
   })()
 
   const extensionId = browser.runtime.id
-  const extensionOrigin = schemeAndHost(new URL(browser.runtime.getURL('/')))
   const events = new TabEvents()
   const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts, events })
   return {
@@ -162,14 +175,18 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       log,
       settingsChanged: () => { void watchIdle().catch(() => undefined) },
       events,
-      checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, now }),
+      checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, redirectTarget, now }),
     }),
     onTabRemoved: (tabId: number) => {
       events.forget(tabId)
+      framePolicies.tabRemoved(tabId)
       void ready.then(() => monetizer.tabRemoved(tabId))
     },
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },
-    onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => monetizer.tabMoved(tabId, info.newWindowId)) },
+    onTabActivated: () => { void ready.then(() => attention.refreshFocus()) },
+    onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => { monetizer.tabMoved(tabId, info.newWindowId); return attention.refreshFocus() }) },
     onIdleChanged: (state: IdleState) => { attention.setIdle(state) },
+    onBeforeRedirect: (details: RedirectDetails) => { redirects.observed(details) },
+    onHeadersReceived: (details: HeadersDetails) => { framePolicies.observed(details) },
   }
 }

@@ -32,6 +32,10 @@ export interface SpspOptions {
   timeoutMs?: number
   maxBytes?: number
   signal?: AbortSignal
+  /** Why the page must not have Trickle follow a redirect to this URL, or null (address space, CSP). */
+  checkHop?(url: string): string | null
+  /** Where the opaque redirect of the request for `url` sent at `sentAt` pointed, or null if unknown. */
+  redirectTarget?(url: string, sentAt: number): Promise<string | null>
 }
 
 export const SPSP_ACCEPT = 'application/spsp4+json, application/spsp+json'
@@ -66,20 +70,29 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
     let response: Response
     let current = url
     try {
-      // Follow redirects one hop at a time so each target is checked before it is requested. Browsers
-      // hide the Location of a manual redirect ('opaqueredirect'); there, follow and check the end.
+      // Redirects are followed one hop at a time, each target checked before it is requested. A
+      // browser hides a manual redirect's Location ('opaqueredirect'); there the worker learns it from
+      // webRequest (`redirectTarget`), and a hop it cannot learn is not followed.
       for (let hop = 0; ; hop++) {
+        const sentAt = Date.now()
         response = await doFetch(current, { ...init, redirect: 'manual' })
+        let location: string | null
         if (response.type === 'opaqueredirect') {
-          response = await doFetch(current, { ...init, redirect: 'follow' })
-          break
+          location = opts.redirectTarget === undefined ? null : await opts.redirectTarget(current, sentAt)
+          if (location === null) return fail('redirect', 'The receiver redirected, and the browser did not say where to; Trickle follows only a redirect it can check.', false)
+        } else {
+          location = response.headers.get('location')
+          if (response.status < 300 || response.status >= 400 || location === null) break
+          await response.body?.cancel().catch(() => undefined)
         }
-        const location = response.headers.get('location')
-        if (response.status < 300 || response.status >= 400 || location === null) break
-        await response.body?.cancel().catch(() => undefined)
         if (hop >= MAX_REDIRECTS) return fail('redirect', `The receiver redirected more than ${MAX_REDIRECTS} times.`, false)
-        const next = new URL(location, current).href
-        const problem = checkUrl(next)
+        let next: string
+        try {
+          next = new URL(location, current).href
+        } catch {
+          return fail('redirect', 'The receiver redirected to an invalid URL.', false)
+        }
+        const problem = checkUrl(next) ?? opts.checkHop?.(next) ?? null
         if (problem !== null) return fail('redirect', problem, false)
         current = next
       }
@@ -146,13 +159,8 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
 }
 
 /** Every hop of a redirect must still be https (or http on this machine). */
-function checkUrl(finalUrl: string): string | null {
-  let url: URL
-  try {
-    url = new URL(finalUrl)
-  } catch {
-    return 'The receiver redirected to an invalid URL.'
-  }
+function checkUrl(next: string): string | null {
+  const url = new URL(next)
   if (url.protocol === 'https:') return null
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null
   return `The receiver redirected to ${url.protocol}//${url.host}, which is not https.`

@@ -8,7 +8,7 @@ import type { Settings } from '../shared/settings.ts'
 import type { Budget } from './budget.ts'
 import type { Ledger } from './ledger.ts'
 import type { CheckReport } from '../shared/check-report.ts'
-import { checkPointer } from './pointer-check.ts'
+import { checkPointer, type CheckDeps } from './pointer-check.ts'
 import { sendTestPayment } from './test-payment.ts'
 import type { Uplink } from './uplink.ts'
 
@@ -21,6 +21,7 @@ export interface TesterDeps {
   ledger: Pick<Ledger, 'record'>
   settings(): Settings
   fetch: typeof fetch
+  redirectTarget?: CheckDeps['redirectTarget']
   now: () => number
 }
 
@@ -31,14 +32,14 @@ export function oneSecond(settings: Settings, asset: Asset): bigint | null {
 }
 
 export function createTester(deps: TesterDeps) {
+  const base: CheckDeps = { fetch: deps.fetch, now: deps.now, ...(deps.redirectTarget === undefined ? {} : { redirectTarget: deps.redirectTarget }) }
   return async (input: string, pay: boolean, amount: string | null): Promise<CheckReport> => {
-    if (!pay) return checkPointer(input, { fetch: deps.fetch, now: deps.now, skipReason: 'Skipped: no test payment was asked for.' })
+    if (!pay) return checkPointer(input, { ...base, skipReason: 'Skipped: no test payment was asked for.' })
     if (!deps.uplink.configured) {
-      return checkPointer(input, { fetch: deps.fetch, now: deps.now, skipReason: 'Skipped: no uplink is set up in the options.' })
+      return checkPointer(input, { ...base, skipReason: 'Skipped: no uplink is set up in the options.' })
     }
     return checkPointer(input, {
-      fetch: deps.fetch,
-      now: deps.now,
+      ...base,
       pay: async (answer, onConnected) => {
         let plugin
         try {

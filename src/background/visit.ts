@@ -46,7 +46,8 @@ export interface VisitDeps {
   uplinkConfigured(): boolean
   connectPlugin(signal: AbortSignal): Promise<Plugin>
   reportUplinkConnected(asset: Asset, address: string): void
-  querySpsp(url: string, signal: AbortSignal): Promise<Result<SpspAnswer, SpspFailure>>
+  /** `checkHop`: the page's own rules for each redirect target (address space, CSP). */
+  querySpsp(url: string, signal: AbortSignal, checkHop?: (url: string) => string | null): Promise<Result<SpspAnswer, SpspFailure>>
   openPayer(opts: PayerOptions): Promise<Payer>
   /** The uplink's asset if already known (from ILDCP), to price and pre-authorise the first chunk. */
   uplinkAsset(): Asset | null

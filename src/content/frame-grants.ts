@@ -52,13 +52,16 @@ export class FrameGrants {
       } catch {
         continue
       }
+      // An opaque origin (a data: URL, say) names no document: a grant posted to it would reach whatever
+      // the frame navigates itself to. Such frames get none.
+      if (srcOrigin === 'null') continue
       if (srcOrigin !== own && !allowGrantsMonetization(frame.getAttribute('allow'), srcOrigin, own)) continue
       let nonce = this.nonces.get(frame)
       if (nonce === undefined) {
         nonce = this.randomUUID()
         this.nonces.set(frame, nonce)
       }
-      granted.push({ frame, nonce, targetOrigin: srcOrigin === 'null' ? '*' : srcOrigin })
+      granted.push({ frame, nonce, targetOrigin: srcOrigin })
       if (granted.length >= MAX_GRANTS) break
     }
     return granted
