@@ -4,6 +4,7 @@
  * money. It never raises the limit on its own.
  */
 import { Buffer } from 'buffer'
+import { FreshAddress } from './fresh-address.ts'
 import { createConnection, type Connection, type DataAndMoneyStream } from 'ilp-protocol-stream'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Asset } from '../shared/money.ts'
@@ -42,13 +43,17 @@ export class StreamPayer {
     private readonly stream: DataAndMoneyStream,
     private readonly opts: PayerOptions,
     private readonly guard: PacketGuard,
+    /** The uplink account's address (the user's options page shows it; receivers never see it). */
+    readonly sourceAddress: string,
   ) {}
 
   static async open(opts: PayerOptions): Promise<StreamPayer> {
     // Every packet of the connection passes the guard: paced, watched for refusals and lost replies.
     const guard = new PacketGuard(opts.plugin)
+    // A source address of its own, so that no two receivers see the same one (fresh-address.ts).
+    const fresh = new FreshAddress(guard)
     const conn = await createConnection({
-      plugin: guard,
+      plugin: fresh,
       destinationAccount: opts.destinationAccount,
       sharedSecret: Buffer.from(opts.sharedSecret),
       // Web Monetization has no target amount, so there is nothing to protect with a minimum: skip
@@ -58,7 +63,7 @@ export class StreamPayer {
       maximumPacketAmount: MAX_PACKET_AMOUNT,
     })
     const stream = conn.createStream()
-    const payer = new StreamPayer(conn, stream, opts, guard)
+    const payer = new StreamPayer(conn, stream, opts, guard, fresh.uplinkAddress ?? conn.sourceAccount)
     payer.wire()
     return payer
   }
@@ -124,7 +129,6 @@ export class StreamPayer {
     return { code: this.conn.sourceAssetCode, scale: this.conn.sourceAssetScale }
   }
 
-  get sourceAddress(): string { return this.conn.sourceAccount }
 
   get destinationAsset(): Asset | null {
     const code = this.conn.destinationAssetCode

@@ -42,6 +42,10 @@ export interface ReceiverAccount {
   spspQueries: number
   /** Every Prepare to this name, money or not, in arrival order. */
   attempts: Attempt[]
+  /** What a curious receiver learns of its sender: the addresses its connections announced. */
+  sourceAddresses: Set<string>
+  /** And the headers of every SPSP query. */
+  spspHeaders: Record<string, string | string[] | undefined>[]
 }
 
 export type ReceiverMode = 'accept' | 'refuse' | 't04' | 'f02' | 'hang' | 'garbage'
@@ -101,7 +105,7 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
   const account = (name: string): ReceiverAccount => {
     let found = accounts.get(name)
     if (found === undefined) {
-      found = { total: 0n, packets: [], connections: 0, spspQueries: 0, attempts: [] }
+      found = { total: 0n, packets: [], connections: 0, spspQueries: 0, attempts: [], sourceAddresses: new Set(), spspHeaders: [] }
       accounts.set(name, found)
     }
     return found
@@ -222,6 +226,9 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
       s.on('error', () => undefined) // destroyed with its connection; see above
       s.on('money', (amount: string) => {
         const a = account(name)
+        // The sender's address, from its ConnectionNewAddress frame (the library keeps it here).
+        const announced = (conn as unknown as { _destinationAccount?: string })._destinationAccount
+        if (announced !== undefined) a.sourceAddresses.add(announced)
         const value = BigInt(amount)
         a.total += value
         a.packets.push({ at: Date.now(), amount: value })
@@ -255,6 +262,7 @@ export async function startReceiver(opts: { btpUrl: string; spspPort: number; as
       return
     }
     account(name).spspQueries++
+    account(name).spspHeaders.push({ ...req.headers })
     const { destinationAccount, sharedSecret } = stream.generateAddressAndSecret(name)
     const dot = destinationAccount.lastIndexOf('.')
     issued.set(destinationAccount.slice(dot + 1), {
