@@ -741,7 +741,7 @@ export class Monetizer {
     if (this.tabState(tabId).never) return { kind: 'never' }
     const firstTag = payableTags(top.snapshot.tags)[0]
     if (firstTag !== undefined) {
-      const target = checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl)
+      const target = checkReach(checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl), this.pageUrlsOf(tabId, top.pageUrl))
       if (!target.ok) return { kind: 'invalid', input: firstTag.value, reason: target.error }
     }
     return { kind: 'not-monetized' }

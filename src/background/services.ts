@@ -81,7 +81,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     ledger,
     budget,
     settings: () => settings.current,
-    attention: (windowId) => attention.reason(windowId),
+    attention: (windowId, tabId) => attention.reason(windowId, tabId),
     headerPolicy: (tabId, frameId, pageUrl) => framePolicies.of(tabId, frameId, pageUrl),
     log,
     notify: (tabId, frameId, event) => pagePorts.send(tabId, frameId, event),

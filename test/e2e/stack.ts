@@ -7,6 +7,8 @@ import type { Page } from 'playwright-core'
 import type { TabStatus } from '../../src/shared/status.ts'
 import { launchWithExtension, type ExtensionBrowser } from '../sandbox/browser.ts'
 import { startNetwork, type Network } from '../sandbox/network.ts'
+import { freePort } from '../sandbox/ports.ts'
+import { PUBLIC_SITE_ARGS, startPublicSite, type PublicSite } from '../sandbox/public-site.ts'
 import type { Packet } from '../sandbox/receiver.ts'
 
 export interface Stack {
@@ -25,13 +27,19 @@ export interface Stack {
   status(page: Page): Promise<TabStatus>
   /** The popup, opened as a page for the tab of `page`, and its visible text. */
   popupText(page: Page): Promise<string>
+  /** The stand-in public website, if asked for. */
+  publicSite: PublicSite | null
   stop(): Promise<void>
 }
 
-/** `uplinkProxy`: the uplink goes through the sandbox's fault proxy (net.proxy). */
-export async function startStack(opts: { uplinkProxy?: boolean } = {}): Promise<Stack> {
+/**
+ * `uplinkProxy`: the uplink goes through the sandbox's fault proxy (net.proxy). `publicSite`: also a
+ * stand-in public website, https://news.example (public-site.ts).
+ */
+export async function startStack(opts: { uplinkProxy?: boolean; publicSite?: boolean } = {}): Promise<Stack> {
   const net = await startNetwork({ uplinkProxy: opts.uplinkProxy === true })
-  const browser = await launchWithExtension()
+  const publicSite = opts.publicSite === true ? await startPublicSite({ port: await freePort(), spspBase: net.receiver.spspBase }) : null
+  const browser = await launchWithExtension(publicSite === null ? {} : { args: PUBLIC_SITE_ARGS })
   const control = await browser.openExtensionPage('src/options/index.html')
 
   const configure: Stack['configure'] = async ({ uplinkUrl, ratePerHour, budget }) => {
@@ -103,8 +111,10 @@ export async function startStack(opts: { uplinkProxy?: boolean } = {}): Promise<
       await popup.close()
       return text
     },
+    publicSite,
     async stop() {
       await browser.close()
+      await publicSite?.stop()
       await net.stop()
     },
   }

@@ -24,7 +24,8 @@ async function waitForDevToolsPort(profile: string, proc: ChildProcess, stderr: 
   throw new Error(`Chromium did not open its DevTools port: ${stderr()}`)
 }
 
-export const EXTENSION_DIR = resolve(import.meta.dirname, '../../dist')
+/** The build under test: `dist/`, or another build named by TRICKLE_EXTENSION_DIR (to try a test on an older build). */
+export const EXTENSION_DIR = process.env.TRICKLE_EXTENSION_DIR ?? resolve(import.meta.dirname, '../../dist')
 
 /** The real binary: /usr/bin/chromium is a wrapper that adds an empty --load-extension= of its own. */
 export function chromiumPath(): string {
@@ -41,12 +42,14 @@ export interface ExtensionBrowser {
   worker(): Promise<Worker>
   /** Stops the service worker the hard way (CDP), as the browser may at any moment. */
   killWorker(): Promise<void>
+  /** The browser's DevTools WebSocket (raw CDP, for what Playwright's sessions cannot reach: the worker's network). */
+  cdpUrl(): Promise<string>
   /** Opens one of the extension's own pages in a tab. */
   openExtensionPage(path: string): Promise<Page>
   close(): Promise<void>
 }
 
-export async function launchWithExtension(opts: { headless?: boolean; extensionDir?: string } = {}): Promise<ExtensionBrowser> {
+export async function launchWithExtension(opts: { headless?: boolean; extensionDir?: string; args?: string[] } = {}): Promise<ExtensionBrowser> {
   const dir = opts.extensionDir ?? EXTENSION_DIR
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`No built extension in ${dir}: run \`npm run build\` first.`)
   const profile = mkdtempSync(join(tmpdir(), 'trickle-profile-'))
@@ -63,6 +66,7 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-default-browser-check', '--password-store=basic',
     '--window-size=1100,800',
+    ...(opts.args ?? []),
     'about:blank',
   ], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
@@ -92,6 +96,10 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
       } finally {
         await cdp.detach().catch(() => undefined)
       }
+    },
+    async cdpUrl() {
+      const info = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json() as { webSocketDebuggerUrl: string }
+      return info.webSocketDebuggerUrl
     },
     async openExtensionPage(path: string) {
       const page = await context.newPage()

@@ -24,13 +24,22 @@ export interface Site {
   metaCspPage(name: string, allow: string): string
   /** A cacheable <link> page (back/forward cache) that records its pageshow events. */
   cacheablePage(name: string): string
+  /** A logger <link> page paying `name`, sent with these Content-Security-Policy / Permissions-Policy headers. */
+  headerPolicyPage(name: string, headers: { csp?: string; pp?: string }): string
+  /**
+   * A page sent with Permissions-Policy `pp` embedding, from another origin with `allow`, a child paying
+   * `<name>-child` that is sent with Permissions-Policy `childPp`.
+   */
+  headerPolicyFrames(name: string, opts: { pp?: string; allow?: string; childPp?: string }): string
+  /** A page whose iframe (allow="monetization") starts at a data: URL and navigates itself to a page paying `<name>-child`. */
+  dataFramePage(name: string): string
   stop(): Promise<void>
 }
 
-const escape = (s: string): string =>
+export const escape = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 
-function page(title: string, head: string, body: string, totalsUrl?: string): string {
+export function page(title: string, head: string, body: string, totalsUrl?: string): string {
   const counter = totalsUrl === undefined ? '' : `
 <p>The receiver has got <output id="total">nothing yet</output>.</p>
 <script>
@@ -49,7 +58,7 @@ function page(title: string, head: string, body: string, totalsUrl?: string): st
  * Records, in order, every Web Monetization event the page can observe, with the fields a site reads,
  * into `window.__wmEvents`. It runs before the tag is parsed, as a site's own script would.
  */
-const LOGGER_SCRIPT = `<script>
+export const LOGGER_SCRIPT = `<script>
   window.__wmEvents = []
   const log = (entry) => window.__wmEvents.push({ at: Date.now(), state: document.monetization && document.monetization.state, ...entry })
   window.__supports = document.createElement('link').relList.supports('monetization')
@@ -157,6 +166,32 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
       }).end(page('Strict CSP', `<link rel="monetization" href="${escape(spsp(strict[1] ?? ''))}">`, '<p>No script may run here but the browser\'s and the extension\'s.</p>'))
       return
     }
+    // Header policies: the page (and its frame) sent with the CSP and Permissions-Policy the test names.
+    const policy = /^\/t\/(policy|policy-frames|policy-child)\/([a-z0-9-]{1,40})$/.exec(url.pathname)
+    if (policy !== null) {
+      const [, which = '', name = ''] = policy
+      const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }
+      const csp = url.searchParams.get('csp')
+      const pp = url.searchParams.get(which === 'policy-child' ? 'childpp' : 'pp')
+      if (csp !== null && which === 'policy') headers['content-security-policy'] = csp
+      if (pp !== null) headers['permissions-policy'] = pp
+      let body: string
+      if (which === 'policy') body = page('Header policy', LOGGER_SCRIPT + `<link rel="monetization" href="${escape(spsp(name))}">`, '')
+      else if (which === 'policy-child') body = page('Header policy child', `<link rel="monetization" href="${escape(spsp(`${name}-child`))}">`, '')
+      else {
+        const allow = url.searchParams.get('allow')
+        const child = `http://localhost:${opts.port}/t/policy-child/${name}?${url.searchParams.toString()}`
+        body = page('Header policy frames', '', `<iframe src="${escape(child)}"${allow === null ? '' : ` allow="${escape(allow)}"`}></iframe>`)
+      }
+      res.writeHead(200, headers).end(body)
+      return
+    }
+    const dataFrame = /^\/t\/data-frame\/([a-z0-9-]{1,40})$/.exec(url.pathname)
+    if (dataFrame !== null) {
+      const target = `http://localhost:${opts.port}/t/link/${dataFrame[1] ?? ''}-child`
+      const src = `data:text/html,<script>location.href=${JSON.stringify(target)}</script>`
+      html = page('A data: frame that navigates itself', '', `<iframe src="${escape(src)}" allow="monetization"></iframe>`)
+    }
     if (url.pathname === '/t/head') {
       // Test fixtures only: a page whose <head> is the given markup, with {spsp} standing for the receiver base.
       html = page('Test page (custom head)', (url.searchParams.get('html') ?? '').replaceAll('{spsp}', opts.spspBase), '')
@@ -188,6 +223,20 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
     manyLinksPage: (prefix, count) => `${base}/t/links/${prefix}/${count}`,
     metaCspPage: (name, allow) => `${base}/t/meta-csp/${name}?allow=${encodeURIComponent(allow)}`,
     cacheablePage: (name) => `${base}/t/cacheable/${name}`,
+    headerPolicyPage: (name, { csp, pp }) => {
+      const q = new URLSearchParams()
+      if (csp !== undefined) q.set('csp', csp)
+      if (pp !== undefined) q.set('pp', pp)
+      return `${base}/t/policy/${name}?${q.toString()}`
+    },
+    headerPolicyFrames: (name, { pp, allow, childPp }) => {
+      const q = new URLSearchParams()
+      if (pp !== undefined) q.set('pp', pp)
+      if (allow !== undefined) q.set('allow', allow)
+      if (childPp !== undefined) q.set('childpp', childPp)
+      return `${base}/t/policy-frames/${name}?${q.toString()}`
+    },
+    dataFramePage: (name) => `${base}/t/data-frame/${name}`,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
