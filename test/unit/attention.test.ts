@@ -64,3 +64,30 @@ describe('attention', () => {
     expect(a.reason(1)).toMatch(/focus/)
   })
 })
+
+describe('what the browser says is shown, against what a page says', () => {
+  it('pauses a tab the browser does not show, whatever its content script claims', async () => {
+    const state = { shown: [10, 20] }
+    let changes = 0
+    const a = new Attention({ focusedWindows: async () => [1, 2], shownTabs: async () => state.shown })
+    a.onChange(() => { changes += 1 })
+    await a.refreshFocus()
+    expect(a.reason(1, 10)).toBeNull()
+    expect(a.reason(1, 11)).toMatch(/not shown/)
+    state.shown = [11, 20] // the user switched to tab 11
+    await a.refreshFocus()
+    expect(a.reason(1, 10)).toMatch(/not shown/)
+    expect(a.reason(1, 11)).toBeNull()
+    expect(changes).toBe(2)
+  })
+
+  it('keeps what it knew when the browser cannot be asked', async () => {
+    let fail = false
+    const a = new Attention({ focusedWindows: async () => [1], shownTabs: async () => { if (fail) throw new Error('gone'); return [10] } })
+    await a.refreshFocus()
+    fail = true
+    await a.refreshFocus()
+    expect(a.reason(1, 11)).toMatch(/not shown/)
+    expect(a.reason(1, 10)).toBeNull()
+  })
+})

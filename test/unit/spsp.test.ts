@@ -101,3 +101,44 @@ describe('shared secret decoding', () => {
     expect(decodeSharedSecret(text)).toBeNull()
   })
 })
+
+describe('redirects as a browser shows them (opaque: no Location)', () => {
+  /** A fetch that answers a manual redirect as a browser worker does, and tells the watch where it pointed. */
+  function browserLike(report: (from: string, to: string) => void): typeof fetch {
+    return async (input, init) => {
+      const response = await fetch(input, init)
+      const location = response.headers.get('location')
+      if (init?.redirect !== 'manual' || location === null) return response
+      report(String(input), new URL(location, String(input)).href)
+      await response.body?.cancel()
+      return { type: 'opaqueredirect', status: 0, ok: false, url: '', headers: new Headers(), body: null } as unknown as Response
+    }
+  }
+
+  it('follows each hop the browser reports, and checks it against the page\'s rules first', async () => {
+    const reported = new Map<string, string>()
+    const checked: string[] = []
+    const r = await querySpsp(`${base}/redirect-chain`, {
+      fetch: browserLike((from, to) => reported.set(from, to)),
+      redirectTarget: async (url) => reported.get(url) ?? null,
+      checkHop: (url) => { checked.push(url); return null },
+    })
+    expect(r.ok).toBe(true)
+    expect(checked.at(-1)).toBe(`${base}/good`)
+    expect(checked.length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('does not follow a hop the page\'s rules refuse, nor one whose target the browser did not tell', async () => {
+    const reported = new Map<string, string>()
+    const requested: string[] = []
+    const fetchSpy = browserLike((from, to) => reported.set(from, to))
+    const counting: typeof fetch = (input, init) => { requested.push(String(input)); return fetchSpy(input, init) }
+    const refused = await querySpsp(`${base}/redirect-good`, { fetch: counting, redirectTarget: async (url) => reported.get(url) ?? null, checkHop: () => 'not for this page' })
+    expect(refused).toMatchObject({ ok: false, error: { step: 'redirect', message: 'not for this page', retryable: false } })
+    expect(requested).toEqual([`${base}/redirect-good`])
+    const unknown = await querySpsp(`${base}/redirect-good`, { fetch: fetchSpy, redirectTarget: async () => null })
+    expect(unknown).toMatchObject({ ok: false, error: { step: 'redirect', retryable: false } })
+    const noWatch = await querySpsp(`${base}/redirect-good`, { fetch: fetchSpy })
+    expect(noWatch).toMatchObject({ ok: false, error: { step: 'redirect' } })
+  })
+})
