@@ -103,13 +103,14 @@ describe('shared secret decoding', () => {
 })
 
 describe('redirects as a browser shows them (opaque: no Location)', () => {
+  const urlOf = (i: RequestInfo | URL): string => (typeof i === 'string' ? i : i instanceof URL ? i.href : i.url)
   /** A fetch that answers a manual redirect as a browser worker does, and tells the watch where it pointed. */
   function browserLike(report: (from: string, to: string) => void): typeof fetch {
     return async (input, init) => {
       const response = await fetch(input, init)
       const location = response.headers.get('location')
       if (init?.redirect !== 'manual' || location === null) return response
-      report(String(input), new URL(location, String(input)).href)
+      report(urlOf(input), new URL(location, urlOf(input)).href)
       await response.body?.cancel()
       return { type: 'opaqueredirect', status: 0, ok: false, url: '', headers: new Headers(), body: null } as unknown as Response
     }
@@ -132,7 +133,7 @@ describe('redirects as a browser shows them (opaque: no Location)', () => {
     const reported = new Map<string, string>()
     const requested: string[] = []
     const fetchSpy = browserLike((from, to) => reported.set(from, to))
-    const counting: typeof fetch = (input, init) => { requested.push(String(input)); return fetchSpy(input, init) }
+    const counting: typeof fetch = (input, init) => { requested.push(urlOf(input)); return fetchSpy(input, init) }
     const refused = await querySpsp(`${base}/redirect-good`, { fetch: counting, redirectTarget: async (url) => reported.get(url) ?? null, checkHop: () => 'not for this page' })
     expect(refused).toMatchObject({ ok: false, error: { step: 'redirect', message: 'not for this page', retryable: false } })
     expect(requested).toEqual([`${base}/redirect-good`])
