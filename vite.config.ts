@@ -22,10 +22,36 @@ function windowCryptoToGlobalThis(): Plugin {
   }
 }
 
+/**
+ * The page script runs in the page's own world, where a page can read the frames of any of our code it
+ * catches on the stack. Strict mode, so that a CallSite's getFunction() and getThis() give it nothing;
+ * a neutral sourceURL, so that Error().stack names no extension URL; and no source map comment.
+ */
+function pageScriptPrivacy(): Plugin {
+  const file = 'src/page/index.iife.js'
+  return {
+    name: 'trickle:page-script-privacy',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        const script = bundle[file]
+        if (script?.type !== 'asset' || typeof script.source !== 'string') return this.error(`expected ${file} as an asset; did @crxjs/vite-plugin change?`)
+        const body = script.source.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, '\n')
+        if (!body.startsWith('(function(')) this.error(`expected ${file} to be one IIFE`)
+        script.source = `'use strict';\n${body}//# sourceURL=web-monetization\n`
+        // The map no longer matches (one line more), and nothing points at it.
+        delete bundle[`${file}.map`]
+      },
+    },
+  }
+}
+
 const shim = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
 export default defineConfig({
-  plugins: [windowCryptoToGlobalThis(), preact(), crx({ manifest })],
+  plugins: [windowCryptoToGlobalThis(), preact(), crx({ manifest }), pageScriptPrivacy()],
   resolve: {
     // Node built-ins the ILP libraries require, mapped to browser packages. `crypto` is deliberately
     // not aliased: the libraries' own `browser` fields map it to Web Crypto.
