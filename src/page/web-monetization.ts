@@ -269,7 +269,10 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
   const fire = (target: EventTarget, event: Event): void => b.queueMicrotask(b.bind(b.applyDispatch, undefined, target, [event]))
 
   // The channel's receiving end: first in line (capture on window), and the event stops here.
-  b.addEventListener(win, WM_CHANNEL_EVENT, (e: Event) => {
+  // (Through win's own addEventListener, read now: under test, happy-dom's window is not the EventTarget it looks like.)
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- bound to win
+  const listenOnWindow = b.bind(win.addEventListener, win) as (type: string, listener: (e: Event) => void, capture: boolean) => void
+  listenOnWindow(WM_CHANNEL_EVENT, (e: Event) => {
     try {
       b.stopImmediatePropagation(e)
       const instruction = parse(b.customDetail(e))
