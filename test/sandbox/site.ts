@@ -22,6 +22,12 @@ export interface Site {
   manyLinksPage(prefix: string, count: number): string
   /** A <link> page whose <meta> CSP says `monetization-src <allow>`. */
   metaCspPage(name: string, allow: string): string
+  /**
+   * A <link> page that replaces many built-ins and records, into window.__traces, every stack it can
+   * see (Error().stack, and CallSites' file names through Error.prepareStackTrace), in each replacement
+   * and in its WM listeners; window.__wmCounts counts the events that arrived.
+   */
+  privacyPage(name: string): string
   /** A cacheable <link> page (back/forward cache) that records its pageshow events. */
   cacheablePage(name: string): string
   /** A logger <link> page paying `name`, sent with these Content-Security-Policy / Permissions-Policy headers. */
@@ -76,6 +82,85 @@ export const LOGGER_SCRIPT = `<script>
   document.addEventListener('error', (e) => { if (e.target instanceof HTMLLinkElement) log({ type: 'link-error' }) }, true)
 </script>`
 
+/** The hostile page of `privacyPage`: everything it sees of a stack goes into window.__traces. */
+const PRIVACY_SCRIPT = `<script>
+  window.__traces = []
+  window.__wmCounts = { monetization: 0, onmonetization: 0, attribute: 0, progress: 0, start: 0, load: 0 }
+  const traces = window.__traces
+  let busy = false
+  const trace = (where) => {
+    if (busy) return
+    busy = true
+    try {
+      window.__traced = (window.__traced || 0) + 1
+      // Kept short: a replaced built-in runs often, and the tab has memory for so many stacks only.
+      if (traces.length < 3000) traces.push(where + ': ' + new Error(where).stack)
+    } finally { busy = false }
+  }
+  window.__trace = trace
+  Error.stackTraceLimit = 30
+  Error.prepareStackTrace = (err, sites) => sites.map((c) => {
+    let fn = ''
+    try { fn = String(c.getFunction()).slice(0, 80) } catch {}
+    return [c.getFileName(), c.getScriptNameOrSourceURL(), c.getEvalOrigin(), c.getFunctionName(), c.getTypeName(), fn, String(c)].join(' ; ')
+  }).join('\\n')
+  addEventListener('error', (e) => traces.push('error event: ' + [e.filename, e.message, e.error && e.error.stack].join(' ; ')))
+  addEventListener('securitypolicyviolation', (e) => traces.push('csp violation: ' + e.sourceFile))
+  const replaceMethod = (obj, key, name) => {
+    const f = obj[key]
+    obj[key] = function (...args) { trace(name); return Reflect.apply(f, this, args) }
+  }
+  const replaceGetter = (proto, key, name) => {
+    const d = Object.getOwnPropertyDescriptor(proto, key)
+    Object.defineProperty(proto, key, { ...d, get() { trace(name); return Reflect.apply(d.get, this, []) } })
+  }
+  const replaceAll = (round) => {
+    for (const [obj, key, name] of [
+      [EventTarget.prototype, 'dispatchEvent', 'dispatchEvent'], [EventTarget.prototype, 'addEventListener', 'addEventListener'],
+      [EventTarget.prototype, 'removeEventListener', 'removeEventListener'], [Event.prototype, 'stopImmediatePropagation', 'stopImmediatePropagation'],
+      [Object, 'freeze', 'Object.freeze'], [Object, 'defineProperty', 'Object.defineProperty'], [Object, 'getPrototypeOf', 'Object.getPrototypeOf'],
+      [Object, 'setPrototypeOf', 'Object.setPrototypeOf'], [JSON, 'parse', 'JSON.parse'], [Array, 'isArray', 'Array.isArray'],
+      [Array.prototype, 'push', 'Array push'], [Array.prototype, Symbol.iterator, 'Array iterator'], [WeakMap.prototype, 'get', 'WeakMap get'],
+      [WeakMap.prototype, 'set', 'WeakMap set'], [WeakSet.prototype, 'has', 'WeakSet has'], [WeakSet.prototype, 'add', 'WeakSet add'],
+      [String.prototype, 'toLowerCase', 'toLowerCase'], [Element.prototype, 'getAttribute', 'getAttribute'], [Element.prototype, 'setAttribute', 'setAttribute'],
+      [Element.prototype, 'hasAttribute', 'hasAttribute'], [Element.prototype, 'querySelectorAll', 'querySelectorAll'], [window, 'queueMicrotask', 'queueMicrotask'],
+      [Function.prototype, 'call', 'Function call'], [Function.prototype, 'apply', 'Function apply'], [Function.prototype, 'bind', 'Function bind'],
+    ]) replaceMethod(obj, key, round + ' ' + name)
+    for (const [proto, key, name] of [
+      [CustomEvent.prototype, 'detail', 'CustomEvent detail'], [Event.prototype, 'target', 'Event target'], [Node.prototype, 'isConnected', 'isConnected'],
+      [Node.prototype, 'nodeType', 'nodeType'], [MutationRecord.prototype, 'type', 'MutationRecord type'], [MutationRecord.prototype, 'target', 'MutationRecord target'],
+      [MutationRecord.prototype, 'addedNodes', 'MutationRecord addedNodes'], [NodeList.prototype, 'length', 'NodeList length'],
+    ]) replaceGetter(proto, key, round + ' ' + name)
+    for (const C of [HTMLLinkElement, Element, CustomEvent, Event, MonetizationEvent]) {
+      Object.defineProperty(C, Symbol.hasInstance, { configurable: true, value: function (v) { trace(round + ' hasInstance'); return Function.prototype[Symbol.hasInstance].call(this, v) } })
+    }
+    for (const key of ['composed', 'bubbles', 'cancelable', 'detail', 'incomingPayment', 'receipt', 'amount', 'handleEvent']) {
+      Object.defineProperty(Object.prototype, key, { configurable: true, get() { trace(round + ' Object.prototype.' + key) } })
+    }
+  }
+  replaceAll('first')
+  const counts = window.__wmCounts
+  document.monetization.addEventListener('monetizationprogress', (e) => { counts.progress++; trace('progress listener') })
+  document.monetization.addEventListener('monetizationstart', (e) => { counts.start++; trace('start listener'); throw new Error('a listener of the page throws') })
+  document.addEventListener('load', (e) => { if (e.target.rel === 'monetization') { counts.load++; trace('load listener') } }, true)
+  window.addEventListener('monetization', (e) => {
+    counts.monetization++
+    trace('monetization listener')
+    // Again, once events flow: whatever was captured must have been captured at install.
+    if (counts.monetization === 1) replaceAll('second')
+  })
+  window.onmonetization = () => { counts.onmonetization++; trace('onmonetization') }
+  // A page's own uses of what Trickle replaced, including ones that throw.
+  setTimeout(() => {
+    try { document.body.classList.supports('x') } catch (e) { traces.push('supports threw: ' + e.stack) }
+    try { Object.getOwnPropertyDescriptor(HTMLLinkElement.prototype, 'relList').get.call({}) } catch (e) { traces.push('relList threw: ' + e.stack) }
+    try { new MonetizationEvent('monetization') } catch (e) { traces.push('constructor threw: ' + e.stack) }
+    document.createElement('link').relList.supports('monetization')
+    document.body.onmonetization = 'not a function'
+    document.body.classList.supports('uncaught')
+  }, 0)
+</script>`
+
 export async function startSite(opts: { port: number; spspBase: string }): Promise<Site> {
   const spsp = (name: string): string => `${opts.spspBase}/${name}`
   const totals = (name: string): string => `${opts.spspBase}/_totals/${name}`
@@ -117,6 +202,11 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
         ? `<meta name="monetization" content="${escape(href)}">`
         : `<link rel="monetization" href="${escape(href)}" onmonetization="window.__attributeCalls = (window.__attributeCalls || 0) + 1">`
       html = page(`Event logger (${kind} → ${name})`, LOGGER_SCRIPT + tag, '')
+    }
+    const privacy = /^\/t\/privacy\/([a-z0-9-]{1,64})$/.exec(url.pathname)
+    if (privacy !== null) {
+      const attribute = 'window.__wmCounts.attribute++; window.__trace(&quot;attribute handler&quot;)'
+      html = page('Privacy probe', `${PRIVACY_SCRIPT}<link rel="monetization" href="${escape(spsp(privacy[1] ?? ''))}" onmonetization="${attribute}">`, '')
     }
     // Cacheable (no `no-store`), so that Chromium may keep it in the back/forward cache. It records
     // how it was shown, for the tests to read.
@@ -237,6 +327,7 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
       return `${base}/t/policy-frames/${name}?${q.toString()}`
     },
     dataFramePage: (name) => `${base}/t/data-frame/${name}`,
+    privacyPage: (name) => `${base}/t/privacy/${name}`,
     async stop() {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))

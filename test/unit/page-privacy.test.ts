@@ -95,13 +95,13 @@ const send = (target: EventTarget, instruction: unknown): void => {
 const init = { amountSent: { value: '0.0001', currency: 'USD' }, paymentPointer: 'https://w.example/a', incomingPayment: null, amount: '100', assetCode: 'USD', assetScale: 6, receipt: null }
 const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
-let link: HTMLLinkElement
+let link: HTMLLinkElement & { onmonetization: unknown }
 beforeAll(() => {
   // happy-dom has DOMTokenList but does not expose it on window, as browsers do.
   const w = window as unknown as Record<string, unknown>
   w.DOMTokenList ??= (Object.getPrototypeOf(document.body.classList) as { constructor: unknown }).constructor
   installWebMonetization(window)
-  link = document.createElement('link')
+  link = document.createElement('link') as typeof link
   link.rel = 'monetization'
   link.href = 'https://w.example/a'
   document.head.append(link)
