@@ -70,11 +70,20 @@ interface Schema extends DBSchema {
   days: { key: IDBValidKey; value: unknown; indexes: { day: DayKey } }
   visits: { key: string; value: StoredVisit }
   quarantine: { key: string; value: unknown }
+  /** The user's settings (settings-store.ts): here, in the extension's own origin, no content script reaches them. */
+  settings: { key: string; value: unknown }
+}
+
+/** What the settings store needs of a storage area (storage.local has the same shape). */
+export interface KeyValueArea {
+  get(key: string): Promise<Record<string, unknown>>
+  set(items: Record<string, unknown>): Promise<void>
+  remove?(key: string): Promise<void>
 }
 
 export const LEDGER_DB = 'trickle'
-/** 1: days and visits. 2: quarantine. */
-const DB_VERSION = 2
+/** 1: days and visits. 2: quarantine. 3: settings. */
+const DB_VERSION = 3
 /** How many acknowledged quarantine entries are kept (the newest), for whoever investigates. */
 export const KEEP_ACKNOWLEDGED = 100
 
@@ -102,7 +111,14 @@ export class Ledger {
   private now(): number { return (this.opts.now ?? Date.now)() }
 
   private db(): Promise<IDBPDatabase<Schema>> {
+    const forget = (): void => { this.opening = null }
     this.opening ??= openDB<Schema>(this.opts.name ?? LEDGER_DB, DB_VERSION, {
+      // A newer version (an update of Trickle mid-session) or a deletion waits for this connection:
+      // let go of it; the next call opens the database again.
+      blocking(_current, _next, event) {
+        (event.target as IDBDatabase).close()
+        forget()
+      },
       upgrade(db, oldVersion) {
         // Each step only adds: a database of any earlier version keeps its rows and records.
         if (oldVersion < 1) {
@@ -110,6 +126,7 @@ export class Ledger {
           db.createObjectStore('visits', { keyPath: 'key' })
         }
         if (oldVersion < 2) db.createObjectStore('quarantine', { keyPath: 'id' })
+        if (oldVersion < 3) db.createObjectStore('settings')
       },
     }).catch((e: unknown) => {
       this.opening = null // let the next call try again
@@ -119,6 +136,25 @@ export class Ledger {
   }
 
   dayOf(at: number): DayKey { return dayKey(at, this.opts.timeZone) }
+
+  /**
+   * A key-value area in this database, shaped like storage.local's get and set. A content script's
+   * IndexedDB is its page's origin, so this one is out of its reach in every browser (storage.local is
+   * not, unless the browser can restrict it, which Firefox cannot).
+   */
+  settingsArea(): KeyValueArea {
+    return {
+      get: async (key) => {
+        const value: unknown = await (await this.db()).get('settings', key)
+        return value === undefined ? {} : { [key]: value }
+      },
+      set: async (items) => {
+        const tx = (await this.db()).transaction('settings', 'readwrite')
+        for (const [key, value] of Object.entries(items)) void tx.store.put(value, key)
+        await tx.done
+      },
+    }
+  }
 
   async saveVisit(record: VisitRecord): Promise<void> {
     await (await this.db()).put('visits', { ...record, key: visitKey(record) })

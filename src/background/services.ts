@@ -37,7 +37,11 @@ export interface Platform {
 export function createServices({ browser, fetch, now, log }: Platform) {
   const ledger = new Ledger({ now, log })
   // A damaged settings value goes to the ledger database's quarantine (redacted by the store).
-  const settings = new SettingsStore(browser.storage.local, { quarantine: (value, reason) => ledger.quarantine('settings', 'settings', value, reason), log })
+  const settings = new SettingsStore(ledger.settingsArea(), {
+    quarantine: (value, reason) => ledger.quarantine('settings', 'settings', value, reason),
+    legacy: browser.storage.local,
+    log,
+  })
   const uplink = new Uplink({
     createPlugin: (server, onSocketError) => new BtpPlugin({ server }, { WebSocket: watchedSocket(onSocketError) }),
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
@@ -123,9 +127,8 @@ export function createServices({ browser, fetch, now, log }: Platform) {
    */
   const ready = (async () => {
     // Content scripts may read and write storage.local by default, and a compromised renderer can speak
-    // for one: it could read the uplink's secret and rewrite the rate and the budget. Chrome ≥ 140
-    // restricts the area to the extension's own pages and worker on request; Firefox has no such call
-    // (its design for this is still to come, see the trust-boundary issue).
+    // for one. Trickle keeps nothing there (settings live in its IndexedDB, settings-store.ts); where the
+    // browser can also close the area to content scripts (Chrome ≥ 140), it does, in case.
     await step('restricting storage to Trickle', async () => {
       const local = browser.storage.local as typeof browser.storage.local & { setAccessLevel?: (o: { accessLevel: 'TRUSTED_CONTEXTS' }) => Promise<void> }
       await local.setAccessLevel?.({ accessLevel: 'TRUSTED_CONTEXTS' })

@@ -1,5 +1,8 @@
 /**
- * Settings in browser.storage.local, migrated on read (shared/settings.ts holds the schema).
+ * Settings in the extension's own IndexedDB (Ledger.settingsArea), migrated on read (shared/settings.ts
+ * holds the schema). They hold the uplink's secret and the budget: storage.local, where earlier
+ * versions kept them, is readable and writable by content scripts unless the browser can restrict it
+ * (Chrome ≥ 140 can; Firefox cannot), so they are moved out of it on first start and removed there.
  *
  * Loading never throws: the worker must start whatever storage holds. Two failures are told apart:
  * - storage cannot be read (the call rejects): the worker runs on defaults (nothing is paid without an
@@ -9,7 +12,7 @@
  *   kept: losing it would lose the user's account), after a copy went to quarantine without the
  *   uplink or anything that looks like a secret.
  */
-import type { Storage } from 'webextension-polyfill'
+import type { KeyValueArea } from './ledger.ts'
 import { isRecord } from '../shared/guards.ts'
 import type { Log } from '../shared/log.ts'
 import { errorMessage } from '../shared/result.ts'
@@ -74,9 +77,10 @@ export class SettingsStore {
   private cache: Settings = structuredClone(DEFAULT_SETTINGS)
   private error: string | null = null
 
+  /** `legacy`: where earlier versions kept the settings (storage.local), read once and emptied. */
   constructor(
-    private readonly area: Storage.StorageArea,
-    private readonly opts: { quarantine?: SettingsQuarantine; log?: Pick<Log, 'warn' | 'error'> } = {},
+    private readonly area: KeyValueArea,
+    private readonly opts: { quarantine?: SettingsQuarantine; log?: Pick<Log, 'warn' | 'error'>; legacy?: KeyValueArea } = {},
   ) {}
 
   get current(): Settings { return this.cache }
@@ -86,9 +90,17 @@ export class SettingsStore {
 
   async load(): Promise<Settings> {
     let stored: unknown
+    let fromLegacy = false
     try {
       const got: unknown = await this.area.get(KEY)
       stored = isRecord(got) ? got[KEY] : undefined
+      if (stored === undefined && this.opts.legacy !== undefined) {
+        // Not moved yet: an earlier version's settings. A failure to read them is a read error (writing
+        // defaults now would lose them).
+        const old: unknown = await this.opts.legacy.get(KEY)
+        stored = isRecord(old) ? old[KEY] : undefined
+        fromLegacy = stored !== undefined
+      }
     } catch (e) {
       this.error = errorMessage(e)
       this.opts.log?.error('settings: storage could not be read; running on defaults and writing nothing', e)
@@ -119,13 +131,16 @@ export class SettingsStore {
       }
       this.opts.log?.warn(`settings: ${reason}`)
     }
-    if (!sameJson(stored, migrated)) {
+    if (fromLegacy || !sameJson(stored, migrated)) {
       try {
         await this.area.set({ [KEY]: migrated })
       } catch (e) {
         this.opts.log?.warn('settings: could not write the migrated settings back', e)
+        return this.cache // the old copy stays where it is until a write succeeds
       }
     }
+    // The copy in storage.local (if any) goes once the settings are safely in their own store.
+    await this.opts.legacy?.remove?.(KEY).catch((e: unknown) => this.opts.log?.warn('settings: could not remove the old copy from storage.local', e))
     return this.cache
   }
 

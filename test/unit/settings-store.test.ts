@@ -147,3 +147,51 @@ describe('fuzzing what may be stored', () => {
     }), { numRuns: 200 })
   })
 })
+
+describe('settings move out of storage.local (where content scripts may reach them)', () => {
+  const saved = { ...structuredClone(DEFAULT_SETTINGS), uplinkUrl: UPLINK, ratePerHour: '0.25' }
+
+  function legacyArea(initial: Record<string, unknown>, failRead = false) {
+    const data = { ...initial }
+    const removed: string[] = []
+    return {
+      data,
+      removed,
+      area: {
+        get: async (key: string) => { if (failRead) throw new Error('storage unavailable'); return { [key]: structuredClone(data[key]) } },
+        set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
+        remove: async (key: string) => { removed.push(key); Reflect.deleteProperty(data, key) },
+      },
+    }
+  }
+
+  it('moves an earlier version\'s settings to their own store and removes them from storage.local', async () => {
+    const own = area({})
+    const legacy = legacyArea({ settings: saved })
+    const store = new SettingsStore(own.storage, { legacy: legacy.area, log: quiet })
+    expect((await store.load()).uplinkUrl).toBe(UPLINK)
+    expect(migrateSettings(own.data.settings)).toEqual(migrateSettings(saved))
+    expect(legacy.data).toEqual({})
+    // The next start reads its own store; what storage.local might hold again is not believed.
+    legacy.data.settings = { ...saved, ratePerHour: '999999', budget: { ...saved.budget, amount: '999999999' } }
+    const again = await new SettingsStore(own.storage, { legacy: legacy.area, log: quiet }).load()
+    expect(again.ratePerHour).toBe('0.25')
+    expect(legacy.data).toEqual({})
+  })
+
+  it('keeps the old copy when the new store cannot be written, and writes nothing when the old one cannot be read', async () => {
+    const failing = { get: async () => ({}), set: async () => { throw new Error('quota') } }
+    const legacy = legacyArea({ settings: saved })
+    expect((await new SettingsStore(failing, { legacy: legacy.area, log: quiet }).load()).uplinkUrl).toBe(UPLINK)
+    expect(legacy.data.settings).toBeDefined()
+    expect(legacy.removed).toEqual([])
+
+    const own = area({})
+    const unreadable = legacyArea({ settings: saved }, true)
+    const store = new SettingsStore(own.storage, { legacy: unreadable.area, log: quiet })
+    await store.load()
+    expect(store.readError).toMatch(/storage unavailable/)
+    expect(own.writes).toEqual([])
+    expect(unreadable.removed).toEqual([])
+  })
+})

@@ -1,8 +1,8 @@
 // The whole worker's startup (services.ts) over damaged storage: it must come up, answer the pages
 // and tell them the truth, instead of rejecting `ready` and going silent.
 import 'fake-indexeddb/auto'
-import { openDB } from 'idb'
-import { describe, expect, it } from 'vitest'
+import { deleteDB, openDB } from 'idb'
+import { beforeEach, describe, expect, it } from 'vitest'
 import type { Browser } from 'webextension-polyfill'
 import { createServices } from '../../src/background/services.ts'
 import { LEDGER_DB } from '../../src/background/ledger.ts'
@@ -43,6 +43,9 @@ async function damagedLedger(): Promise<void> {
   db.close()
 }
 
+// Each test starts from an empty database (settings now live there, moved from storage.local).
+beforeEach(async () => { await deleteDB(LEDGER_DB) })
+
 describe('worker startup over damaged storage', () => {
   it('a ledger row with sent: "xyz" is set aside, startup completes, and the pages are answered and told', async () => {
     await damagedLedger()
@@ -78,5 +81,19 @@ describe('worker startup', () => {
     await services.ready
     expect(calls[0]).toBe('access {"accessLevel":"TRUSTED_CONTEXTS"}')
     expect(calls).toContain('get')
+  })
+
+  it('moves the settings of an earlier version out of storage.local into its own database', async () => {
+    const local: Record<string, unknown> = { settings: { ...DEFAULT_SETTINGS, ratePerHour: '0.75' } }
+    const { browser } = fakeBrowser({ get: async (key) => ({ [key]: local[key] }) })
+    ;(browser.storage.local as unknown as { remove: (k: string) => Promise<void> }).remove = async (k) => { Reflect.deleteProperty(local, k) }
+    const first = createServices({ browser, fetch: globalThis.fetch, now: () => NOW, log: quiet })
+    await first.ready
+    expect(local).toEqual({})
+    const db = await openDB(LEDGER_DB)
+    expect(await db.get('settings', 'settings')).toMatchObject({ ratePerHour: '0.75' })
+    db.close()
+    const settings = await first.onMessage({ to: 'trickle-worker', type: 'get-settings', input: null }, options)
+    expect(settings).toMatchObject({ ok: true, value: { ratePerHour: '0.75' } })
   })
 })
