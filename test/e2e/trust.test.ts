@@ -237,3 +237,31 @@ describe('grants and visibility that cannot be forged', () => {
     await page.close()
   })
 })
+
+describe('egress while paying', () => {
+  it('the worker contacts only the uplink and the SPSP URLs the page named: no telemetry, nothing else', async () => {
+    const watch = await watchWorkerNetwork()
+    try {
+      // A fresh uplink connection is part of what is watched: the options page reconnects it.
+      await stack.configure({ uplinkUrl: stack.net.uplinkUrl })
+      const page = await open(stack.net.site.manyLinksPage('egress', 2))
+      await paid('egress-0')
+      await paid('egress-1')
+      await sleep(3000)
+      await page.close()
+      await sleep(500)
+    } finally {
+      watch.stop()
+    }
+    const uplink = new URL(stack.net.uplinkUrl.replace(/^btp\+/, ''))
+    const allowed = (url: string): boolean => {
+      const u = new URL(url)
+      if ((u.protocol === 'ws:' || u.protocol === 'wss:') && u.host === uplink.host) return true
+      return [`${stack.net.receiver.spspBase}/egress-0`, `${stack.net.receiver.spspBase}/egress-1`].includes(url)
+    }
+    console.log('worker egress:', [...new Set(watch.urls)])
+    expect(watch.urls.some((u) => u.startsWith('ws'))).toBe(true)
+    expect(watch.urls.filter((u) => u.includes('/egress-')).length).toBeGreaterThanOrEqual(2)
+    expect(watch.urls.filter((u) => !allowed(u))).toEqual([])
+  })
+})

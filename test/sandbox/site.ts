@@ -12,7 +12,7 @@ export interface Site {
   pageWithMetaContent(content: string): string
   /** A page that logs every WM event into window.__wmEvents; `href` overrides the tag's value. */
   loggerPage(kind: 'meta' | 'link', name: string, href?: string): string
-  /** A monetized page under `default-src 'none'; script-src 'none'`. */
+  /** A monetized page under `default-src 'none'; script-src 'none'` (and `monetization-src` its receiver). */
   strictCspPage(name: string): string
   /** A page whose head is `html` ({spsp} is replaced by the receiver's base URL). */
   pageWithHead(html: string): string
@@ -252,7 +252,8 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
       res.writeHead(200, {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
-        'content-security-policy': "default-src 'none'; script-src 'none'; style-src 'none'",
+        // Everything forbidden but monetization, which default-src 'none' would forbid too (its fallback).
+        'content-security-policy': `default-src 'none'; script-src 'none'; style-src 'none'; monetization-src ${opts.spspBase}`,
       }).end(page('Strict CSP', `<link rel="monetization" href="${escape(spsp(strict[1] ?? ''))}">`, '<p>No script may run here but the browser\'s and the extension\'s.</p>'))
       return
     }
