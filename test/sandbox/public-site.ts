@@ -1,13 +1,12 @@
 /**
  * A stand-in for a public website, for the tests of what public pages may make Trickle do:
- * `https://news.example:<port>`, served here over TLS with a throwaway certificate. Chromium is told
- * that news.example is 127.0.0.1 and to accept the certificate (`PUBLIC_SITE_ARGS`); to Trickle it is
- * a public name like any other, which is the point: an extension sees the name, not the address.
+ * `https://news.example:<port>`, served here over TLS with a test-only self-signed certificate
+ * (test/fixtures/public-site: its key protects nothing). Chromium is told that news.example is
+ * 127.0.0.1 and to accept the certificate (`PUBLIC_SITE_ARGS`); to Trickle it is a public name like
+ * any other, which is the point: an extension sees the name, not the address.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { escape, LOGGER_SCRIPT, page } from './site.ts'
 
@@ -25,20 +24,11 @@ export interface PublicSite {
   stop(): Promise<void>
 }
 
-function throwawayCertificate(): { key: Buffer; cert: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'trickle-cert-'))
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${PUBLIC_HOST}`,
-      '-addext', `subjectAltName=DNS:${PUBLIC_HOST}`, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
+const CERT_DIR = join(import.meta.dirname, '../fixtures/public-site')
 
 export async function startPublicSite(opts: { port: number; spspBase: string }): Promise<PublicSite> {
   const base = `https://${PUBLIC_HOST}:${opts.port}`
-  const server: Server = createServer(throwawayCertificate(), (req, res) => {
+  const server: Server = createServer({ key: readFileSync(join(CERT_DIR, 'key.pem')), cert: readFileSync(join(CERT_DIR, 'cert.pem')) }, (req, res) => {
     const url = new URL(req.url ?? '/', base)
     if (url.pathname === '/page') {
       const href = url.searchParams.get('href') ?? ''
