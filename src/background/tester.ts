@@ -9,6 +9,7 @@ import type { Budget } from './budget.ts'
 import type { Ledger } from './ledger.ts'
 import type { CheckReport } from '../shared/check-report.ts'
 import { checkPointer, type CheckDeps } from './pointer-check.ts'
+import { PaymentBook } from './payment-book.ts'
 import { sendTestPayment } from './test-payment.ts'
 import type { Uplink } from './uplink.ts'
 
@@ -32,6 +33,7 @@ export function oneSecond(settings: Settings, asset: Asset): bigint | null {
 }
 
 export function createTester(deps: TesterDeps) {
+  const book = new PaymentBook(deps.budget, deps.ledger)
   const base: CheckDeps = { fetch: deps.fetch, now: deps.now, ...(deps.redirectTarget === undefined ? {} : { redirectTarget: deps.redirectTarget }) }
   return async (input: string, pay: boolean, amount: string | null): Promise<CheckReport> => {
     if (!pay) return checkPointer(input, { ...base, skipReason: 'Skipped: no test payment was asked for.' })
@@ -71,18 +73,16 @@ export function createTester(deps: TesterDeps) {
             onFulfilled: (source, delivered, sourceAsset, destination) => {
               const at = deps.now()
               confirmed += source
-              deps.budget.charge(TESTER_SITE, source, sourceAsset, at)
-              void deps.ledger.record({
+              void book.book(`tester ${answer.finalUrl}`, {
                 at, site: TESTER_SITE, receiver: answer.finalUrl, source: sourceAsset, destination, sent: source, delivered, unconfirmed: 0n, ms: 0, packets: 1,
-              }, null).catch(() => undefined)
+              }, null).catch(() => undefined) // kept by the book for the next test of this receiver
             },
           })
           // Money that may have left without a confirmation stays charged, and is written down.
           const maybeLeft = result.ok ? 0n : result.error.maybeLeft ?? 0n
           if (maybeLeft > 0n && asset !== null) {
             const at = deps.now()
-            deps.budget.charge(TESTER_SITE, maybeLeft, asset, at)
-            void deps.ledger.record({
+            void book.book(`tester ${answer.finalUrl}`, {
               at, site: TESTER_SITE, receiver: answer.finalUrl, source: asset, destination: null, sent: 0n, delivered: 0n, unconfirmed: maybeLeft, ms: 0, packets: 0,
             }, null).catch(() => undefined)
           }

@@ -238,7 +238,6 @@ export class Visit {
   private readonly uplinkBackoff = new Backoff(UPLINK_RETRY_DELAYS_MS, Number.POSITIVE_INFINITY)
   private readonly timeline: { point: TimelinePoint; at: number }[] = []
   /** Confirmed payments whose ledger write failed: they ride along with the next write. */
-  private unwritten: LedgerEntry | null = null
   /** The SPSP endpoint actually paid (after redirects): the event's `paymentPointer`. */
   private paidUrl: string | null = null
   /**
@@ -744,21 +743,21 @@ export class Visit {
     this.record(0n, 0n, { unconfirmed: amount, at: this.uncertainAt ?? this.deps.now(), destination: this.uncertainDestination })
   }
 
-  /** Writes a confirmed payment with the visit's record; if the write fails it rides along with the next. */
+  /**
+   * Books a confirmed payment (or money that may have left) with the visit's record. If the write
+   * fails, the payment book keeps the entry for the next write (or the visit's settlement).
+   */
   private record(sent: bigint, delivered: bigint, extra?: { unconfirmed: bigint; at: number; destination: Asset | null }): void {
     const entry = this.entry(sent, delivered, sent > 0n ? 1 : 0, extra)
-    this.persist(entry).catch(() => {
-      // Never lose a ledger entry: keep it for the next write (or the visit's settlement).
-      if (entry !== undefined) this.unwritten = mergeEntries(this.unwritten, entry)
-    })
+    this.persist(entry).catch(() => undefined)
   }
 
-  /** A ledger entry for this visit (merged with any whose write failed). */
+  /** A ledger entry for this visit. */
   private entry(sent: bigint, delivered: bigint, packets: number, extra?: { unconfirmed: bigint; at: number; destination: Asset | null }): LedgerEntry | undefined {
     const asset = this.sourceAsset
     if (asset === null) return undefined
     const tabRate = (this.accrual.rate ?? 0n) * BigInt(this.share)
-    const e = mergeEntries(this.unwritten, {
+    return {
       at: extra?.at ?? this.deps.now(),
       site: this.site,
       receiver: this.target.url,
@@ -770,9 +769,7 @@ export class Visit {
       // The visible time this money paid for, at the tab's whole rate (receivers of one page share it).
       ms: tabRate > 0n ? Number((sent * 3_600_000n) / tabRate) : 0,
       packets,
-    })
-    this.unwritten = null
-    return e
+    }
   }
 
   private fulfilled(slot: Slot, source: bigint, deliveredTotal: bigint, remoteTotal: bigint | null = null, deliveryUnknown = false): void {
@@ -916,13 +913,6 @@ export class Visit {
     }
   }
 
-  /** Confirmed payments not yet in the ledger (their write failed); the caller now owns them. */
-  takeUnwritten(): LedgerEntry | null {
-    const e = this.unwritten
-    this.unwritten = null
-    return e
-  }
-
   toRecord(): VisitRecord {
     return {
       v: VISIT_RECORD_VERSION,
@@ -981,19 +971,6 @@ function exposureOf(slot: Slot): bigint {
 export function scaleQuantum(source: Asset, destination: Asset | null): bigint {
   if (destination === null || destination.code !== source.code || destination.scale >= source.scale) return 1n
   return 10n ** BigInt(source.scale - destination.scale)
-}
-
-/** Adds a ledger entry to one not yet written (same visit: same site, receiver and assets). */
-function mergeEntries(earlier: LedgerEntry | null, next: LedgerEntry): LedgerEntry {
-  if (earlier === null) return next
-  return {
-    ...next,
-    sent: earlier.sent + next.sent,
-    delivered: earlier.delivered + next.delivered,
-    unconfirmed: earlier.unconfirmed + next.unconfirmed,
-    ms: earlier.ms + next.ms,
-    packets: earlier.packets + next.packets,
-  }
 }
 
 /**

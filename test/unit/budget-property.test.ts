@@ -1,6 +1,8 @@
 // The budget invariant, by property: whatever the schedule of tabs, visibility, reloads, fulfils,
-// rejects, dying connections, reconnects and worker restarts, the money allowed to leave (every unit
-// any STREAM connection was ever allowed, in every worker) never exceeds the budget, nor a site's cap.
+// rejects, dying connections, reconnects, failing ledger writes and worker restarts, the money allowed
+// to leave (every unit any STREAM connection was ever allowed, in every worker) never exceeds the
+// budget, nor a site's cap; the budget's spending always equals the ledger's (plus what is charged and
+// waiting for its write); and money does move when there is room.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ok } from '../../src/shared/result.ts'
@@ -20,6 +22,7 @@ type Action =
   | { kind: 'reload'; tab: number }
   | { kind: 'close'; tab: number }
   | { kind: 'restart' }
+  | { kind: 'fail-writes'; count: number }
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 3000 }) }) },
@@ -31,6 +34,7 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reload' as const), tab: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('close' as const), tab: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fail-writes' as const), count: fc.integer({ min: 1, max: 3 }) }) },
 )
 
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 10, 22, 12) }) })
@@ -84,6 +88,7 @@ describe('the budget invariant', () => {
               break
             }
             case 'reconnect': world.m.uplinkChanged(); break
+            case 'fail-writes': world.through.failNext += a.count; break
             case 'show': {
               const p = pages[a.tab]
               if (p !== undefined) { p.open = true; p.visible = a.visible }
@@ -122,7 +127,24 @@ describe('the budget invariant', () => {
           expect(allowed).toBeLessThanOrEqual(BigInt(budgetUnits))
           expect(allowedA).toBeLessThanOrEqual(BigInt(capUnits))
           expect(ledger.spent).toBeLessThanOrEqual(BigInt(budgetUnits))
+          // One writer for money: what the budget counts (it loaded the ledger's rows when its worker
+          // started) is what the ledger holds, or is about to once a failed write is retried.
+          expect(world.budget.spentNow()).toBe(ledger.spent + world.m.unwrittenSpending())
         }
+        // Liveness: with room left, a visible page that is paid moves money into the ledger.
+        world.through.failNext = 0
+        const room = world.budget.room(SITES[1] ?? '').room
+        const before = ledger.spent
+        const live = pages[1]
+        if (live !== undefined) { live.open = true; live.visible = true; live.visitId = crypto.randomUUID() }
+        report(1)
+        for (let i = 0; i < 4; i++) {
+          await vi.advanceTimersByTimeAsync(1500)
+          for (const { payer } of payers) if (payer.isOpen) payer.fulfil(payer.pending)
+          await vi.advanceTimersByTimeAsync(0)
+        }
+        if (room >= 500_000n) expect(ledger.spent, `room ${room} but nothing was paid`).toBeGreaterThan(before)
+        expect(world.budget.spentNow()).toBe(ledger.spent + world.m.unwrittenSpending())
         // Tidy: close everything so no timer outlives the run.
         for (let t = 0; t < pages.length; t++) world.m.tabRemoved(t + 1)
         await vi.advanceTimersByTimeAsync(60_000)

@@ -158,10 +158,18 @@ export function monetizerWorld(h: ReturnType<typeof harness>, opts: {
 /** A worker's way to the ledger: once it is killed, nothing it writes lands (and nothing resolves). */
 export class Mortal implements VisitLedger {
   alive = true
+  /** How many of the next ledger writes fail (storage full, a disk error): each rejects, writing nothing. */
+  failNext = 0
   constructor(private readonly inner: MemoryLedger) {}
   private gate<T>(f: () => Promise<T>): Promise<T> { return this.alive ? f() : new Promise<T>(() => undefined) }
   saveVisit(r: VisitRecord) { return this.gate(() => this.inner.saveVisit(r)) }
-  record(e: LedgerEntry, v: VisitRecord | null, remove?: boolean) { return this.gate(() => this.inner.record(e, v, remove)) }
+  record(e: LedgerEntry, v: VisitRecord | null, remove?: boolean) {
+    if (this.alive && this.failNext > 0) {
+      this.failNext -= 1
+      return Promise.reject(new Error('the write failed'))
+    }
+    return this.gate(() => this.inner.record(e, v, remove))
+  }
   removeVisit(r: Pick<VisitRecord, 'tabId' | 'input'>) { return this.gate(() => this.inner.removeVisit(r)) }
   loadVisits() { return this.gate(() => this.inner.loadVisits()) }
 }

@@ -1,0 +1,63 @@
+// One writer for money: a payment whose ledger write fails is charged once, written with the next
+// write, and the budget and the ledger agree throughout (they once disagreed by the failed entry).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { PageSnapshot } from '../../src/shared/messages.ts'
+import { harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
+
+const page = (): PageSnapshot => ({
+  visitId: '1b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link', value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
+})
+beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }) })
+afterEach(() => { vi.useRealTimers() })
+
+describe('a ledger write that fails', () => {
+  it('is charged once and written with the next payment: budget spent == ledger total', async () => {
+    const h = harness()
+    const ledger = new MemoryLedger()
+    const through = new Mortal(ledger)
+    const { m, budget } = monetizerWorld(h, { ledger, through })
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    const payer = h.payers[0]
+    if (payer === undefined) throw new Error('no payer')
+
+    through.failNext = 1
+    payer.fulfil(payer.pending)
+    await vi.advanceTimersByTimeAsync(0)
+    const first = payer.totalSent
+    expect(first).toBeGreaterThan(0n)
+    expect(ledger.spent).toBe(0n) // its write failed
+    expect(budget.spentNow()).toBe(first) // but it left, and is charged
+
+    await vi.advanceTimersByTimeAsync(1500)
+    payer.fulfil(payer.pending)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(payer.totalSent).toBeGreaterThan(first)
+    expect(ledger.spent).toBe(payer.totalSent) // the failed entry rode along with the next write
+    expect(budget.spentNow()).toBe(ledger.spent) // and was not charged a second time
+    expect(m.unwrittenSpending()).toBe(0n)
+
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(budget.spentNow()).toBe(ledger.spent)
+  })
+
+  it('still reaches the ledger when the visit ends before another payment', async () => {
+    const h = harness()
+    const ledger = new MemoryLedger()
+    const through = new Mortal(ledger)
+    const { m, budget } = monetizerWorld(h, { ledger, through })
+    m.pageState(1, page(), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    const payer = h.payers[0]
+    if (payer === undefined) throw new Error('no payer')
+    through.failNext = 1
+    payer.fulfilAll()
+    await vi.advanceTimersByTimeAsync(0)
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(ledger.entries.reduce((s, e) => s + e.sent, 0n)).toBe(payer.totalSent)
+    expect(budget.spentNow()).toBe(ledger.spent)
+    expect(ledger.visits.size).toBe(0)
+  })
+})
