@@ -1,9 +1,12 @@
 // Lint: typed rules (floating promises are errors) and the context boundaries of docs/ARCHITECTURE.md,
 // enforced with ESLint's own no-restricted-imports: shared imports no context; content and page code
-// never import the worker; extension pages reach the worker only through messages.
+// never import the worker; extension pages (popup, options, tester, events, ui) reach the worker only
+// through messages; the CLI runs the worker's site-owner modules in Node and nothing else imports it.
+// Import cycles are found by test/unit/layout.test.ts.
 import tseslint from 'typescript-eslint'
 
-const CONTEXTS = ['background', 'content', 'page', 'popup', 'options', 'ui']
+const CONTEXTS = ['background', 'content', 'page', 'popup', 'options', 'tester', 'events', 'ui', 'cli']
+const PAGES = ['popup', 'options', 'tester', 'events', 'ui']
 
 /** Forbids imports that reach into the named source folders (relative or absolute). */
 const boundary = (files, forbidden, message) => ({
@@ -36,10 +39,11 @@ export default tseslint.config(
     },
   },
   boundary(['src/shared/**'], CONTEXTS, 'src/shared is imported by every context and imports none of them.'),
-  boundary(['src/content/**'], ['background', 'popup', 'options', 'ui', 'page'], 'Content scripts never import worker, page or UI code.'),
-  boundary(['src/page/**'], ['background', 'content', 'popup', 'options', 'ui'], 'The page script runs in the page\'s world: shared code only.'),
-  boundary(['src/popup/**', 'src/options/**', 'src/ui/**'], ['background', 'content', 'page'], 'Extension pages talk to the worker through messages only.'),
-  boundary(['src/background/**'], ['content', 'page', 'popup', 'options', 'ui'], 'The worker imports shared code only.'),
+  boundary(['src/content/**'], ['background', 'page', 'cli', ...PAGES], 'Content scripts never import worker, page or UI code.'),
+  boundary(['src/page/**'], ['background', 'content', 'cli', ...PAGES], 'The page script runs in the page\'s world: shared code only.'),
+  boundary(PAGES.map((p) => `src/${p}/**`), ['background', 'content', 'page', 'cli'], 'Extension pages talk to the worker through messages only.'),
+  boundary(['src/background/**'], ['content', 'page', 'cli', ...PAGES], 'The worker imports shared code only.'),
+  boundary(['src/cli/**'], ['content', 'page', ...PAGES], 'The CLI runs worker modules in Node; it has no page.'),
   {
     files: ['**/*.js', '**/*.cjs'],
     extends: [tseslint.configs.disableTypeChecked],

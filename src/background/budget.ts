@@ -15,7 +15,7 @@
 import { parseDecimal, type Asset } from '../shared/money.ts'
 import { periodOf, type DayKey, type Period } from '../shared/period.ts'
 import type { Settings } from '../shared/settings.ts'
-import type { LedgerRow } from './ledger.ts'
+import type { LedgerRow } from './ledger-rows.ts'
 
 export interface Holder { readonly site: string; readonly outstanding: bigint }
 

@@ -21,7 +21,7 @@ import type { Log } from '../shared/log.ts'
 import type { RepairKind } from '../shared/messages.ts'
 import type { Asset } from '../shared/money.ts'
 import { dayKey, type DayKey } from '../shared/period.ts'
-import type { VisitRecord } from './visit.ts'
+import type { VisitRecord } from './visit-record.ts'
 import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type LedgerRow } from './ledger-rows.ts'
 
 export { checkLedgerRow, ROW_VERSION, type CheckedRow, type LedgerRow } from './ledger-rows.ts'

@@ -9,7 +9,7 @@
  */
 import type { Budget } from './budget.ts'
 import type { LedgerEntry } from './ledger.ts'
-import type { VisitRecord } from './visit.ts'
+import type { VisitRecord } from './visit-record.ts'
 
 export interface BookLedger {
   record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit?: boolean): Promise<void>

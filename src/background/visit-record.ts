@@ -5,8 +5,57 @@
  */
 import { isRecord } from '../shared/guards.ts'
 import { isAsset, type Asset } from '../shared/money.ts'
-import type { LinkState, VisitRecord } from './visit.ts'
-import { VISIT_RECORD_VERSION } from './visit.ts'
+import type { AccrualJson } from './accrual.ts'
+
+/** The schema version of visit records this build writes (checkVisitRecord below checks what it reads). */
+export const VISIT_RECORD_VERSION = 1
+
+export interface VisitRecord {
+  /** Schema version; absent in records of builds before versioning (read as 1). */
+  v?: number
+  /** When the record was written: a restarted worker counts no visible time after it. */
+  savedAt?: number
+  tabId: number
+  visitId: string
+  input: string
+  seenAt: number
+  accrual: AccrualJson
+  /** Everything this visit ever allowed to leave: a restarted worker treats it all as sent. */
+  counted: string
+  sent: string
+  delivered: string
+  sourceAsset: Asset | null
+  destinationAsset: Asset | null
+  firstPaidAt: number | null
+  /** The receiver's smallest unit in source units, as learnt (see learnQuantum). */
+  quantum: string
+  /** The page's origin (absent in records of older builds). */
+  site?: string
+  /** The connection in use when this record was written, to learn after a restart what arrived. */
+  link?: LinkState
+  /** Part of counted − sent already written to the ledger as unconfirmed (a reply was lost), and when. */
+  uncertain?: string
+  uncertainAt?: number | null
+  uncertainDestination?: Asset | null
+}
+
+/**
+ * A STREAM connection as a record remembers it. A restarted worker reopens the same connection and
+ * reads the receiver's total for the stream from its first reply: what it exceeds `delivered` by is
+ * what the chunk in flight at the kill delivered, and so whether that chunk left.
+ */
+export interface LinkState {
+  destinationAccount: string
+  /** base64 */
+  sharedSecret: string
+  /** Visit totals (source units): when the connection opened, and the most it could have been given. */
+  base: string
+  given: string
+  /** Confirmed on this connection: source units sent, destination units delivered. */
+  sent: string
+  delivered: string
+}
+
 
 export type RecordCheck =
   | { ok: true; record: VisitRecord }
