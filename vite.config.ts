@@ -6,7 +6,7 @@ import manifest from './manifest.json' with { type: 'json' }
 
 /**
  * The browser builds of ilp-protocol-stream and ilp-plugin-btp start with `const { crypto } = window`;
- * a service worker has no `window`. Read it from globalThis instead (platform-notes.md).
+ * a service worker has no `window`. Read it from globalThis instead (docs/PLATFORM.md).
  */
 function windowCryptoToGlobalThis(): Plugin {
   const files = /(ilp-protocol-stream[\\/]dist[\\/]src[\\/]util[\\/]crypto-browser|ilp-plugin-btp[\\/]build[\\/]browser[\\/]crypto)\.js$/
