@@ -59,7 +59,7 @@ export default defineConfig({
       stream: 'stream-browserify',
       events: 'events',
       buffer: 'buffer',
-      assert: shim('./src/background/shims/assert.cjs'),
+      assert: shim('./src/background/platform/shims/assert.cjs'),
     },
   },
   build: {

@@ -1,6 +1,6 @@
 // Entry: wires only. Node globals first (the ILP libraries read them as they load), then every
 // listener synchronously at top level, so the event that woke the worker is not missed.
-import './node-globals.ts'
+import './platform/node-globals.ts'
 import browser from 'webextension-polyfill'
 import { createLog } from '../shared/log.ts'
 import { createServices, WEB_URLS } from './services.ts'

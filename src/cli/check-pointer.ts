@@ -11,9 +11,9 @@ import { parseArgs } from 'node:util'
 import BtpPlugin from 'ilp-plugin-btp'
 import { parseDecimal } from '../shared/money.ts'
 import { validateUplink } from '../shared/settings.ts'
-import { checkPointer, type CheckDeps } from '../background/pointer-check.ts'
+import { checkPointer, type CheckDeps } from '../background/site-owner/pointer-check.ts'
 import { reportText } from '../shared/check-report.ts'
-import { sendTestPayment } from '../background/test-payment.ts'
+import { sendTestPayment } from '../background/site-owner/test-payment.ts'
 
 const UPLINK_TIMEOUT_MS = 10_000
 

@@ -3,7 +3,7 @@
 // nothing; a site's cap holds while another site is paid; reloads do not overpay; and after the
 // worker is killed with a packet in flight, the ledger still equals what the receiver got.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LedgerFile } from '../../src/background/ledger-export.ts'
+import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
 import type { Overview } from '../../src/shared/messages.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
 import { sleep, startStack, waitFor, type Stack } from './stack.ts'

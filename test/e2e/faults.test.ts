@@ -4,7 +4,7 @@
 // within 5 s of a connector restart. Every amount is read from the sandbox's own records.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LedgerFile } from '../../src/background/ledger-export.ts'
+import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
 import { sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 let stack: Stack

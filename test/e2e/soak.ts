@@ -10,8 +10,8 @@
  * `npm test` runs it briefly (soak.test.ts); `npm run soak -- --seconds 300 [--seed N]` runs it longer.
  */
 import type { Page } from 'playwright-core'
-import type { LedgerFile } from '../../src/background/ledger-export.ts'
-import { PACKET_BURST, PACKET_REFILL_MS } from '../../src/background/packet-guard.ts'
+import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
+import { PACKET_BURST, PACKET_REFILL_MS } from '../../src/background/payment/packet-guard.ts'
 import type { ReceiverMode } from '../sandbox/receiver.ts'
 import { sleep, startStack, type Stack } from './stack.ts'
 

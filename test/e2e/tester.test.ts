@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LedgerFile } from '../../src/background/ledger-export.ts'
+import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
 import type { Overview } from '../../src/shared/messages.ts'
 import { sleep, startStack, waitFor, type Stack } from './stack.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Accrual, LEAD_MS } from '../../src/background/accrual.ts'
+import { Accrual, LEAD_MS } from '../../src/background/payment/accrual.ts'
 import { parseDecimal } from '../../src/shared/money.ts'
 
 // The default rate, 0.36 USD per hour, at USD scale 9: 100,000 units a second.

@@ -1,6 +1,6 @@
 // Paying only while someone looks: focus from windows.getAll, idle state, and Trickle's own popup.
 import { describe, expect, it } from 'vitest'
-import { Attention } from '../../src/background/attention.ts'
+import { Attention } from '../../src/background/platform/attention.ts'
 
 function world(focused: number[]) {
   const state = { focused }

@@ -1,8 +1,8 @@
 // The budget: spending plus every hold never passes the budget or a site's cap; limits stop accrual;
 // never-pay, pause and attention stop payment; a reload carries a visit on.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Budget } from '../../src/background/budget.ts'
-import type { LedgerRow } from '../../src/background/ledger.ts'
+import { Budget } from '../../src/background/ledger/budget.ts'
+import type { LedgerRow } from '../../src/background/ledger/ledger.ts'
 import type { PageSnapshot, PaymentEvent } from '../../src/shared/messages.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'

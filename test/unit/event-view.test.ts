@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { isContentEnvelope, type PageSnapshot, type PaymentEvent } from '../../src/shared/messages.ts'
 import { seenEvent } from '../../src/shared/wm-channel.ts'
-import { TabEvents, EVENTS_PER_TAB } from '../../src/background/tab-events.ts'
+import { TabEvents, EVENTS_PER_TAB } from '../../src/background/site-owner/tab-events.ts'
 import { harness, monetizerWorld } from './fakes.ts'
 
 const V = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'

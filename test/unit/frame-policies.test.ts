@@ -1,6 +1,6 @@
 // Header policies, kept per tab and frame by document URL, and across a worker restart.
 import { describe, expect, it } from 'vitest'
-import { FramePolicies, readHeaders, type SessionArea } from '../../src/background/frame-policies.ts'
+import { FramePolicies, readHeaders, type SessionArea } from '../../src/background/pages/frame-policies.ts'
 
 const doc = (tabId: number, frameId: number, url: string, headers: Record<string, string>) => ({
   tabId, frameId, url, type: frameId === 0 ? 'main_frame' : 'sub_frame',

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { deserializeIlpFulfill, serializeIlpFulfill, serializeIlpPrepare } from 'ilp-packet'
 import { fetch as ildcpFetch, serializeIldcpResponse } from 'ilp-protocol-ildcp'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import { ANONYMOUS_PREFIX, FreshAddress } from '../../src/background/fresh-address.ts'
+import { ANONYMOUS_PREFIX, FreshAddress } from '../../src/background/payment/fresh-address.ts'
 
 const UPLINK_ADDRESS = 'test.hold.senders.vf7psaM0'
 

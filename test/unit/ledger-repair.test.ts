@@ -4,9 +4,9 @@
 import 'fake-indexeddb/auto'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
-import { Budget } from '../../src/background/budget.ts'
-import { checkLedgerRow, KEEP_ACKNOWLEDGED, Ledger, type LedgerEntry } from '../../src/background/ledger.ts'
-import { ledgerCsv, ledgerJson } from '../../src/background/ledger-export.ts'
+import { Budget } from '../../src/background/ledger/budget.ts'
+import { checkLedgerRow, KEEP_ACKNOWLEDGED, Ledger, type LedgerEntry } from '../../src/background/ledger/ledger.ts'
+import { ledgerCsv, ledgerJson } from '../../src/background/ledger/ledger-export.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts'
 

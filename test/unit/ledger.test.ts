@@ -2,9 +2,9 @@
 // strings, with the visit's record changed in the same transaction.
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { Ledger, type LedgerEntry } from '../../src/background/ledger.ts'
-import { ledgerCsv, ledgerJson } from '../../src/background/ledger-export.ts'
-import type { VisitRecord } from '../../src/background/visit.ts'
+import { Ledger, type LedgerEntry } from '../../src/background/ledger/ledger.ts'
+import { ledgerCsv, ledgerJson } from '../../src/background/ledger/ledger-export.ts'
+import type { VisitRecord } from '../../src/background/payment/visit.ts'
 
 let n = 0
 const fresh = (timeZone = 'UTC') => new Ledger({ name: `ledger-test-${++n}`, timeZone })

@@ -4,7 +4,7 @@ import { Buffer } from 'buffer'
 import { EventEmitter } from 'node:events'
 import { serializeIlpFulfill, serializeIlpPrepare, serializeIlpReject } from 'ilp-packet'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FINAL_REJECTS_TO_STOP, GuardStopped, PacketGuard, REJECTS_TO_STOP, type GuardStop } from '../../src/background/packet-guard.ts'
+import { FINAL_REJECTS_TO_STOP, GuardStopped, PacketGuard, REJECTS_TO_STOP, type GuardStop } from '../../src/background/payment/packet-guard.ts'
 
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1) }) })
 afterEach(() => { vi.useRealTimers() })

@@ -1,7 +1,7 @@
 // The pointer tester and its command line over a matrix of receivers served for real over HTTP:
 // each case must fail at the right step, with a message and a fix, or pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { checkPointer } from '../../src/background/pointer-check.ts'
+import { checkPointer } from '../../src/background/site-owner/pointer-check.ts'
 import { reportText, type CheckStep } from '../../src/shared/check-report.ts'
 import { main } from '../../src/cli/check-pointer.ts'
 import { startReceivers, type Receivers } from '../fixtures/receivers.ts'

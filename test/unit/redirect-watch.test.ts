@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { RedirectWatch } from '../../src/background/redirect-watch.ts'
+import { RedirectWatch } from '../../src/background/payment/redirect-watch.ts'
 
 const ORIGIN = 'chrome-extension://abc'
 const hop = (url: string, to: string, extra: Partial<{ tabId: number; initiator: string }> = {}) => ({ url, redirectUrl: to, tabId: -1, initiator: ORIGIN, ...extra })

@@ -2,8 +2,8 @@
 // settled (counted as spent) and set aside while the others resume; time the worker was away is not paid.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { checkVisitRecord } from '../../src/background/visit-record.ts'
-import type { VisitRecord } from '../../src/background/visit.ts'
+import { checkVisitRecord } from '../../src/background/ledger/visit-record.ts'
+import type { VisitRecord } from '../../src/background/payment/visit.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
 import { harness, MemoryLedger, monetizerWorld, Mortal, USD9 } from './fakes.ts'
 

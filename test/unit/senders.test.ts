@@ -2,10 +2,10 @@
 // ports only from our content script in a tab's top frame.
 import { describe, expect, it } from 'vitest'
 import type { Runtime } from 'webextension-polyfill'
-import { createPortHandler } from '../../src/background/content-port.ts'
-import { SettingsStore } from '../../src/background/settings-store.ts'
-import { createUiHandler } from '../../src/background/ui-api.ts'
-import { Uplink } from '../../src/background/uplink.ts'
+import { createPortHandler } from '../../src/background/messaging/content-port.ts'
+import { SettingsStore } from '../../src/background/platform/settings-store.ts'
+import { createUiHandler } from '../../src/background/messaging/ui-api.ts'
+import { Uplink } from '../../src/background/payment/uplink.ts'
 import { harness, memoryArea, monetizerWorld, quiet } from './fakes.ts'
 
 const ID = 'abcdefghijklmnopabcdefghijklmnop'

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Storage } from 'webextension-polyfill'
-import { redactedSettingsCopy, SettingsStore, type SettingsQuarantine } from '../../src/background/settings-store.ts'
+import { redactedSettingsCopy, SettingsStore, type SettingsQuarantine } from '../../src/background/platform/settings-store.ts'
 import { DEFAULT_SETTINGS, migrateSettings } from '../../src/shared/settings.ts'
 import { quiet } from './fakes.ts'
 

@@ -3,7 +3,7 @@
 // changes nothing; an uplink outage while the tab is visible holds and charges nothing extra.
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { Ledger } from '../../src/background/ledger.ts'
+import { Ledger } from '../../src/background/ledger/ledger.ts'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
 import { harness, MemoryLedger, monetizerWorld, reopenAfterLostReply } from './fakes.ts'

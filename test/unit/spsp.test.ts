@@ -1,6 +1,6 @@
 // SPSP validation against a real HTTP server on 127.0.0.1: each path serves one good or bad answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeSharedSecret, querySpsp, type SpspStep } from '../../src/background/spsp.ts'
+import { decodeSharedSecret, querySpsp, type SpspStep } from '../../src/background/payment/spsp.ts'
 import { ADDRESS, b64, b64url, SECRET, startReceivers, type Receivers } from '../fixtures/receivers.ts'
 
 let receivers: Receivers

@@ -5,7 +5,7 @@ import { deleteDB, openDB } from 'idb'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Browser } from 'webextension-polyfill'
 import { createServices } from '../../src/background/services.ts'
-import { LEDGER_DB } from '../../src/background/ledger.ts'
+import { LEDGER_DB } from '../../src/background/ledger/ledger.ts'
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts'
 import { quiet } from './fakes.ts'
 

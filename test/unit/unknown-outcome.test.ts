@@ -1,7 +1,7 @@
 // Receivers that refuse are left alone, and money whose fate is unknown counts as spent: it goes to
 // the ledger as unconfirmed at once and moves to sent when the receiver later says it arrived.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { REFUSALS_TO_STOP } from '../../src/background/visit.ts'
+import { REFUSALS_TO_STOP } from '../../src/background/payment/visit.ts'
 import type { PageSnapshot, PaymentEvent } from '../../src/shared/messages.ts'
 import { harness, monetizerWorld, reopenAfterLostReply } from './fakes.ts'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import { Uplink } from '../../src/background/uplink.ts'
+import { Uplink } from '../../src/background/payment/uplink.ts'
 
 const URL_ = 'btp+ws://:secret-token@127.0.0.1:7768'
 

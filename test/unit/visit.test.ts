@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { learnQuantum, scaleQuantum, Visit } from '../../src/background/visit.ts'
+import { learnQuantum, scaleQuantum, Visit } from '../../src/background/payment/visit.ts'
 import { FakePayer, harness } from './fakes.ts'
-import type { SpspFailure } from '../../src/background/spsp.ts'
+import type { SpspFailure } from '../../src/background/payment/spsp.ts'
 import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
 import { err } from '../../src/shared/result.ts'
 

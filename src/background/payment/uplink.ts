@@ -5,10 +5,10 @@
  * The uplink URL holds the user's secret: it never leaves this module and extension storage.
  */
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Asset } from '../shared/money.ts'
-import { errorMessage } from '../shared/result.ts'
-import { validateUplink } from '../shared/settings.ts'
-import type { UplinkState } from '../shared/status.ts'
+import type { Asset } from '../../shared/money.ts'
+import { errorMessage } from '../../shared/result.ts'
+import { validateUplink } from '../../shared/settings.ts'
+import type { UplinkState } from '../../shared/status.ts'
 
 export interface UplinkDeps {
   /** A BTP plugin for `server`; `onSocketError` is called on any socket error (refused, dropped). */

@@ -3,9 +3,9 @@
  * and a damaged one is replaced by what can still be read of it (the salvage), because counting less
  * than was spent could let the user exceed their budget. ledger.ts does the storing and the quarantine.
  */
-import { isRecord } from '../shared/guards.ts'
-import { isAsset, type Asset } from '../shared/money.ts'
-import type { DayKey } from '../shared/period.ts'
+import { isRecord } from '../../shared/guards.ts'
+import { isAsset, type Asset } from '../../shared/money.ts'
+import type { DayKey } from '../../shared/period.ts'
 
 /** The version of a row's own shape. Rows of the first build carry none and are read as this one. */
 export const ROW_VERSION = 1

@@ -4,11 +4,11 @@
  * that failed: the connection (stream) or the money (payment: rejected, or nothing within the time).
  */
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Asset } from '../shared/money.ts'
-import { err, errorMessage, ok, type Result } from '../shared/result.ts'
+import type { Asset } from '../../shared/money.ts'
+import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
 import type { PayFailure, TestPayment } from './pointer-check.ts'
-import type { SpspAnswer } from './spsp.ts'
-import { StreamPayer } from './stream-payer.ts'
+import type { SpspAnswer } from '../payment/spsp.ts'
+import { StreamPayer } from '../payment/stream-payer.ts'
 
 export const TEST_PAYMENT_TIMEOUT_MS = 10_000
 

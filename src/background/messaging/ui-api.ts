@@ -3,22 +3,22 @@
  * envelope must pass its guard; the reply is a Result, with errors as readable messages.
  */
 import type { Runtime } from 'webextension-polyfill'
-import { isUiEnvelope, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
-import type { CheckReport } from '../shared/check-report.ts'
-import type { Log } from '../shared/log.ts'
-import { parseDecimal, type AmountJson, type Asset } from '../shared/money.ts'
-import { err, errorMessage, ok, type Result } from '../shared/result.ts'
+import { isUiEnvelope, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../../shared/messages.ts'
+import type { CheckReport } from '../../shared/check-report.ts'
+import type { Log } from '../../shared/log.ts'
+import { parseDecimal, type AmountJson, type Asset } from '../../shared/money.ts'
+import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
 import {
   DEFAULT_SITE, exportSettings, importSettings, isDefaultSite, MAX_SITES, siteKey, toPublic, validateBudget, validateIdleMinutes, validateRate,
   validateSite, validateUplink, type Settings,
-} from '../shared/settings.ts'
-import type { Budget } from './budget.ts'
-import type { Ledger } from './ledger.ts'
-import { ledgerCsv, ledgerJson } from './ledger-export.ts'
-import type { Monetizer } from './monetizer.ts'
-import type { TabEvents } from './tab-events.ts'
-import type { SettingsStore } from './settings-store.ts'
-import type { Uplink } from './uplink.ts'
+} from '../../shared/settings.ts'
+import type { Budget } from '../ledger/budget.ts'
+import type { Ledger } from '../ledger/ledger.ts'
+import { ledgerCsv, ledgerJson } from '../ledger/ledger-export.ts'
+import type { Monetizer } from '../pages/monetizer.ts'
+import type { TabEvents } from '../site-owner/tab-events.ts'
+import type { SettingsStore } from '../platform/settings-store.ts'
+import type { Uplink } from '../payment/uplink.ts'
 
 /** The extension pages allowed to talk to the worker, as paths inside the extension. */
 export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html', '/src/tester/index.html', '/src/events/index.html'] as const

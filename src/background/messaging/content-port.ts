@@ -4,10 +4,10 @@
  * is checked by a guard; a port that says anything malformed is dropped.
  */
 import type { Runtime } from 'webextension-polyfill'
-import { isContentEnvelope, PAGE_PORT_NAME, type BackgroundEnvelope, type PaymentEvent } from '../shared/messages.ts'
-import type { Log } from '../shared/log.ts'
-import type { Monetizer } from './monetizer.ts'
-import type { TabEvents } from './tab-events.ts'
+import { isContentEnvelope, PAGE_PORT_NAME, type BackgroundEnvelope, type PaymentEvent } from '../../shared/messages.ts'
+import type { Log } from '../../shared/log.ts'
+import type { Monetizer } from '../pages/monetizer.ts'
+import type { TabEvents } from '../site-owner/tab-events.ts'
 
 /** The live port of each tab's page, to send it payment events. */
 export class PagePorts {

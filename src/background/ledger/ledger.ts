@@ -16,11 +16,11 @@
  * read of it (see `checkLedgerRow`: the salvage rule). The user is told once (`repairs`).
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
-import { isRecord } from '../shared/guards.ts'
-import type { Log } from '../shared/log.ts'
-import type { RepairKind } from '../shared/messages.ts'
-import type { Asset } from '../shared/money.ts'
-import { dayKey, type DayKey } from '../shared/period.ts'
+import { isRecord } from '../../shared/guards.ts'
+import type { Log } from '../../shared/log.ts'
+import type { RepairKind } from '../../shared/messages.ts'
+import type { Asset } from '../../shared/money.ts'
+import { dayKey, type DayKey } from '../../shared/period.ts'
 import type { VisitRecord } from './visit-record.ts'
 import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type LedgerRow } from './ledger-rows.ts'
 

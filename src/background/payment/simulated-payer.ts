@@ -4,8 +4,8 @@
  * moves and nothing touches the network. Chosen per site by the user, labelled everywhere.
  */
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Asset } from '../shared/money.ts'
-import { ok, type Result } from '../shared/result.ts'
+import type { Asset } from '../../shared/money.ts'
+import { ok, type Result } from '../../shared/result.ts'
 import type { SpspAnswer, SpspFailure } from './spsp.ts'
 import type { PayerOptions } from './stream-payer.ts'
 import type { Payer } from './visit.ts'

@@ -1,5 +1,5 @@
 /** The ledger as files a person (or a spreadsheet) can read: CSV and JSON, amounts exact. */
-import { toDecimalString } from '../shared/money.ts'
+import { toDecimalString } from '../../shared/money.ts'
 import type { LedgerRow } from './ledger.ts'
 
 const COLUMNS = [

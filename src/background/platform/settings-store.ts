@@ -12,11 +12,11 @@
  *   kept: losing it would lose the user's account), after a copy went to quarantine without the
  *   uplink or anything that looks like a secret.
  */
-import type { KeyValueArea } from './ledger.ts'
-import { isRecord } from '../shared/guards.ts'
-import type { Log } from '../shared/log.ts'
-import { errorMessage } from '../shared/result.ts'
-import { DEFAULT_SETTINGS, migrateSettings, type Settings } from '../shared/settings.ts'
+import type { KeyValueArea } from '../ledger/ledger.ts'
+import { isRecord } from '../../shared/guards.ts'
+import type { Log } from '../../shared/log.ts'
+import { errorMessage } from '../../shared/result.ts'
+import { DEFAULT_SETTINGS, migrateSettings, type Settings } from '../../shared/settings.ts'
 
 const KEY = 'settings'
 

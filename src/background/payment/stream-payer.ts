@@ -7,8 +7,8 @@ import { Buffer } from 'buffer'
 import { FreshAddress } from './fresh-address.ts'
 import { createConnection, type Connection, type DataAndMoneyStream } from 'ilp-protocol-stream'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Asset } from '../shared/money.ts'
-import { errorMessage } from '../shared/result.ts'
+import type { Asset } from '../../shared/money.ts'
+import { errorMessage } from '../../shared/result.ts'
 import { PacketGuard, type GuardStop } from './packet-guard.ts'
 
 export interface PayerOptions {

@@ -3,9 +3,9 @@
  * payment and every UI request (`Cannot convert abc to a BigInt` at restore); a record that fails
  * here is settled conservatively and set aside instead (monetizer.ts), and the rest carry on.
  */
-import { isRecord } from '../shared/guards.ts'
-import { isAsset, type Asset } from '../shared/money.ts'
-import type { AccrualJson } from './accrual.ts'
+import { isRecord } from '../../shared/guards.ts'
+import { isAsset, type Asset } from '../../shared/money.ts'
+import type { AccrualJson } from '../payment/accrual.ts'
 
 /** The schema version of visit records this build writes (checkVisitRecord below checks what it reads). */
 export const VISIT_RECORD_VERSION = 1

@@ -4,11 +4,11 @@
  * reports each step with its verdict, its time and, on failure, what to fix. Used by the extension's
  * tester page (through the worker) and by `npm run check-pointer` in Node.
  */
-import { CHECK_STEPS, type CheckReport, type CheckStep, type StepResult } from '../shared/check-report.ts'
-import type { AmountJson, Asset } from '../shared/money.ts'
-import { describePointerProblem, resolvePaymentTarget } from '../shared/pointer.ts'
-import { errorMessage, type Result } from '../shared/result.ts'
-import { querySpsp, type SpspAnswer, type SpspOptions, type SpspFailure, type SpspStep } from './spsp.ts'
+import { CHECK_STEPS, type CheckReport, type CheckStep, type StepResult } from '../../shared/check-report.ts'
+import type { AmountJson, Asset } from '../../shared/money.ts'
+import { describePointerProblem, resolvePaymentTarget } from '../../shared/pointer.ts'
+import { errorMessage, type Result } from '../../shared/result.ts'
+import { querySpsp, type SpspAnswer, type SpspOptions, type SpspFailure, type SpspStep } from '../payment/spsp.ts'
 
 /** What a test payment reports: the amounts, or why it failed and at which stage. */
 export interface TestPayment {

@@ -1,5 +1,5 @@
 /** The last events each tab's pages received, for the event view (a ring buffer per tab, in memory). */
-import type { SeenEvent } from '../shared/wm-channel.ts'
+import type { SeenEvent } from '../../shared/wm-channel.ts'
 
 export const EVENTS_PER_TAB = 200
 

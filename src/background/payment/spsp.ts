@@ -2,8 +2,8 @@
  * SPSP (RFC 0009): ask a receiver where and how to send. Every answer is validated before anything is
  * paid; every failure names the step that failed, in words a person can act on.
  */
-import { isLoopbackHost } from '../shared/pointer.ts'
-import { err, errorMessage, ok, type Result } from '../shared/result.ts'
+import { isLoopbackHost } from '../../shared/pointer.ts'
+import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
 
 export type SpspStep =
   | 'network' | 'timeout' | 'redirect' | 'status' | 'content-type' | 'size' | 'json'

@@ -12,9 +12,9 @@
  * count against it. Spending is kept per asset, so the budget is right from the moment the uplink's
  * asset becomes known.
  */
-import { parseDecimal, type Asset } from '../shared/money.ts'
-import { periodOf, type DayKey, type Period } from '../shared/period.ts'
-import type { Settings } from '../shared/settings.ts'
+import { parseDecimal, type Asset } from '../../shared/money.ts'
+import { periodOf, type DayKey, type Period } from '../../shared/period.ts'
+import type { Settings } from '../../shared/settings.ts'
 import type { LedgerRow } from './ledger-rows.ts'
 
 export interface Holder { readonly site: string; readonly outstanding: bigint }

@@ -3,15 +3,15 @@
  * payment steps. The test payment is real money: it passes the budget like any other (never past
  * it), is held while in flight, and lands in the ledger under the pseudo-site `trickle:tester`.
  */
-import { parseDecimal, type Asset } from '../shared/money.ts'
-import type { Settings } from '../shared/settings.ts'
-import type { Budget } from './budget.ts'
-import type { Ledger } from './ledger.ts'
-import type { CheckReport } from '../shared/check-report.ts'
+import { parseDecimal, type Asset } from '../../shared/money.ts'
+import type { Settings } from '../../shared/settings.ts'
+import type { Budget } from '../ledger/budget.ts'
+import type { Ledger } from '../ledger/ledger.ts'
+import type { CheckReport } from '../../shared/check-report.ts'
 import { checkPointer, type CheckDeps } from './pointer-check.ts'
-import { PaymentBook } from './payment-book.ts'
+import { PaymentBook } from '../ledger/payment-book.ts'
 import { sendTestPayment } from './test-payment.ts'
-import type { Uplink } from './uplink.ts'
+import type { Uplink } from '../payment/uplink.ts'
 
 /** Where test payments appear in the ledger and count against caps. */
 export const TESTER_SITE = 'trickle:tester'

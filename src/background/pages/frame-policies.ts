@@ -5,9 +5,9 @@
  * iframe, kept per tab and frame by URL (a back/forward-cache page comes back without a request),
  * and in storage.session so that a restarted worker still knows them.
  */
-import { monetizationSources } from '../shared/csp.ts'
-import { isRecord } from '../shared/guards.ts'
-import { monetizationAllowlist, type Allowlist } from '../shared/permissions-policy.ts'
+import { monetizationSources } from '../../shared/csp.ts'
+import { isRecord } from '../../shared/guards.ts'
+import { monetizationAllowlist, type Allowlist } from '../../shared/permissions-policy.ts'
 
 export interface HeaderPolicy {
   /** CSP policies that restrict monetization (each as one policy string). */
