@@ -12,6 +12,7 @@ browser.tabs.onRemoved.addListener(services.onTabRemoved)
 browser.windows.onFocusChanged.addListener(services.onFocusChanged)
 browser.tabs.onAttached.addListener(services.onTabAttached)
 browser.tabs.onActivated.addListener(services.onTabActivated)
+browser.tabs.onReplaced.addListener(services.onTabReplaced)
 browser.idle.onStateChanged.addListener(services.onIdleChanged)
 // The worker's own redirected requests (SPSP lookups), so each hop is checked before it is followed.
 browser.webRequest.onBeforeRedirect.addListener(services.onBeforeRedirect, { urls: WEB_URLS, types: ['xmlhttprequest', 'other'], tabId: -1 })

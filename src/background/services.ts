@@ -27,6 +27,8 @@ import { Uplink } from './payment/uplink.ts'
 /** The web Trickle works on: its content scripts' matches and its host permissions (manifest.json). */
 export const WEB_URLS = ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']
 
+const WINDOW_TYPES: ('normal' | 'popup' | 'app')[] = ['normal', 'popup', 'app']
+
 export interface Platform {
   browser: Browser
   fetch: typeof fetch
@@ -66,8 +68,9 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     dayOf: (at) => ledger.dayOf(at),
   })
   const attention = new Attention({
-    focusedWindows: async () => (await browser.windows.getAll()).filter((w) => w.focused && w.id !== undefined).map((w) => w.id ?? -1),
-    shownTabs: async () => (await browser.windows.getAll({ populate: true }))
+    // Every kind of window a page can be read in: an installed web app's too, not only normal ones.
+    focusedWindows: async () => (await browser.windows.getAll({ windowTypes: WINDOW_TYPES })).filter((w) => w.focused && w.id !== undefined).map((w) => w.id ?? -1),
+    shownTabs: async () => (await browser.windows.getAll({ populate: true, windowTypes: WINDOW_TYPES }))
       .filter((w) => w.state !== 'minimized')
       .flatMap((w) => (w.tabs ?? []).filter((t) => t.active && t.id !== undefined).map((t) => t.id ?? -1)),
   })
@@ -187,6 +190,8 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     },
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },
     onTabActivated: () => { void ready.then(() => attention.refreshFocus()) },
+    /** A tab replaced by another (prerender activation, instant pages): its new id may now be shown. */
+    onTabReplaced: () => { void ready.then(() => attention.refreshFocus()) },
     onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => { monetizer.tabMoved(tabId, info.newWindowId); return attention.refreshFocus() }) },
     onIdleChanged: (state: IdleState) => { attention.setIdle(state) },
     onBeforeRedirect: (details: RedirectDetails) => { redirects.observed(details) },

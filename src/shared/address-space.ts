@@ -16,8 +16,10 @@ const LOCAL_SUFFIXES = ['.local', '.home.arpa', '.internal', '.lan', '.intranet'
 
 /** `hostname` as `URL` gives it: lower case, IPv4 normalised to dotted decimal, IPv6 in brackets. */
 export function addressSpaceOf(hostname: string): AddressSpace {
-  const host = hostname.toLowerCase().replace(/\.$/, '')
+  const host = hostname.toLowerCase().replace(/\.+$/, '')
   if (host.startsWith('[') && host.endsWith(']')) return ipv6Space(host.slice(1, -1))
+  // An empty label (`a..b`): not a name DNS would serve publicly, and not worth the doubt.
+  if (host.split('.').some((label) => label === '')) return 'private'
   const v4 = parseIpv4(host)
   if (v4 !== null) return ipv4Space(v4)
   if (host === 'localhost' || host.endsWith('.localhost')) return 'loopback'
@@ -103,6 +105,10 @@ function ipv6Space(text: string): AddressSpace {
   const embedded = [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff]
   if (zeroPrefix && (g5 === 0xffff || g5 === 0)) return ipv4Space(embedded) // v4-mapped and v4-compatible
   if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) return ipv4Space(embedded) // NAT64
+  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0xffff && g5 === 0) return ipv4Space(embedded) // SIIT ::ffff:0:a.b.c.d
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 1) return 'private' // local-use NAT64 (RFC 8215)
+  if (g0 === 0x2002) return ipv4Space([g1 >> 8, g1 & 0xff, g2 >> 8, g2 & 0xff]) // 6to4 carries an IPv4 address
+  if (g0 === 0x2001 && g1 === 0) return 'private' // Teredo: a tunnel to an address Trickle cannot see
   if ((g0 & 0xfe00) === 0xfc00) return 'private' // unique local fc00::/7
   if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0) return 'private' // link-local, old site-local
   if ((g0 & 0xff00) === 0xff00) return 'private' // multicast

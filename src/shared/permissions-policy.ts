@@ -60,7 +60,7 @@ export function allowlistMatches(list: Allowlist, origin: string, self: string):
   return list.all || (list.self && origin === self) || list.origins.includes(origin)
 }
 
-type Item = { kind: 'token' | 'string'; text: string }
+type Item = { kind: 'token' | 'string' | 'other'; text: string }
 
 /** A structured-field dictionary, values kept as bare items or inner lists (parameters dropped). */
 function parseDictionary(text: string): Map<string, Item | Item[]> | null {
@@ -84,10 +84,13 @@ function parseDictionary(text: string): Map<string, Item | Item[]> | null {
       }
       return null
     }
-    const m = /^[A-Za-z*][A-Za-z0-9:/!#$%&'*+\-.^_`|~]*|^-?[0-9.]+|^\?[01]/.exec(text.slice(i))
+    // Tokens, numbers, booleans, byte sequences (:…:), dates (@…) and display strings (%"…"): the
+    // value types of RFC 9651. Only tokens and strings mean anything here; the rest must not make
+    // the whole header unreadable (and its `monetization=()` with it).
+    const m = /^[A-Za-z*][A-Za-z0-9:/!#$%&'*+\-.^_`|~]*|^-?[0-9.]+|^\?[01]|^:[A-Za-z0-9+/=]*:|^@-?[0-9]+|^%"(?:[^"\\]|\\.)*"/.exec(text.slice(i))
     if (m === null) return null
     i += m[0].length
-    return { kind: 'token', text: m[0] }
+    return { kind: /^[:@%]/.test(m[0]) ? 'other' : 'token', text: m[0] }
   }
   const params = (): boolean => {
     while (text[i] === ';') {

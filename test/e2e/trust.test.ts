@@ -196,6 +196,19 @@ describe('site policies from response headers', () => {
     await page.close()
   })
 
+  it('a page cannot make Trickle forget its header policy (navigations to responses that never load)', async () => {
+    const page = await open(site().headerPolicyPage('evict', { csp: "monetization-src 'none'" }))
+    await sleep(500)
+    for (let i = 0; i < 12; i++) {
+      await page.evaluate((n) => { location.href = `/t/nocontent?${n}` }, i)
+      await sleep(100)
+    }
+    // Its tag changes: the content script reports again, and the worker decides again.
+    await page.evaluate(() => { const l = document.querySelector('link[rel=monetization]'); if (l !== null) document.head.append(l.cloneNode()) })
+    await untouched('evict')
+    await page.close()
+  })
+
   it('a parent\'s Permissions-Policy decides what its iframe\'s allow attribute can grant', async () => {
     const refused = await open(site().headerPolicyFrames('pp-parent-self', { pp: 'monetization=(self)', allow: 'monetization' }))
     await untouched('pp-parent-self-child')

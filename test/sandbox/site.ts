@@ -277,6 +277,11 @@ export async function startSite(opts: { port: number; spspBase: string }): Promi
       res.writeHead(200, headers).end(body)
       return
     }
+    if (url.pathname === '/t/nocontent') {
+      // A response that never becomes a document (the page stays), with a policy of its own.
+      res.writeHead(204, { 'content-security-policy': 'default-src *' }).end()
+      return
+    }
     const dataFrame = /^\/t\/data-frame\/([a-z0-9-]{1,40})$/.exec(url.pathname)
     if (dataFrame !== null) {
       const target = `http://localhost:${opts.port}/t/link/${dataFrame[1] ?? ''}-child`

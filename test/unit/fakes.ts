@@ -8,7 +8,7 @@ import type { Storage } from 'webextension-polyfill'
 import { ok } from '../../src/shared/result.ts'
 import { Budget } from '../../src/background/ledger/budget.ts'
 import { visitKey, type LedgerEntry, type LedgerRow } from '../../src/background/ledger/ledger.ts'
-import { Monetizer, type VisitLedger } from '../../src/background/pages/monetizer.ts'
+import { Monetizer, type MonetizerDeps, type VisitLedger } from '../../src/background/pages/monetizer.ts'
 import type { Log } from '../../src/shared/log.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_BUDGET, DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'
@@ -146,12 +146,13 @@ export function monetizerWorld(h: ReturnType<typeof harness>, opts: {
   through?: VisitLedger
   settings?: Partial<Settings>
   attention?: (w: number | undefined) => string | null
+  headerPolicy?: MonetizerDeps['headerPolicy']
 } = {}) {
   const ledger = opts.ledger ?? new MemoryLedger()
   const state = { settings: { ...DEFAULT_SETTINGS, budget: { ...DEFAULT_BUDGET, amount: '1000' }, ...opts.settings } }
   const budget = new Budget({ settings: () => state.settings, asset: () => USD9, now: () => h.deps.now(), dayOf: (at) => dayKey(at, 'UTC') })
   budget.load(ledger.rows())
-  const m = new Monetizer({ visit: h.deps, ledger: opts.through ?? ledger, budget, settings: () => state.settings, attention: opts.attention, log: quiet })
+  const m = new Monetizer({ visit: h.deps, ledger: opts.through ?? ledger, budget, settings: () => state.settings, attention: opts.attention, headerPolicy: opts.headerPolicy, log: quiet })
   return { m, ledger, budget, state }
 }
 

@@ -20,8 +20,32 @@ describe('reading response headers', () => {
       { name: 'Content-Security-Policy-Report-Only', value: "monetization-src 'none'" },
       { name: 'Permissions-Policy', value: 'monetization=(self)' },
     ])
-    expect(p.csp).toEqual(["monetization-src 'none'", 'default-src https:'])
+    expect(p.csp).toEqual(["monetization-src 'none'", 'monetization-src https:'])
     expect(p.permissions).toEqual({ all: false, self: true, origins: [] })
+  })
+})
+
+describe('policies too large to keep whole', () => {
+  it('keep only the directive that governs monetization, and refuse when even that is too long', () => {
+    const hosts = Array.from({ length: 300 }, (_, i) => `https://h${i}.example`).join(' ')
+    expect(readHeaders([{ name: 'content-security-policy', value: `script-src ${hosts}; monetization-src 'none'` }]).csp).toEqual(["monetization-src 'none'"])
+    expect(readHeaders([{ name: 'content-security-policy', value: `monetization-src ${hosts}` }]).csp).toEqual(["monetization-src 'none'"])
+  })
+
+  it('refuse when there are more policies than are kept', () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({ name: 'content-security-policy', value: i === 11 ? "monetization-src 'none'" : 'default-src *' }))
+    const csp = readHeaders(many).csp
+    expect(csp.length).toBeLessThanOrEqual(8)
+    expect(csp.at(-1)).toBe("monetization-src 'none'")
+  })
+
+  it('keep a bounded number of frames per tab, the top document always', () => {
+    const f = new FramePolicies()
+    f.observed(doc(1, 0, 'https://a.example/', { 'permissions-policy': 'monetization=()' }))
+    for (let i = 1; i <= 500; i++) f.observed(doc(1, i, `https://f${i}.example/`, { 'permissions-policy': 'monetization=()' }))
+    expect(f.of(1, 0, 'https://a.example/').permissions).not.toBeNull()
+    expect(f.of(1, 500, 'https://f500.example/').permissions).not.toBeNull()
+    expect(f.of(1, 1, 'https://f1.example/').permissions).toBeNull()
   })
 })
 
@@ -42,12 +66,12 @@ describe('frame policies', () => {
     expect(f.of(1, 0, 'https://a.example/x').csp).toEqual(["monetization-src 'none'"])
   })
 
-  it('forgets a URL whose new response declares nothing, and a closed tab', () => {
+  it('is not erased by a response that declares nothing (a 204 the page navigates to), only with its tab', () => {
     const f = new FramePolicies()
     f.observed(doc(1, 0, 'https://a.example/x', { 'content-security-policy': "monetization-src 'none'" }))
     f.observed(doc(1, 0, 'https://a.example/x', {}))
-    expect(f.of(1, 0, 'https://a.example/x').csp).toEqual([])
-    f.observed(doc(1, 0, 'https://a.example/x', { 'content-security-policy': "monetization-src 'none'" }))
+    for (let i = 0; i < 20; i++) f.observed(doc(1, 0, `https://a.example/204?${i}`, {}))
+    expect(f.of(1, 0, 'https://a.example/x').csp).toEqual(["monetization-src 'none'"])
     f.tabRemoved(1)
     expect(f.of(1, 0, 'https://a.example/x').csp).toEqual([])
   })
@@ -64,7 +88,7 @@ describe('frame policies', () => {
     const session = memorySession()
     const before = new FramePolicies(session)
     before.observed(doc(4, 2, 'https://a.example/f', { 'permissions-policy': 'monetization=("https://b.example")' }))
-    await new Promise((r) => setTimeout(r, 0))
+    await new Promise((r) => setTimeout(r, 100)) // writes are batched
     const after = new FramePolicies(session)
     await after.load()
     expect(after.of(4, 2, 'https://a.example/f').permissions).toEqual({ all: false, self: false, origins: ['https://b.example'] })
@@ -72,5 +96,26 @@ describe('frame policies', () => {
     const damaged = new FramePolicies(session)
     await damaged.load()
     expect(damaged.of(4, 2, 'https://a.example/f')).toEqual({ csp: [], permissions: null })
+  })
+})
+
+describe('a document keeps the header policy it was first seen with', () => {
+  it('even when what webRequest remembers for its URL changes later (the page navigated to 204s)', async () => {
+    const { harness, monetizerWorld } = await import('./fakes.ts')
+    const h = harness()
+    let policy: { csp: string[]; permissions: null } = { csp: ["monetization-src 'none'"], permissions: null }
+    const { m } = monetizerWorld(h, { headerPolicy: () => policy })
+    const snapshot = { visitId: '2b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link' as const, value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null }
+    m.pageState(1, snapshot, 'https://site.example/')
+    await new Promise((r) => setTimeout(r, 10))
+    policy = { csp: [], permissions: null }
+    m.pageState(1, { ...snapshot, tags: [...snapshot.tags, { kind: 'link', value: 'https://r.example/pay', seenAt: 1 }] }, 'https://site.example/')
+    await new Promise((r) => setTimeout(r, 10))
+    expect(h.spspCalls).toEqual([])
+    // A new document of the same URL reads the policy afresh.
+    m.pageState(1, { ...snapshot, visitId: '3b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' }, 'https://site.example/')
+    await new Promise((r) => setTimeout(r, 10))
+    expect(h.spspCalls.length).toBeGreaterThan(0)
+    m.tabRemoved(1)
   })
 })

@@ -31,6 +31,13 @@ describe('Permissions-Policy: monetization from response headers', () => {
     expect(monetizationAllowlist(["monetization 'none'"])).toBeNull()
     expect(monetizationAllowlist(['Monetization=()'])).toBeNull()
   })
+  it('reads monetization next to members of every structured-field type', () => {
+    expect(allows(['x=:AAAA:, monetization=()'], self)).toBe(false)
+    expect(allows(['d=@1659578233, monetization=()'], self)).toBe(false)
+    expect(allows(['s=%"caf%c3%a9", monetization=()'], self)).toBe(false)
+    expect(allows(['n=-1.5, b=?0, monetization=()'], self)).toBe(false)
+  })
+
   it('never matches an opaque origin', () => {
     expect(allows(['monetization=*'], 'null')).toBe(false)
   })

@@ -24,8 +24,13 @@ export interface HeadersDetails {
   responseHeaders?: { name: string; value?: string }[]
 }
 
-/** Remembered URLs per frame (its recent documents, for the back/forward cache). */
-const PER_FRAME = 4
+/** Remembered URLs per frame (its recent documents: a document's first report reads its own). */
+const PER_FRAME = 8
+/** Frames per tab, and tabs, whose policies are kept (what a page can make Trickle store is bounded). */
+const FRAMES_PER_TAB = 64
+const MAX_TABS = 200
+/** Changes are written to storage.session together, this long after the first. */
+const PERSIST_DELAY_MS = 50
 /** Policy strings kept per document: a page may send many; each is bounded as the content script's are. */
 const MAX_POLICIES = 8
 const MAX_POLICY_LENGTH = 4096
@@ -41,7 +46,15 @@ export interface SessionArea {
 /** A document's URL as both webRequest and a port's sender give it: without its fragment. */
 const documentUrl = (url: string): string => url.split('#', 1)[0] ?? url
 
-/** What the response headers say about monetization (empty when nothing restricts it). */
+/** What refuses everything: kept when a policy is too long or there are too many to keep whole. */
+const REFUSE_ALL = "monetization-src 'none'"
+
+/**
+ * What the response headers say about monetization (empty when nothing restricts it). Of each CSP
+ * policy only the directive that governs monetization is kept (`monetization-src`, else
+ * `default-src`); one too long to keep, or policies past the limit, are kept as `'none'`: cutting a
+ * policy short must never make it allow more.
+ */
 export function readHeaders(headers: readonly { name: string; value?: string }[]): HeaderPolicy {
   const csp: string[] = []
   const permissions: string[] = []
@@ -50,33 +63,49 @@ export function readHeaders(headers: readonly { name: string; value?: string }[]
     const key = name.toLowerCase()
     if (key === 'content-security-policy') {
       // One header field may carry several policies, separated by commas; each must allow the receiver.
-      for (const policy of value.split(',')) if (monetizationSources(policy) !== null) csp.push(policy.trim().slice(0, MAX_POLICY_LENGTH))
+      for (const policy of value.split(',')) {
+        const sources = monetizationSources(policy)
+        if (sources === null) continue
+        const kept = `monetization-src ${sources.join(' ')}`
+        csp.push(kept.length > MAX_POLICY_LENGTH ? REFUSE_ALL : kept)
+      }
     } else if (key === 'permissions-policy') {
       permissions.push(value)
     }
   }
-  return { csp: csp.slice(0, MAX_POLICIES), permissions: monetizationAllowlist(permissions) }
+  const kept = csp.length > MAX_POLICIES ? [...csp.slice(0, MAX_POLICIES - 1), REFUSE_ALL] : csp
+  return { csp: kept, permissions: monetizationAllowlist(permissions) }
 }
 
 export class FramePolicies {
   private frames = new Map<string, Entry[]>()
+  private persisting: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly session?: SessionArea) {}
 
   /** webRequest.onHeadersReceived for a main_frame or sub_frame. */
   observed(details: HeadersDetails): void {
     if (details.tabId < 0 || (details.type !== 'main_frame' && details.type !== 'sub_frame')) return
+    const policy = readHeaders(details.responseHeaders ?? [])
+    // Only documents with something to say are kept: most pages declare nothing, and cost nothing. A
+    // response that declares nothing removes nothing either: a page could otherwise erase its own
+    // policy by navigating to its URL again and getting, say, a 204 that never becomes a document.
+    if (policy.csp.length === 0 && policy.permissions === null) return
     const key = `${details.tabId}:${details.frameId}`
     const url = documentUrl(details.url)
-    const policy = readHeaders(details.responseHeaders ?? [])
-    const others = (this.frames.get(key) ?? []).filter((e) => e.url !== url)
-    const restricts = policy.csp.length > 0 || policy.permissions !== null
-    // Only documents with something to say are kept: most pages declare nothing, and cost nothing.
-    if (!restricts && others.length === (this.frames.get(key) ?? []).length) return
-    const next = restricts ? [{ url, ...policy }, ...others].slice(0, PER_FRAME) : others
-    if (next.length > 0) this.frames.set(key, next)
-    else this.frames.delete(key)
-    this.persist()
+    const entries = [{ url, ...policy }, ...(this.frames.get(key) ?? []).filter((e) => e.url !== url)].slice(0, PER_FRAME)
+    this.frames.delete(key) // re-inserted last: the map's order is least recently written first
+    this.frames.set(key, entries)
+    this.trimTab(details.tabId)
+    this.persistSoon()
+  }
+
+  /** A page that creates and removes frames endlessly keeps at most FRAMES_PER_TAB of them here. */
+  private trimTab(tabId: number): void {
+    const keys = [...this.frames.keys()].filter((k) => k.startsWith(`${tabId}:`) && k !== `${tabId}:0`)
+    for (const k of keys.slice(0, Math.max(0, keys.length - FRAMES_PER_TAB))) this.frames.delete(k)
+    const tabs = new Set([...this.frames.keys()].map((k) => k.split(':')[0]))
+    if (tabs.size > MAX_TABS) for (const k of [...this.frames.keys()].filter((k) => k.startsWith(`${[...tabs][0] ?? ''}:`))) this.frames.delete(k)
   }
 
   /** The header policy of the document at `pageUrl` in a tab's frame (none declared: empty). */
@@ -94,7 +123,7 @@ export class FramePolicies {
         changed = true
       }
     }
-    if (changed) this.persist()
+    if (changed) this.persistSoon()
   }
 
   /** What a previous worker of this browser session learnt (anything unreadable is dropped). */
@@ -110,8 +139,13 @@ export class FramePolicies {
     }
   }
 
-  private persist(): void {
-    void this.session?.set({ [SESSION_KEY]: Object.fromEntries(this.frames) }).catch(() => undefined)
+  /** Writes the map once per burst of changes (a page loading many frames costs one write). */
+  private persistSoon(): void {
+    if (this.session === undefined || this.persisting !== undefined) return
+    this.persisting = setTimeout(() => {
+      this.persisting = undefined
+      void this.session?.set({ [SESSION_KEY]: Object.fromEntries(this.frames) }).catch(() => undefined)
+    }, PERSIST_DELAY_MS)
   }
 }
 

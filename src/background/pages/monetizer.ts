@@ -136,6 +136,8 @@ interface FrameEntry {
 }
 
 const NO_HEADER_POLICY: HeaderPolicy = { csp: [], permissions: null }
+/** Documents per tab whose header policy is remembered (its frames, and pages in the back/forward cache). */
+const HEADER_MEMO_PER_TAB = 64
 
 const originOf = (url: string): string => {
   try {
@@ -188,6 +190,8 @@ export class Monetizer {
   private readonly meterOfVisit = new Map<Visit, TabMeter>()
   /** Tabs a restarted worker found visits of: their meters start without a leading second. */
   private readonly restoredTabs = new Set<number>()
+  /** Per tab, the header policy each document (by visit id) was first seen with. */
+  private readonly headerMemo = new Map<number, Map<string, HeaderPolicy>>()
   /** Per tab, its SPSP lookups' limiter. */
   private readonly lookups = new Map<number, LookupLimiter>()
   /** Per tab, its reconciliations' token bucket, and a pending reconciliation if deferred. */
@@ -298,7 +302,17 @@ export class Monetizer {
     const previous = frames.get(frameId)
     if (previous === undefined && frames.size >= MAX_FRAMES_PER_TAB) return
     this.frames.set(tabId, frames)
-    const headers = this.deps.headerPolicy?.(tabId, frameId, pageUrl) ?? NO_HEADER_POLICY
+    // A document's header policy is read once, at its first report, and kept for its life (a page
+    // restored from the back/forward cache included): what webRequest reports later (a 204 the page
+    // navigated to, say) must not change what this document's own headers said.
+    const memo = this.headerMemo.get(tabId) ?? new Map<string, HeaderPolicy>()
+    this.headerMemo.set(tabId, memo)
+    let headers = previous?.snapshot.visitId === snapshot.visitId ? previous.headers : memo.get(snapshot.visitId)
+    if (headers === undefined) {
+      headers = this.deps.headerPolicy?.(tabId, frameId, pageUrl) ?? NO_HEADER_POLICY
+      memo.set(snapshot.visitId, headers)
+      if (memo.size > HEADER_MEMO_PER_TAB) memo.delete(memo.keys().next().value ?? '')
+    }
     frames.set(frameId, { snapshot, pageUrl, windowId, headers, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
     this.paced(tabId)
   }
@@ -624,6 +638,7 @@ export class Monetizer {
 
   tabRemoved(tabId: number): void {
     this.frames.delete(tabId)
+    this.headerMemo.delete(tabId)
     clearTimeout(this.pacing.get(tabId)?.timer)
     this.pacing.delete(tabId)
     this.lookups.delete(tabId)

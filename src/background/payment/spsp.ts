@@ -88,7 +88,10 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
         if (hop >= MAX_REDIRECTS) return fail('redirect', `The receiver redirected more than ${MAX_REDIRECTS} times.`, false)
         let next: string
         try {
-          next = new URL(location, current).href
+          // The fragment is not part of what is requested (nor of what webRequest reports).
+          const target = new URL(location, current)
+          target.hash = ''
+          next = target.href
         } catch {
           return fail('redirect', 'The receiver redirected to an invalid URL.', false)
         }
