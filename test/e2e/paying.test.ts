@@ -2,7 +2,7 @@
 // amount is read from the receiver's own records, never from the extension.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MAX_RECEIVERS_PER_PAGE } from '../../src/background/pages/monetizer.ts'
+import { MAX_RECEIVERS_PER_PAGE } from '../../src/background/pages/tag-choice.ts'
 import { measuredRate, sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 // The sandbox converts USD scale 9 → USD scale 6 one-to-one: the default 0.36 USD/hour is

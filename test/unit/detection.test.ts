@@ -2,7 +2,7 @@
 // Detection over a table of tag configurations: from the page's markup to what Trickle pays (the
 // SPSP URL) or why it refuses. The content script finds tags; the worker chooses and resolves one.
 import { describe, expect, it } from 'vitest'
-import { payableTags, resolveTag } from '../../src/background/pages/monetizer.ts'
+import { payableTags, resolveTag } from '../../src/background/pages/tag-choice.ts'
 import { findTags } from '../../src/content/tags.ts'
 
 type Outcome = { pays: string } | { refuses: RegExp } | 'nothing'

@@ -13,7 +13,7 @@ import { describePointerProblem, isLoopbackHost, resolvePaymentTarget, type Poin
 import { isContentEnvelope, isFrameGrant, MAX_GRANTS, MAX_TAGS_REPORTED, type ContentEnvelope } from '../../src/shared/messages.ts'
 import { SEEN_TYPES } from '../../src/shared/wm-channel.ts'
 import { parseDecimal } from '../../src/shared/money.ts'
-import { payableTags, resolveTag, siteOf } from '../../src/background/pages/monetizer.ts'
+import { payableTags, resolveTag, siteOf } from '../../src/background/pages/tag-choice.ts'
 import { findMetaPolicies, findTags } from '../../src/content/tags.ts'
 import { FrameGrants } from '../../src/content/frame-grants.ts'
 

@@ -4,12 +4,15 @@
  */
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../../shared/messages.ts'
 import { parseDecimal, type Asset } from '../../shared/money.ts'
-import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../../shared/pointer.ts'
-import { err, type Result } from '../../shared/result.ts'
+import type { PaymentTarget } from '../../shared/pointer.ts'
+import { err } from '../../shared/result.ts'
 import { allowedByPolicies } from '../../shared/csp.ts'
 import { reachRefusal } from '../../shared/address-space.ts'
-import { allowlistMatches } from '../../shared/permissions-policy.ts'
 import type { HeaderPolicy } from './frame-policies.ts'
+import {
+  checkPolicy, checkReach, choose, describeTab, HEADER_MEMO_PER_TAB, MAX_RECEIVERS_PER_PAGE, NO_HEADER_POLICY, pageUrlsOf,
+  payableTags, policiesOf, resolveTag, siteOf, type FrameEntry, type FrameVerdict, type TagVerdict,
+} from './tag-choice.ts'
 import type { Settings } from '../../shared/settings.ts'
 import type { TabStatus } from '../../shared/status.ts'
 import type { Log } from '../../shared/log.ts'
@@ -18,6 +21,7 @@ import type { LedgerEntry } from '../ledger/ledger.ts'
 import { LookupLimiter } from '../payment/lookup-limiter.ts'
 import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from '../payment/simulated-payer.ts'
 import { PaymentBook } from '../ledger/payment-book.ts'
+import { Settlement } from '../ledger/settlement.ts'
 import { TabMeter } from '../payment/tab-meter.ts'
 import { TokenBucket } from '../payment/token-bucket.ts'
 import { checkVisitRecord, type Salvage } from '../ledger/visit-record.ts'
@@ -70,107 +74,6 @@ export interface MonetizerDeps {
   notify?(tabId: number, frameId: number, event: PaymentEvent): void
 }
 
-/** The site a page belongs to: its origin (`https://news.example`), or null for anything else. */
-export function siteOf(pageUrl: string): string | null {
-  try {
-    const url = new URL(pageUrl)
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : null
-  } catch {
-    return null
-  }
-}
-
-/**
- * How many receivers of one page are paid at once. The tab's rate is split among them, so this bounds
- * the number of connections, not the cost: a page with 200 links costs what a page with one does.
- */
-export const MAX_RECEIVERS_PER_PAGE = 5
-
-/**
- * The tags a page is paid through. Every enabled `<link rel="monetization">` (the current spec), in
- * document order; only if there is none, the first `<meta name="monetization">` (WM v1). The links
- * winning over the meta follows Coil's extension.
- */
-export function payableTags<T extends TagRef>(tags: readonly T[]): T[] {
-  const links = tags.filter((t) => t.kind === 'link')
-  return links.length > 0 ? links : tags.filter((t) => t.kind === 'meta').slice(0, 1)
-}
-
-/**
- * A tag's value → what to query. A <link>'s href is a URL (current spec): `https:`, or `http:` on this
- * machine; payment pointers (`$…`) belong in the <meta> tag of WM v1.
- */
-export function resolveTag(tag: TagRef): Result<PaymentTarget> {
-  const target = resolvePaymentTarget(tag.value)
-  if (!target.ok) return err(describePointerProblem(target.error))
-  if (tag.kind === 'link' && target.value.kind === 'pointer') {
-    return err('A <link rel="monetization"> needs an https:// URL in its href; a payment pointer ($…) is written as https://… there.')
-  }
-  return target
-}
-
-/** A page's own monetization-src (meta CSP) may forbid the receiver it names. */
-function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[], pageUrl: string): Result<PaymentTarget> {
-  if (!target.ok || policies.length === 0 || allowedByPolicies(target.value.url, policies, pageUrl)) return target
-  return err(`This page's Content-Security-Policy (monetization-src) does not allow paying ${target.value.host}.`)
-}
-
-/**
- * A receiver on this machine or the local network is paid only from a page there too: a public page
- * must not make Trickle probe what the browser refuses the page itself. Decided before any request,
- * so the page hears the same refusal at once whatever is or is not listening there.
- */
-function checkReach(target: Result<PaymentTarget>, pageUrls: readonly string[]): Result<PaymentTarget> {
-  if (!target.ok) return target
-  const refusal = reachRefusal(target.value.url, pageUrls)
-  return refusal === null ? target : err(refusal)
-}
-
-interface FrameEntry {
-  snapshot: PageSnapshot
-  pageUrl: string
-  refused: Set<string>
-  windowId: number | undefined
-  /** What the document's response headers say (content scripts cannot see them). */
-  headers: HeaderPolicy
-}
-
-const NO_HEADER_POLICY: HeaderPolicy = { csp: [], permissions: null }
-/** Documents per tab whose header policy is remembered (its frames, and pages in the back/forward cache). */
-const HEADER_MEMO_PER_TAB = 64
-
-const originOf = (url: string): string => {
-  try {
-    return new URL(url).origin
-  } catch {
-    return 'null'
-  }
-}
-
-/** A frame's CSP policies: those its document declares in <meta> and those its headers set. */
-const policiesOf = (frame: FrameEntry): string[] => [...frame.snapshot.csp, ...frame.headers.csp]
-
-/**
- * Why Permissions-Policy headers keep a frame from monetizing, or null: its own header must allow its
- * own origin, and the header of the frame that embeds it must allow the child's origin (the `allow`
- * attribute can narrow what a parent's header allows, never widen it).
- */
-function permissionRefusal(frame: FrameEntry, parent: FrameEntry | null): string | null {
-  const origin = originOf(frame.pageUrl)
-  const own = frame.headers.permissions
-  if (own !== null && !allowlistMatches(own, origin, origin)) return 'Its Permissions-Policy header does not allow monetization.'
-  const above = parent?.headers.permissions ?? null
-  if (parent !== null && above !== null && !allowlistMatches(above, origin, originOf(parent.pageUrl))) {
-    return `Its parent's Permissions-Policy header does not allow monetization for ${origin}.`
-  }
-  return null
-}
-interface Chosen { frameId: number; tag: TagReport; target: PaymentTarget }
-
-/** What became of one tag, for the event view. */
-export interface TagVerdict { frameId: number; kind: 'meta' | 'link'; value: string; verdict: 'paid' | 'ignored' | 'refused'; reason: string }
-export interface FrameVerdict { frameId: number; origin: string; allowed: boolean; reason: string }
-
 /** A restored record waiting for its page, held against the budget meanwhile. */
 interface Waiting { record: VisitRecord; holder: Holder }
 
@@ -199,10 +102,12 @@ export class Monetizer {
   private readonly log: Log
   /** Every payment goes to the budget and the ledger through this one writer. */
   private readonly book: PaymentBook
+  private readonly settlement: Settlement
 
   constructor(private deps: MonetizerDeps) {
     this.log = deps.log
     this.book = new PaymentBook(deps.budget, deps.ledger)
+    this.settlement = new Settlement({ book: this.book, budget: deps.budget, ledger: deps.ledger, now: deps.visit.now })
   }
 
   private notify(tabId: number, frameId: number, event: PaymentEvent): void {
@@ -250,52 +155,14 @@ export class Monetizer {
     if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)
   }
 
-  /**
-   * A visit record that cannot be believed: what can be read of it is settled as if the visit had
-   * ended (everything it may have sent counts as spent, so nothing is paid twice), its tab's meter
-   * starts without a leading second, and the record goes to quarantine for the repair notice.
-   */
+  /** A record that cannot be believed: settled as spent, set aside; its tab's meter gets no lead. */
   private async setAside(raw: unknown, reason: string, salvage: Salvage): Promise<void> {
     this.log.warn(`a visit record was damaged (${reason}); settled and set aside`)
     if (salvage.tabId !== null) this.restoredTabs.add(salvage.tabId)
-    const unconfirmed = salvage.counted - salvage.sent
-    if (unconfirmed > 0n && salvage.source !== null) {
-      const at = this.deps.visit.now()
-      const target = resolvePaymentTarget(salvage.input)
-      const key = salvage.tabId === null ? `damaged:${salvage.input}` : visitKey({ tabId: salvage.tabId, input: salvage.input })
-      await this.book.book(key, {
-        at, site: salvage.site, receiver: target.ok ? target.value.url : salvage.input, source: salvage.source, destination: null,
-        sent: 0n, delivered: 0n, unconfirmed, ms: 0, packets: 0,
-      }, null)
-    }
-    const storedKey = typeof raw === 'object' && raw !== null && 'key' in raw && typeof raw.key === 'string' ? raw.key : null
-    const key = storedKey ?? (salvage.tabId === null ? null : visitKey({ tabId: salvage.tabId, input: salvage.input }))
-    if (key !== null) await this.deps.ledger.quarantineVisit?.(key, raw, reason)
+    await this.settlement.setAside(raw, reason, salvage)
   }
 
-  /**
-   * A visit is over: what it authorised but never saw confirmed may have left, so it is written to the
-   * ledger as unconfirmed and charged to the budget (in the same tick as its hold is released), and
-   * the record goes, in one transaction.
-   */
-  private async settle(record: VisitRecord, holder: Holder | null): Promise<void> {
-    // What the ledger does not yet hold as unconfirmed (a lost reply's money is there already).
-    const unconfirmed = BigInt(record.counted) - BigInt(record.sent) - BigInt(record.uncertain ?? '0')
-    const asset = record.sourceAsset
-    const site = record.site ?? ''
-    const key = visitKey(record)
-    if (holder !== null) this.deps.budget.release(holder)
-    if (unconfirmed > 0n && asset !== null) {
-      const target = resolvePaymentTarget(record.input)
-      // Booked with whatever confirmed payments of the visit could not be written before (charged then).
-      await this.book.book(key, {
-        at: this.deps.visit.now(), site, receiver: target.ok ? target.value.url : record.input, source: asset, destination: record.destinationAsset,
-        sent: 0n, delivered: 0n, ms: 0, packets: 0, unconfirmed,
-      }, record, true)
-      return
-    }
-    if (!(await this.book.flush(key, record, true))) await this.deps.ledger.removeVisit(record)
-  }
+  private settle(record: VisitRecord, holder: Holder | null): Promise<void> { return this.settlement.settle(record, holder) }
 
   pageState(tabId: number, snapshot: PageSnapshot, pageUrl = '', frameId = 0, windowId?: number): void {
     const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
@@ -358,74 +225,10 @@ export class Monetizer {
     return { site, never: rules?.never === true, simulate: rules?.simulate === true, why }
   }
 
-  /**
-   * The frames of a tab that may be paid: the top document, and each frame holding a grant that an
-   * allowed frame issued (so a nested frame needs every frame on the way to allow it). A grant is
-   * honoured for one frame only, the first that presented it.
-   */
-  private allowedFrames(frames: Map<number, FrameEntry>): number[] {
-    const top = frames.get(0)
-    const allowed: number[] = top !== undefined && permissionRefusal(top, null) === null ? [0] : []
-    const claimed = new Set<string>()
-    for (let grew = true; grew;) {
-      grew = false
-      for (const [id, f] of [...frames].sort(([a], [b]) => a - b)) {
-        const grant = f.snapshot.grant
-        if (allowed.includes(id) || grant === null || claimed.has(grant)) continue
-        const parent = allowed.map((a) => frames.get(a)).find((a) => a?.snapshot.grants.includes(grant) === true)
-        if (parent === undefined || permissionRefusal(f, parent) !== null) continue
-        allowed.push(id)
-        claimed.add(grant)
-        grew = true
-      }
-    }
-    return allowed
-  }
-
-  /**
-   * Which tags of a tab are paid, and a verdict with a reason for every tag of every frame (the
-   * event view shows them to site owners). Decides exactly what reconcile pays.
-   */
-  private choose(tabId: number): { chosen: Chosen[]; verdicts: TagVerdict[]; refused: { frameId: number; tag: TagReport; reason: string }[] } {
-    const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
-    const state = this.tabState(tabId)
-    const allowed = this.allowedFrames(frames)
-    const chosen: Chosen[] = []
-    const verdicts: TagVerdict[] = []
-    const refused: { frameId: number; tag: TagReport; reason: string }[] = []
-    for (const [frameId, frame] of [...frames].sort(([a], [b]) => a - b)) {
-      const payable = new Set(payableTags(frame.snapshot.tags))
-      const hasLink = frame.snapshot.tags.some((t) => t.kind === 'link')
-      for (const tag of frame.snapshot.tags) {
-        const verdict = (v: TagVerdict['verdict'], reason: string): void => { verdicts.push({ frameId, kind: tag.kind, value: tag.value, verdict: v, reason }) }
-        // A never-pay site: nothing is resolved, nothing is paid, the page hears nothing.
-        if (state.never) { verdict('ignored', 'You chose never to pay this site.'); continue }
-        if (!allowed.includes(frameId)) { verdict('ignored', 'Its frame may not be monetized (see the frames).'); continue }
-        if (!payable.has(tag)) {
-          verdict('ignored', tag.kind === 'meta' && hasLink
-            ? 'A <link rel="monetization"> on the page takes precedence over <meta>.'
-            : 'Only the first <meta name="monetization"> is used.')
-          continue
-        }
-        const target = checkReach(checkPolicy(resolveTag(tag), policiesOf(frame), frame.pageUrl), this.pageUrlsOf(tabId, frame.pageUrl))
-        if (!target.ok) {
-          verdict('refused', target.error)
-          refused.push({ frameId, tag, reason: target.error })
-          continue
-        }
-        if (chosen.some((x) => x.target.url === target.value.url)) { verdict('ignored', 'The same receiver is already paid through another tag.'); continue }
-        if (chosen.length >= MAX_RECEIVERS_PER_PAGE) { verdict('ignored', `At most ${MAX_RECEIVERS_PER_PAGE} receivers are paid per page; this is one more.`); continue }
-        chosen.push({ frameId, tag, target: target.value })
-        verdict('paid', `Pays ${target.value.url}`)
-      }
-    }
-    return { chosen, verdicts, refused }
-  }
-
   private reconcile(tabId: number): void {
     const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
     const state = this.tabState(tabId)
-    const { chosen, refused } = this.choose(tabId)
+    const { chosen, refused } = choose(this.frames.get(tabId) ?? new Map<number, FrameEntry>(), this.tabState(tabId).never)
     for (const { frameId, tag, reason } of refused) {
       const frame = frames.get(frameId)
       const key = `${tag.kind} ${tag.value}`
@@ -608,15 +411,9 @@ export class Monetizer {
 
   /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
   private hopRefusal(tabId: number, url: string, csp: readonly string[], pageUrl: string): string | null {
-    const reach = reachRefusal(url, this.pageUrlsOf(tabId, pageUrl))
+    const reach = reachRefusal(url, pageUrlsOf(this.frames.get(tabId), pageUrl))
     if (reach !== null) return `The receiver redirected elsewhere: ${reach}`
     return allowedByPolicies(url, csp, pageUrl, true) ? null : 'The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.'
-  }
-
-  /** A frame's URL and its tab's top document's: the least private decides what Trickle may reach. */
-  private pageUrlsOf(tabId: number, frameUrl: string): string[] {
-    const top = this.frames.get(tabId)?.get(0)?.pageUrl
-    return top === undefined ? [frameUrl] : [frameUrl, top]
   }
 
   private limitReason(limit: Limit): string {
@@ -701,20 +498,7 @@ export class Monetizer {
 
   /** The tab's frames and tags with what became of each (the event view). */
   describe(tabId: number): { frames: FrameVerdict[]; tags: TagVerdict[] } {
-    const frames = this.frames.get(tabId) ?? new Map<number, FrameEntry>()
-    const allowed = this.allowedFrames(frames)
-    const origin = (url: string): string => { try { return new URL(url).origin } catch { return url } }
-    return {
-      frames: [...frames].sort(([a], [b]) => a - b).map(([frameId, f]) => ({
-        frameId,
-        origin: origin(f.pageUrl),
-        allowed: allowed.includes(frameId),
-        reason: (allowed.includes(frameId) ? null : permissionRefusal(f, null)) ?? (frameId === 0 ? (allowed.includes(0) ? 'The page itself.' : 'Not allowed by its headers.')
-          : allowed.includes(frameId) ? 'Its parent allows it (same origin, or allow="monetization" on the iframe).'
-          : 'Not allowed: a cross-origin iframe needs allow="monetization" (and its parent\'s Permissions-Policy), from every frame on the way.'),
-      })),
-      tags: this.choose(tabId).verdicts,
-    }
+    return describeTab(this.frames.get(tabId) ?? new Map<number, FrameEntry>(), this.tabState(tabId).never)
   }
 
   /** Spending charged to the budget whose ledger write has yet to succeed (tests check the two agree). */
@@ -758,7 +542,7 @@ export class Monetizer {
     if (this.tabState(tabId).never) return { kind: 'never' }
     const firstTag = payableTags(top.snapshot.tags)[0]
     if (firstTag !== undefined) {
-      const target = checkReach(checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl), this.pageUrlsOf(tabId, top.pageUrl))
+      const target = checkReach(checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl), pageUrlsOf(this.frames.get(tabId), top.pageUrl))
       if (!target.ok) return { kind: 'invalid', input: firstTag.value, reason: target.error }
     }
     return { kind: 'not-monetized' }
