@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest'
 const SRC = resolve(import.meta.dirname, '../../src')
 const MAX_LINES = 400
 /** Files still over the limit, to be split (the layout issue); the list may only shrink. */
-const STILL_TOO_LONG = new Set(['background/payment/visit.ts', 'background/pages/monetizer.ts'])
+const STILL_TOO_LONG = new Set(['background/payment/visit.ts'])
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -1,6 +1,6 @@
 // Several receivers on one page share the tab's rate: never multiplied, capped in number.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { RESTORE_WAIT_MS } from '../../src/background/pages/monetizer.ts'
+import { RESTORE_WAIT_MS } from '../../src/background/pages/restored-visits.ts'
 import { MAX_RECEIVERS_PER_PAGE } from '../../src/background/pages/tag-choice.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
 import { harness, MemoryLedger, monetizerWorld } from './fakes.ts'

@@ -15,6 +15,16 @@ export interface BookLedger {
   record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit?: boolean): Promise<void>
 }
 
+/** Where visits keep their records and payments (this Ledger; a fake in some unit tests). */
+export interface VisitLedger extends BookLedger {
+  saveVisit(record: VisitRecord): Promise<void>
+  removeVisit(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void>
+  /** The records as stored: checked by visit-record.ts before anything believes them. */
+  loadVisits(): Promise<unknown[]>
+  /** Moves a bad record out of the visits store, keeping it (and why) for the user's repair notice. */
+  quarantineVisit?(key: string, value: unknown, reason: string): Promise<void>
+}
+
 /** Adds a ledger entry to one not yet written (same key: same site, receiver and assets). */
 export function mergeEntries(earlier: LedgerEntry | undefined, next: LedgerEntry): LedgerEntry {
   if (earlier === undefined) return next

@@ -154,3 +154,30 @@ function isEntry(v: unknown): v is Entry {
   const p = v.permissions
   return p === null || (isRecord(p) && typeof p.all === 'boolean' && typeof p.self === 'boolean' && Array.isArray(p.origins) && p.origins.every((o) => typeof o === 'string'))
 }
+
+/** Documents per tab whose header policy is remembered (its frames, and pages in the back/forward cache). */
+const DOCUMENTS_PER_TAB = 64
+
+/**
+ * The header policy each document (by its visit id) was first seen with. A document's policy is read
+ * once, at its first report, and kept for its life (a page restored from the back/forward cache
+ * included): what webRequest reports later (a 204 the page navigated to, say) must not change what
+ * this document's own headers said.
+ */
+export class DocumentPolicies {
+  private readonly tabs = new Map<number, Map<string, HeaderPolicy>>()
+
+  of(tabId: number, visitId: string, read: () => HeaderPolicy): HeaderPolicy {
+    const memo = this.tabs.get(tabId) ?? new Map<string, HeaderPolicy>()
+    this.tabs.set(tabId, memo)
+    let policy = memo.get(visitId)
+    if (policy === undefined) {
+      policy = read()
+      memo.set(visitId, policy)
+      if (memo.size > DOCUMENTS_PER_TAB) memo.delete(memo.keys().next().value ?? '')
+    }
+    return policy
+  }
+
+  delete(tabId: number): void { this.tabs.delete(tabId) }
+}

@@ -3,39 +3,26 @@
  * when pages go away, and rebuilds them after a worker restart.
  */
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../../shared/messages.ts'
-import { parseDecimal, type Asset } from '../../shared/money.ts'
 import type { PaymentTarget } from '../../shared/pointer.ts'
-import { err } from '../../shared/result.ts'
-import { allowedByPolicies } from '../../shared/csp.ts'
-import { reachRefusal } from '../../shared/address-space.ts'
-import type { HeaderPolicy } from './frame-policies.ts'
+import { DocumentPolicies, type HeaderPolicy } from './frame-policies.ts'
 import {
-  checkPolicy, checkReach, choose, describeTab, HEADER_MEMO_PER_TAB, MAX_RECEIVERS_PER_PAGE, NO_HEADER_POLICY, pageUrlsOf,
-  payableTags, policiesOf, resolveTag, siteOf, type FrameEntry, type FrameVerdict, type TagVerdict,
+  choose, describeTab, MAX_RECEIVERS_PER_PAGE, NO_HEADER_POLICY, unpaidStatus,
+  siteOf, type FrameEntry, type FrameVerdict, type TagVerdict,
 } from './tag-choice.ts'
 import type { Settings } from '../../shared/settings.ts'
 import type { TabStatus } from '../../shared/status.ts'
 import type { Log } from '../../shared/log.ts'
-import type { Budget, Holder, Limit } from '../ledger/budget.ts'
-import type { LedgerEntry } from '../ledger/ledger.ts'
+import type { Budget, Holder } from '../ledger/budget.ts'
 import { LookupLimiter } from '../payment/lookup-limiter.ts'
-import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from '../payment/simulated-payer.ts'
-import { PaymentBook } from '../ledger/payment-book.ts'
+import { PaymentBook, type VisitLedger } from '../ledger/payment-book.ts'
+import { CarryOver } from './carry-over.ts'
+import { wireVisit } from './visit-wiring.ts'
+import { RestoredVisits } from './restored-visits.ts'
 import { Settlement } from '../ledger/settlement.ts'
 import { TabMeter } from '../payment/tab-meter.ts'
 import { TokenBucket } from '../payment/token-bucket.ts'
 import { checkVisitRecord, type Salvage } from '../ledger/visit-record.ts'
-import { visitKey } from '../ledger/ledger.ts'
-import { Visit, type VisitDeps, type VisitEvent, type VisitRecord } from '../payment/visit.ts'
-
-/** A restarted worker waits this long for a page to reclaim its visit before forgetting it. */
-export const RESTORE_WAIT_MS = 15_000
-
-/**
- * How long a visit outlives its page, waiting for the next page of the same site in the same tab
- * (a reload, a link within the site) to carry its accrual on instead of paying a fresh first second.
- */
-export const CARRY_OVER_MS = 15_000
+import { Visit, type VisitDeps, type VisitRecord } from '../payment/visit.ts'
 
 /**
  * A tab's page reports are acted on at once up to a burst (a page and its frames loading together),
@@ -47,17 +34,6 @@ export const RECONCILE_BURST = 8
 
 /** Frames of one tab that are tracked; a page that opens more gets none of the extra ones paid. */
 export const MAX_FRAMES_PER_TAB = 32
-
-/** Where visits keep their records and payments (the Ledger; a fake in some unit tests). */
-export interface VisitLedger {
-  saveVisit(record: VisitRecord): Promise<void>
-  record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit?: boolean): Promise<void>
-  removeVisit(record: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void>
-  /** The records as stored: checked by visit-record.ts before anything believes them. */
-  loadVisits(): Promise<unknown[]>
-  /** Moves a bad record out of the visits store, keeping it (and why) for the user's repair notice. */
-  quarantineVisit?(key: string, value: unknown, reason: string): Promise<void>
-}
 
 export interface MonetizerDeps {
   /** What every visit needs; `ratePerHour` is the global rate (a site's own rate replaces it). */
@@ -74,27 +50,22 @@ export interface MonetizerDeps {
   notify?(tabId: number, frameId: number, event: PaymentEvent): void
 }
 
-/** A restored record waiting for its page, held against the budget meanwhile. */
-interface Waiting { record: VisitRecord; holder: Holder }
-
 export class Monetizer {
   /** Per tab, what each frame last reported (frame 0 is the top document). */
   private readonly frames = new Map<number, Map<number, FrameEntry>>()
   /** Per tab, its visits by receiver URL, in the order they were first paid. */
   private readonly visits = new Map<number, Map<string, Visit>>()
-  private readonly restored = new Map<number, Waiting[]>()
+  private readonly restored: RestoredVisits
   /** Visits whose page went away, by `tab site receiver`, waiting for the site's next page in the tab. */
-  private readonly parked = new Map<string, { visit: Visit; timer: ReturnType<typeof setTimeout> }>()
+  private readonly parked = new CarryOver<Visit>((visit) => { void this.finish(visit) })
   /** Receivers' units learnt on earlier visits (this worker's lifetime; bounded). */
   private readonly quanta = new Map<string, bigint>()
   /** Per tab, the paid-time ceiling every visit of the tab shares (see tab-meter.ts). */
   private readonly meters = new Map<number, TabMeter>()
   /** Each open visit's meter (a visit keeps its meter even after its tab's is dropped). */
   private readonly meterOfVisit = new Map<Visit, TabMeter>()
-  /** Tabs a restarted worker found visits of: their meters start without a leading second. */
-  private readonly restoredTabs = new Set<number>()
   /** Per tab, the header policy each document (by visit id) was first seen with. */
-  private readonly headerMemo = new Map<number, Map<string, HeaderPolicy>>()
+  private readonly headerMemo = new DocumentPolicies()
   /** Per tab, its SPSP lookups' limiter. */
   private readonly lookups = new Map<number, LookupLimiter>()
   /** Per tab, its reconciliations' token bucket, and a pending reconciliation if deferred. */
@@ -107,6 +78,7 @@ export class Monetizer {
   constructor(private deps: MonetizerDeps) {
     this.log = deps.log
     this.book = new PaymentBook(deps.budget, deps.ledger)
+    this.restored = new RestoredVisits({ budget: deps.budget, settle: (record, holder) => this.settle(record, holder) })
     this.settlement = new Settlement({ book: this.book, budget: deps.budget, ledger: deps.ledger, now: deps.visit.now })
   }
 
@@ -132,33 +104,14 @@ export class Monetizer {
       if (checked.ok) records.push(checked.record)
       else await this.setAside(raw, checked.reason, checked.salvage).catch((e: unknown) => this.log.error('could not set a bad visit record aside', e))
     }
-    for (const record of records) {
-      this.restoredTabs.add(record.tabId)
-      const holder = { site: record.site ?? '', outstanding: positive(BigInt(record.counted) - BigInt(record.sent) - BigInt(record.uncertain ?? '0')) }
-      if (freshSession || this.visits.has(record.tabId)) {
-        await this.settle(record, null)
-        continue
-      }
-      this.deps.budget.hold(holder)
-      const list = this.restored.get(record.tabId) ?? []
-      list.push({ record, holder })
-      this.restored.set(record.tabId, list)
-    }
-    for (const tabId of this.restored.keys()) {
-      setTimeout(() => {
-        // Whatever no page has reclaimed by now belongs to pages that are gone.
-        const left = this.restored.get(tabId) ?? []
-        this.restored.delete(tabId)
-        for (const w of left) void this.settle(w.record, w.holder).catch(() => undefined)
-      }, RESTORE_WAIT_MS)
-    }
+    await this.restored.take(records, freshSession, (tabId) => this.visits.has(tabId))
     if (records.length > 0) this.log.info(`restored ${records.length} visit(s)`)
   }
 
   /** A record that cannot be believed: settled as spent, set aside; its tab's meter gets no lead. */
   private async setAside(raw: unknown, reason: string, salvage: Salvage): Promise<void> {
     this.log.warn(`a visit record was damaged (${reason}); settled and set aside`)
-    if (salvage.tabId !== null) this.restoredTabs.add(salvage.tabId)
+    if (salvage.tabId !== null) this.restored.markTab(salvage.tabId)
     await this.settlement.setAside(raw, reason, salvage)
   }
 
@@ -172,14 +125,9 @@ export class Monetizer {
     // A document's header policy is read once, at its first report, and kept for its life (a page
     // restored from the back/forward cache included): what webRequest reports later (a 204 the page
     // navigated to, say) must not change what this document's own headers said.
-    const memo = this.headerMemo.get(tabId) ?? new Map<string, HeaderPolicy>()
-    this.headerMemo.set(tabId, memo)
-    let headers = previous?.snapshot.visitId === snapshot.visitId ? previous.headers : memo.get(snapshot.visitId)
-    if (headers === undefined) {
-      headers = this.deps.headerPolicy?.(tabId, frameId, pageUrl) ?? NO_HEADER_POLICY
-      memo.set(snapshot.visitId, headers)
-      if (memo.size > HEADER_MEMO_PER_TAB) memo.delete(memo.keys().next().value ?? '')
-    }
+    const headers = previous?.snapshot.visitId === snapshot.visitId
+      ? previous.headers
+      : this.headerMemo.of(tabId, snapshot.visitId, () => this.deps.headerPolicy?.(tabId, frameId, pageUrl) ?? NO_HEADER_POLICY)
     frames.set(frameId, { snapshot, pageUrl, windowId, headers, refused: previous?.snapshot.visitId === snapshot.visitId ? previous.refused : new Set() })
     this.paced(tabId)
   }
@@ -278,45 +226,22 @@ export class Monetizer {
     byUrl.delete(url)
     if (byUrl.size === 0) this.visits.delete(tabId)
     visit.setVisible(false, 'The page is loading.')
-    const key = `${tabId} ${visit.site} ${url}`
-    const existing = this.parked.get(key)
-    if (existing !== undefined) {
-      clearTimeout(existing.timer)
-      void this.finish(existing.visit)
-    }
-    this.parked.set(key, { visit, timer: setTimeout(() => { this.unpark(key) }, CARRY_OVER_MS) })
-  }
-
-  private unpark(key: string): void {
-    const p = this.parked.get(key)
-    if (p === undefined) return
-    this.parked.delete(key)
-    clearTimeout(p.timer)
-    void this.finish(p.visit)
+    this.parked.park(CarryOver.key(tabId, visit.site, url), visit)
   }
 
   private startVisit(tabId: number, frameId: number, frame: FrameEntry, tag: TagReport, target: PaymentTarget, site: string): Visit {
     const { snapshot } = frame
     const ref: TagRef = { kind: tag.kind, value: tag.value }
-    const carried = this.parked.get(`${tabId} ${site} ${target.url}`)
+    const carried = this.parked.take(CarryOver.key(tabId, site, target.url))
     if (carried !== undefined) {
-      this.parked.delete(`${tabId} ${site} ${target.url}`)
-      clearTimeout(carried.timer)
-      carried.visit.rebind(snapshot.visitId, this.visitDeps(tabId, frameId, frame, ref, target, site, () => carried.visit))
+      carried.rebind(snapshot.visitId, this.visitDeps(tabId, frameId, frame, ref, target, site, () => carried))
       this.log.info(`tab ${tabId}: carrying on paying ${target.host}`)
-      return carried.visit
+      return carried
     }
-    const waiting = this.restored.get(tabId) ?? []
-    const resume = waiting.find((w) => w.record.visitId === snapshot.visitId && w.record.input === target.input)
-    if (resume !== undefined) {
-      const rest = waiting.filter((w) => w !== resume)
-      if (rest.length > 0) this.restored.set(tabId, rest)
-      else this.restored.delete(tabId)
-      this.deps.budget.release(resume.holder)
-    }
+    const resume = this.restored.claim(tabId, snapshot.visitId, target.input)
     let visit: Visit | null = null
     const deps = this.visitDeps(tabId, frameId, frame, ref, target, site, () => visit)
-    visit = new Visit(tabId, snapshot.visitId, target, resume?.record.seenAt ?? tag.seenAt, deps, resume?.record)
+    visit = new Visit(tabId, snapshot.visitId, target, resume?.seenAt ?? tag.seenAt, deps, resume)
     // A simulated visit moves no money: it holds nothing and draws on no meter.
     if (deps.simulated !== true) {
       this.deps.budget.hold(visit)
@@ -330,98 +255,27 @@ export class Monetizer {
 
   /** The tab's meter; a tab a restarted worker found visits of gets one without a leading second. */
   private meterOf(tabId: number): TabMeter {
-    let meter = this.meters.get(tabId)
-    if (meter === undefined) {
-      meter = new TabMeter(!this.restoredTabs.has(tabId))
-      this.meters.set(tabId, meter)
-    }
-    return meter
+    return getOrAdd(this.meters, tabId, () => new TabMeter(!this.restored.wasRestored(tabId)))
   }
 
   private lookupsOf(tabId: number): LookupLimiter {
-    let limiter = this.lookups.get(tabId)
-    if (limiter === undefined) {
-      limiter = new LookupLimiter(this.deps.visit.now, MAX_RECEIVERS_PER_PAGE)
-      this.lookups.set(tabId, limiter)
-    }
-    return limiter
+    return getOrAdd(this.lookups, tabId, () => new LookupLimiter(this.deps.visit.now, MAX_RECEIVERS_PER_PAGE))
   }
 
   private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
-    const { pageUrl } = frame
-    const base = this.deps.visit
-    const meter = this.meterOf(tabId)
-    const lookups = this.lookupsOf(tabId)
-    // The site's own rate, if the user gave it one.
-    const ratePerHour = (asset: Asset): bigint | null => {
-      const own = this.deps.settings().sites[site]?.ratePerHour ?? null
-      return own === null ? base.ratePerHour(asset) : parseDecimal(own, asset.scale)
-    }
-    const emit = (v: Visit, e: VisitEvent): void => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) }
-    if (this.deps.settings().sites[site]?.simulate === true) {
-      // Simulator mode: the same visit, with no network, no budget and no ledger.
-      const asset = (): Asset => base.uplinkAsset() ?? SIMULATED_ASSET
-      return {
-        ...base,
-        simulated: true,
-        site,
-        uplinkConfigured: () => true,
-        connectPlugin: async () => simulatedNetwork.plugin(),
-        reportUplinkConnected: () => undefined,
-        querySpsp: (url) => simulatedNetwork.spsp(url),
-        openPayer: async (opts) => new SimulatedPayer(asset(), opts),
-        uplinkAsset: () => asset(),
-        ratePerHour,
-        save: async () => undefined,
-        emit,
-      }
-    }
-    return {
-      ...base,
-      site,
-      ratePerHour,
-      querySpsp: async (url, signal) => {
-        if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
-        return base.querySpsp(url, signal, (hop) => this.hopRefusal(tabId, hop, policiesOf(frame), pageUrl))
-      },
-      room: () => this.deps.budget.room(site),
-      tabRoom: () => {
-        const now = base.now()
-        const asset = self()?.sourceAsset ?? base.uplinkAsset()
-        const rate = asset === null ? null : ratePerHour(asset)
-        if (rate === null) return 0n
-        meter.setRate(rate, now)
-        return meter.room(now)
-      },
-      accrualChanged: () => { meter.sync(base.now()) },
-      limitReason: (limit) => this.limitReason(limit),
-      save: (v) => this.deps.ledger.saveVisit(v.toRecord()),
-      // Booked in the same tick as the visit's hold shrank (its `sent` or `uncertain` grew just before
-      // this call); a lost reply later confirmed moves from unconfirmed to sent, net zero.
-      record: (v, entry) => this.book.book(visitKey(v.toRecord()), entry, v.toRecord()),
-      permits: (url) => allowedByPolicies(url, policiesOf(frame), pageUrl, true),
-      learnt: (url, q) => {
-        if (this.quanta.size >= 500 && !this.quanta.has(url)) this.quanta.clear()
-        this.quanta.set(url, q)
-      },
-      knownQuantum: (url) => this.quanta.get(url) ?? null,
-      emit,
-    }
-  }
-
-  /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
-  private hopRefusal(tabId: number, url: string, csp: readonly string[], pageUrl: string): string | null {
-    const reach = reachRefusal(url, pageUrlsOf(this.frames.get(tabId), pageUrl))
-    if (reach !== null) return `The receiver redirected elsewhere: ${reach}`
-    return allowedByPolicies(url, csp, pageUrl, true) ? null : 'The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.'
-  }
-
-  private limitReason(limit: Limit): string {
-    const { end } = this.deps.budget.period()
-    const renews = `it renews on ${end}`
-    return limit === 'cap'
-      ? `This site has reached its cap for this period; ${renews}.`
-      : `Your budget for this period is used up; ${renews}. Raise it in Trickle's options to go on paying.`
+    return wireVisit({
+      base: this.deps.visit,
+      settings: () => this.deps.settings(),
+      budget: this.deps.budget,
+      saveVisit: (record) => this.deps.ledger.saveVisit(record),
+      book: this.book,
+      meter: this.meterOf(tabId),
+      lookups: this.lookupsOf(tabId),
+      quanta: this.quanta,
+      topUrl: () => this.frames.get(tabId)?.get(0)?.pageUrl,
+      // Events reach the page only from the visit its tab is paying now (not a parked or ended one).
+      emit: (v, e) => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
+    }, { frame, target, site, self })
   }
 
   /** A frame's port closed: it navigated away, was removed, or entered the back/forward cache. */
@@ -441,11 +295,9 @@ export class Monetizer {
     this.lookups.delete(tabId)
     // Its visits keep their meter until they have settled; nothing new can join it.
     this.meters.delete(tabId)
-    this.restoredTabs.delete(tabId)
-    for (const w of this.restored.get(tabId) ?? []) void this.settle(w.record, w.holder).catch(() => undefined)
-    this.restored.delete(tabId)
+    this.restored.dropTab(tabId)
     for (const url of [...(this.visits.get(tabId)?.keys() ?? [])]) void this.endVisit(tabId, url)
-    for (const key of [...this.parked.keys()]) if (key.startsWith(`${tabId} `)) this.unpark(key)
+    this.parked.dropTab(tabId)
   }
 
   private async endVisit(tabId: number, url: string): Promise<void> {
@@ -537,16 +389,12 @@ export class Monetizer {
       const total = visits.reduce((sum, v) => sum + v.sent, 0n)
       return { ...status, receivers: visits.length, sent: { ...status.sent, value: total.toString() } }
     }
-    const top = this.frames.get(tabId)?.get(0)
-    if (top === undefined) return { kind: 'unavailable' }
-    if (this.tabState(tabId).never) return { kind: 'never' }
-    const firstTag = payableTags(top.snapshot.tags)[0]
-    if (firstTag !== undefined) {
-      const target = checkReach(checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl), pageUrlsOf(this.frames.get(tabId), top.pageUrl))
-      if (!target.ok) return { kind: 'invalid', input: firstTag.value, reason: target.error }
-    }
-    return { kind: 'not-monetized' }
+    return unpaidStatus(this.frames.get(tabId), this.tabState(tabId).never)
   }
 }
 
-const positive = (v: bigint): bigint => (v > 0n ? v : 0n)
+function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key)
+  if (value === undefined) map.set(key, value = make())
+  return value
+}

@@ -10,6 +10,7 @@ import { allowedByPolicies } from '../../shared/csp.ts'
 import { allowlistMatches } from '../../shared/permissions-policy.ts'
 import { describePointerProblem, resolvePaymentTarget, type PaymentTarget } from '../../shared/pointer.ts'
 import { err, type Result } from '../../shared/result.ts'
+import type { TabStatus } from '../../shared/status.ts'
 import type { HeaderPolicy } from './frame-policies.ts'
 
 /** The site a page belongs to: its origin (`https://news.example`), or null for anything else. */
@@ -78,8 +79,6 @@ export interface FrameEntry {
 }
 
 export const NO_HEADER_POLICY: HeaderPolicy = { csp: [], permissions: null }
-/** Documents per tab whose header policy is remembered (its frames, and pages in the back/forward cache). */
-export const HEADER_MEMO_PER_TAB = 64
 
 export const originOf = (url: string): string => {
   try {
@@ -197,4 +196,17 @@ export function describeTab(frames: Map<number, FrameEntry>, never: boolean): { 
     })),
     tags: choose(frames, never).verdicts,
   }
+}
+
+/** A tab that pays no receiver: why not, from its top document's first payable tag. */
+export function unpaidStatus(frames: Map<number, FrameEntry> | undefined, never: boolean): TabStatus {
+  const top = frames?.get(0)
+  if (top === undefined) return { kind: 'unavailable' }
+  if (never) return { kind: 'never' }
+  const firstTag = payableTags(top.snapshot.tags)[0]
+  if (firstTag !== undefined) {
+    const target = checkReach(checkPolicy(resolveTag(firstTag), policiesOf(top), top.pageUrl), pageUrlsOf(frames, top.pageUrl))
+    if (!target.ok) return { kind: 'invalid', input: firstTag.value, reason: target.error }
+  }
+  return { kind: 'not-monetized' }
 }

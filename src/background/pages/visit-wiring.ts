@@ -1,0 +1,111 @@
+/**
+ * What one visit is given to work with, built from the tab it belongs to: the site's own rate, the
+ * tab's meter and lookup limiter, the budget's room, the payment book, the page's rules for redirects,
+ * and, for a simulated site, a network, budget and ledger that move nothing.
+ */
+import { allowedByPolicies } from '../../shared/csp.ts'
+import { reachRefusal } from '../../shared/address-space.ts'
+import { parseDecimal, type Asset } from '../../shared/money.ts'
+import type { PaymentTarget } from '../../shared/pointer.ts'
+import { err } from '../../shared/result.ts'
+import type { Settings } from '../../shared/settings.ts'
+import type { Budget, Limit } from '../ledger/budget.ts'
+import { visitKey } from '../ledger/ledger.ts'
+import type { PaymentBook } from '../ledger/payment-book.ts'
+import type { VisitRecord } from '../ledger/visit-record.ts'
+import type { LookupLimiter } from '../payment/lookup-limiter.ts'
+import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from '../payment/simulated-payer.ts'
+import type { TabMeter } from '../payment/tab-meter.ts'
+import type { Visit, VisitDeps, VisitEvent } from '../payment/visit.ts'
+import { policiesOf, type FrameEntry } from './tag-choice.ts'
+
+export interface WiringContext {
+  base: Omit<VisitDeps, 'save' | 'emit' | 'site' | 'room' | 'record' | 'limitReason'>
+  settings(): Settings
+  budget: Budget
+  saveVisit(record: VisitRecord): Promise<void>
+  book: PaymentBook
+  meter: TabMeter
+  lookups: LookupLimiter
+  /** Receivers' units learnt on earlier visits (bounded). */
+  quanta: Map<string, bigint>
+  /** The URL of the tab's top document, if it has reported. */
+  topUrl(): string | undefined
+  emit(v: Visit, e: VisitEvent): void
+}
+
+/** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
+export function hopRefusal(url: string, csp: readonly string[], pageUrl: string, topUrl: string | undefined): string | null {
+  const reach = reachRefusal(url, topUrl === undefined ? [pageUrl] : [pageUrl, topUrl])
+  if (reach !== null) return `The receiver redirected elsewhere: ${reach}`
+  return allowedByPolicies(url, csp, pageUrl, true) ? null : 'The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.'
+}
+
+/** Why payment stopped at a limit, in words, with when the period renews. */
+export function limitReason(limit: Limit, renewsOn: string): string {
+  const renews = `it renews on ${renewsOn}`
+  return limit === 'cap'
+    ? `This site has reached its cap for this period; ${renews}.`
+    : `Your budget for this period is used up; ${renews}. Raise it in Trickle's options to go on paying.`
+}
+
+export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; target: PaymentTarget; site: string; self: () => Visit | null }): VisitDeps {
+  const { base, meter, lookups } = ctx
+  const { frame, site, self } = v
+  const { pageUrl } = frame
+  // The site's own rate, if the user gave it one.
+  const ratePerHour = (asset: Asset): bigint | null => {
+    const own = ctx.settings().sites[site]?.ratePerHour ?? null
+    return own === null ? base.ratePerHour(asset) : parseDecimal(own, asset.scale)
+  }
+  const emit = (visit: Visit, e: VisitEvent): void => { ctx.emit(visit, e) }
+  if (ctx.settings().sites[site]?.simulate === true) {
+    // Simulator mode: the same visit, with no network, no budget and no ledger.
+    const asset = (): Asset => base.uplinkAsset() ?? SIMULATED_ASSET
+    return {
+      ...base,
+      simulated: true,
+      site,
+      uplinkConfigured: () => true,
+      connectPlugin: async () => simulatedNetwork.plugin(),
+      reportUplinkConnected: () => undefined,
+      querySpsp: (url) => simulatedNetwork.spsp(url),
+      openPayer: async (opts) => new SimulatedPayer(asset(), opts),
+      uplinkAsset: () => asset(),
+      ratePerHour,
+      save: async () => undefined,
+      emit,
+    }
+  }
+  return {
+    ...base,
+    site,
+    ratePerHour,
+    querySpsp: async (url, signal) => {
+      if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
+      return base.querySpsp(url, signal, (hop) => hopRefusal(hop, policiesOf(frame), pageUrl, ctx.topUrl()))
+    },
+    room: () => ctx.budget.room(site),
+    tabRoom: () => {
+      const now = base.now()
+      const asset = self()?.sourceAsset ?? base.uplinkAsset()
+      const rate = asset === null ? null : ratePerHour(asset)
+      if (rate === null) return 0n
+      meter.setRate(rate, now)
+      return meter.room(now)
+    },
+    accrualChanged: () => { meter.sync(base.now()) },
+    limitReason: (limit) => limitReason(limit, ctx.budget.period().end),
+    save: (visit) => ctx.saveVisit(visit.toRecord()),
+    // Booked in the same tick as the visit's hold shrank (its `sent` or `uncertain` grew just before
+    // this call); a lost reply later confirmed moves from unconfirmed to sent, net zero.
+    record: (visit, entry) => ctx.book.book(visitKey(visit.toRecord()), entry, visit.toRecord()),
+    permits: (url) => allowedByPolicies(url, policiesOf(frame), pageUrl, true),
+    learnt: (url, q) => {
+      if (ctx.quanta.size >= 500 && !ctx.quanta.has(url)) ctx.quanta.clear()
+      ctx.quanta.set(url, q)
+    },
+    knownQuantum: (url) => ctx.quanta.get(url) ?? null,
+    emit,
+  }
+}
