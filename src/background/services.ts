@@ -5,9 +5,10 @@
 import type { Browser, Runtime } from 'webextension-polyfill'
 import BtpPlugin from 'ilp-plugin-btp'
 import { fetch as ildcpFetch } from 'ilp-protocol-ildcp'
+import { isRecord } from '../shared/guards.ts'
 import { parseDecimal } from '../shared/money.ts'
 import type { Log } from '../shared/log.ts'
-import { POPUP_PORT_NAME } from '../shared/messages.ts'
+import { PAGE_WATCH_PORT_NAME, POPUP_PORT_NAME } from '../shared/messages.ts'
 import { Attention, type IdleState } from './platform/attention.ts'
 import { watchedSocket } from './payment/btp-socket.ts'
 import { Budget, LOOKBACK_DAYS } from './ledger/budget.ts'
@@ -21,6 +22,7 @@ import { querySpsp } from './payment/spsp.ts'
 import { StreamPayer } from './payment/stream-payer.ts'
 import { TabEvents } from './site-owner/tab-events.ts'
 import { createTester } from './site-owner/tester.ts'
+import { UiChanges } from './messaging/ui-changes.ts'
 import { createUiHandler, isOwnPage, schemeAndHost } from './messaging/ui-api.ts'
 import { Uplink } from './payment/uplink.ts'
 
@@ -49,7 +51,12 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
     now,
   })
-  uplink.onChange((s) => log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`))
+  // Open extension pages are told when what they show may have changed (ui-changes.ts).
+  const uiChanges = new UiChanges(now)
+  uplink.onChange((s) => {
+    log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`)
+    uiChanges.changed()
+  })
   const pagePorts = new PagePorts()
   const extensionOrigin = schemeAndHost(new URL(browser.runtime.getURL('/')))
   const redirects = new RedirectWatch(extensionOrigin, now)
@@ -91,9 +98,15 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     attention: (windowId, tabId) => attention.reason(windowId, tabId),
     headerPolicy: (tabId, frameId, pageUrl) => framePolicies.of(tabId, frameId, pageUrl),
     log,
-    notify: (tabId, frameId, event) => pagePorts.send(tabId, frameId, event),
+    notify: (tabId, frameId, event) => {
+      pagePorts.send(tabId, frameId, event)
+      uiChanges.changed()
+    },
   })
-  attention.onChange(() => { monetizer.attentionChanged() })
+  attention.onChange(() => {
+    monetizer.attentionChanged()
+    uiChanges.changed()
+  })
 
   /** Idle detection follows the user's setting (the idle API counts in seconds). */
   async function watchIdle(): Promise<void> {
@@ -153,23 +166,25 @@ export function createServices({ browser, fetch, now, log }: Platform) {
 
   const extensionId = browser.runtime.id
   const events = new TabEvents()
-  const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts, events })
+  const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts, events, changed: () => { uiChanges.changed() } })
   return {
     ready,
     onConnect: (port: Runtime.Port) => {
-      if (port.name !== POPUP_PORT_NAME) {
+      if (port.name !== POPUP_PORT_NAME && port.name !== PAGE_WATCH_PORT_NAME) {
         onPagePort(port)
         return
       }
-      // Trickle's popup is open: the focus it takes from the window must not pause the page.
       if (!isOwnPage(port.sender, extensionId, extensionOrigin)) {
         port.disconnect()
         return
       }
+      uiChanges.watch(port)
+      if (port.name !== POPUP_PORT_NAME) return
+      // Trickle's popup is open: the focus it takes from the window must not pause the page.
       attention.popupOpened()
       port.onDisconnect.addListener(() => { attention.popupClosed() })
     },
-    onMessage: createUiHandler({
+    onMessage: notifyingChanges(uiChanges, createUiHandler({
       extensionId,
       extensionOrigin,
       settings,
@@ -182,8 +197,9 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       settingsChanged: () => { void watchIdle().catch(() => undefined) },
       events,
       checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, redirectTarget, now }),
-    }),
+    })),
     onTabRemoved: (tabId: number) => {
+      uiChanges.changed()
       events.forget(tabId)
       framePolicies.tabRemoved(tabId)
       void ready.then(() => monetizer.tabRemoved(tabId))
@@ -197,4 +213,14 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     onBeforeRedirect: (details: RedirectDetails) => { redirects.observed(details) },
     onHeadersReceived: (details: HeadersDetails) => { framePolicies.observed(details) },
   }
+}
+
+/** A UI request that may change something (anything but a `get-…`) tells the open pages once answered. */
+function notifyingChanges<H extends (message: unknown, sender: Runtime.MessageSender) => unknown>(changes: UiChanges, handler: H): H {
+  return ((message: unknown, sender: Runtime.MessageSender) => {
+    const reply = handler(message, sender)
+    const type = isRecord(message) ? message.type : undefined
+    if (typeof type === 'string' && !type.startsWith('get-')) void Promise.resolve(reply).finally(() => { changes.changed() })
+    return reply
+  }) as H
 }

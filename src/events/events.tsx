@@ -5,7 +5,7 @@
  */
 import { useEffect, useState } from 'preact/hooks'
 import type { TabEventsView } from '../shared/messages.ts'
-import { ask } from '../ui/api.ts'
+import { ask, watchChanges } from '../ui/api.ts'
 
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 })
 
@@ -28,10 +28,10 @@ export function EventView() {
       else setError(r.error)
     }
     void load()
-    const timer = setInterval(() => { void load() }, 1000)
+    const unwatch = watchChanges(() => { void load() })
     return () => {
       stopped = true
-      clearInterval(timer)
+      unwatch()
     }
   }, [tabId])
 

@@ -9,7 +9,7 @@ import type { LedgerFormat, SettingsView } from '../shared/messages.ts'
 import { DEFAULT_SITE, type BudgetPeriod, type SiteSettings } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 import browser from 'webextension-polyfill'
-import { ask } from '../ui/api.ts'
+import { ask, watchChanges } from '../ui/api.ts'
 import { testerUrl, uplinkSummary } from '../ui/format.ts'
 
 const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
@@ -67,10 +67,10 @@ export function Options() {
       }
     }
     void load()
-    const timer = setInterval(() => { void load() }, 1000)
+    const unwatch = watchChanges(() => { void load() })
     return () => {
       stopped = true
-      clearInterval(timer)
+      unwatch()
     }
   }, [])
 

@@ -9,7 +9,7 @@ import { POPUP_PORT_NAME, type Overview, type RepairNotice, type SettingsView } 
 import type { AmountJson } from '../shared/money.ts'
 import type { SiteSettings } from '../shared/settings.ts'
 import type { PayPhase, TabStatus, UplinkState } from '../shared/status.ts'
-import { ask } from '../ui/api.ts'
+import { ask, watchChanges } from '../ui/api.ts'
 import { repairSummary, showAmount, siteLabel, testerUrl } from '../ui/format.ts'
 
 const PHASE_TEXT: Record<PayPhase, string> = {
@@ -51,20 +51,20 @@ export function Popup() {
   }
 
   useEffect(() => {
-    // While this port is open the worker knows the popup is, and keeps paying the window it covers.
-    const port = browser.runtime.connect({ name: POPUP_PORT_NAME })
+    // While this port is open the worker knows the popup is, and keeps paying the window it covers;
+    // it also tells the popup when to ask again (no polling).
+    let id: number | null | undefined
+    const unwatch = watchChanges(() => { if (id !== undefined) void refresh(id) }, POPUP_PORT_NAME)
     let stopped = false
-    let timer: ReturnType<typeof setInterval> | undefined
-    void currentTabId().then((id) => {
+    void currentTabId().then((tab) => {
       if (stopped) return
-      setTabId(id)
-      void refresh(id)
-      timer = setInterval(() => { void refresh(id) }, 1000)
+      id = tab
+      setTabId(tab)
+      void refresh(tab)
     })
     return () => {
       stopped = true
-      clearInterval(timer)
-      port.disconnect()
+      unwatch()
     }
   }, [])
 

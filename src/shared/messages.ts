@@ -16,6 +16,11 @@ import type { TabStatus, UplinkState } from './status.ts'
 export const PAGE_PORT_NAME = 'trickle/page'
 /** The popup holds one while open: its focus must not pause the page it describes. */
 export const POPUP_PORT_NAME = 'trickle/popup'
+/** The port other extension pages (options, event view) hold to be told when something changed. */
+export const PAGE_WATCH_PORT_NAME = 'trickle/watch'
+/** What the worker tells a watching page: ask again, something changed. */
+export interface ChangedNotice { type: 'changed' }
+export const isChangedNotice = (v: unknown): v is ChangedNotice => isRecord(v) && Object.keys(v).length === 1 && v.type === 'changed'
 
 export interface TagReport {
   kind: 'meta' | 'link'

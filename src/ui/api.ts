@@ -1,7 +1,7 @@
 /** The extension pages' client for the worker: typed requests, Result replies checked at run time. */
-import browser from 'webextension-polyfill'
+import browser, { type Runtime } from 'webextension-polyfill'
 import { isRecord } from '../shared/guards.ts'
-import type { UiEnvelope, UiToBackground } from '../shared/messages.ts'
+import { isChangedNotice, PAGE_WATCH_PORT_NAME, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
 import { err, errorMessage, type Result } from '../shared/result.ts'
 
 export async function ask<K extends keyof UiToBackground>(type: K, input: UiToBackground[K]['input']): Promise<Result<UiToBackground[K]['output']>> {
@@ -13,5 +13,37 @@ export async function ask<K extends keyof UiToBackground>(type: K, input: UiToBa
     return err(typeof reply.error === 'string' ? reply.error : 'Unknown error.')
   } catch (e) {
     return err(`Could not reach Trickle's background worker: ${errorMessage(e)}`)
+  }
+}
+
+/** How long a page waits before reconnecting to a worker that stopped (each reconnect wakes it). */
+const RECONNECT_MS = 1000
+
+/**
+ * Calls `onChange` whenever the worker says what this page shows may have changed, over a port held
+ * while the page is open (the popup's own port, or the watch port). When the worker stops, the page
+ * reconnects a second later and asks again. Returns the function that stops watching.
+ */
+export function watchChanges(onChange: () => void, name: string = PAGE_WATCH_PORT_NAME): () => void {
+  let stopped = false
+  let port: Runtime.Port | null = null
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const open = (): void => {
+    if (stopped) return
+    port = browser.runtime.connect({ name })
+    port.onMessage.addListener((m: unknown) => { if (isChangedNotice(m)) onChange() })
+    port.onDisconnect.addListener(() => {
+      port = null
+      timer = setTimeout(() => {
+        open()
+        onChange()
+      }, RECONNECT_MS)
+    })
+  }
+  open()
+  return () => {
+    stopped = true
+    clearTimeout(timer)
+    port?.disconnect()
   }
 }

@@ -38,4 +38,17 @@ describe('the uplink', () => {
     expect(JSON.stringify(reply)).toContain('•••')
   })
 
+  it('an open popup is told as money moves (it does not poll)', async () => {
+    const page = await stack.browser.context.newPage()
+    await page.goto(stack.net.site.pageFor('link', 'told-popup'))
+    await waitFor('payment', () => (stack.net.receiver.account('told-popup').packets.length > 0 ? true : undefined))
+    const popup = await stack.openPopup(page)
+    const sent = async (): Promise<string> => (await popup.locator('main').innerText()).match(/Sent this visit\s*(\S+)/)?.[1] ?? ''
+    const first = await waitFor('the popup to show what was sent', async () => { const v = await sent(); return v === '' ? undefined : v })
+    const later = await waitFor('the popup to show more', async () => { const v = await sent(); return v !== first ? v : undefined }, 5000)
+    console.log(`popup: sent ${first}, then ${later}`)
+    await popup.close()
+    await page.close()
+  })
+
 })

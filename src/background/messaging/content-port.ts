@@ -29,7 +29,7 @@ export class PagePorts {
   }
 }
 
-export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log; ports?: PagePorts; events?: TabEvents }) {
+export function createPortHandler(deps: { extensionId: string; monetizer: Monetizer; ready: Promise<void>; log: Log; ports?: PagePorts; events?: TabEvents; changed?: () => void }) {
   return (port: Runtime.Port): void => {
     const sender = port.sender
     const tabId = sender?.tab?.id
@@ -42,7 +42,10 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
     port.onMessage.addListener((message: unknown) => {
       if (isContentEnvelope(message) && message.type === 'wm-event') {
         // What the page was told, for the event view; it changes nothing else.
-        if (visitId !== null) deps.events?.add(tabId, frameId, message.input)
+        if (visitId !== null) {
+          deps.events?.add(tabId, frameId, message.input)
+          deps.changed?.()
+        }
         return
       }
       if (!isContentEnvelope(message) || message.type !== 'page-state' || (visitId !== null && message.input.visitId !== visitId)) {
@@ -57,13 +60,19 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
       // A message can wake the worker: wait until the visits of the previous worker are loaded.
       const pageUrl = sender.url ?? ''
       const windowId = sender.tab?.windowId
-      void deps.ready.then(() => deps.monetizer.pageState(tabId, snapshot, pageUrl, frameId, windowId))
+      void deps.ready.then(() => {
+        deps.monetizer.pageState(tabId, snapshot, pageUrl, frameId, windowId)
+        deps.changed?.()
+      })
     })
     port.onDisconnect.addListener(() => {
       deps.ports?.delete(tabId, frameId, port)
       if (visitId === null) return
       const gone = visitId
-      void deps.ready.then(() => deps.monetizer.pageGone(tabId, gone, frameId))
+      void deps.ready.then(() => {
+        deps.monetizer.pageGone(tabId, gone, frameId)
+        deps.changed?.()
+      })
     })
   }
 }
