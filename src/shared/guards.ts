@@ -40,3 +40,29 @@ export function isOneOf<const T extends readonly string[]>(values: T): Guard<T[n
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v)
+
+/** The type a guard checks for: message types are derived from their guards, so each is declared once. */
+export type GuardType<G> = G extends Guard<infer T> ? T : never
+
+type Shape = Record<string, Guard<unknown>>
+type ShapeType<S extends Shape> = { -readonly [K in keyof S]: GuardType<S[K]> }
+
+/** `isExact` with the type inferred from the shape (the shape is the one declaration). */
+export function exact<const S extends Shape>(shape: S): Guard<ShapeType<S>> {
+  return isExact<ShapeType<S>>(shape as { [K in keyof ShapeType<S>]: Guard<ShapeType<S>[K]> })
+}
+
+/** `guard`, or null. */
+export function nullable<T>(guard: Guard<T>): Guard<T | null> {
+  return (v: unknown): v is T | null => v === null || guard(v)
+}
+
+/** Any one of the guards. */
+export function anyOf<const G extends readonly Guard<unknown>[]>(...guards: G): Guard<GuardType<G[number]>> {
+  return (v: unknown): v is GuardType<G[number]> => guards.some((g) => g(v))
+}
+
+/** Exactly this string. */
+export function literal<const T extends string>(value: T): Guard<T> {
+  return (v: unknown): v is T => v === value
+}

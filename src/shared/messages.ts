@@ -3,7 +3,8 @@
  * run time by a guard before it is handled, and its sender is checked by the receiving side.
  */
 import {
-  isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isString, isUuid, type Guard,
+  anyOf, exact, isArrayOf, isBoolean, isBoundedString, isExact, isNull, isOneOf, isRecord, isSafeInteger, isUuid, literal, nullable,
+  type Guard, type GuardType,
 } from './guards.ts'
 import type { CheckReport } from './check-report.ts'
 import { SEEN_TYPES, type SeenEvent } from './wm-channel.ts'
@@ -22,105 +23,84 @@ export const PAGE_WATCH_PORT_NAME = 'trickle/watch'
 export interface ChangedNotice { type: 'changed' }
 export const isChangedNotice = (v: unknown): v is ChangedNotice => isRecord(v) && Object.keys(v).length === 1 && v.type === 'changed'
 
-export interface TagReport {
-  kind: 'meta' | 'link'
-  /** The attribute as written (meta `content`, link `href` attribute, not the resolved property). */
-  value: string
-  /** Wall-clock ms when this tag (with this value) was first seen. */
-  seenAt: number
-}
-
-/** The whole state of a page, sent again on every change: idempotent, so a restarted worker loses nothing. */
-export interface PageSnapshot {
-  /** Random per page load; lets a restarted worker recognise a visit it was paying. */
-  visitId: string
-  tags: TagReport[]
-  visible: boolean
-  /** The page's <meta http-equiv="Content-Security-Policy"> policies (monetization-src is checked). */
-  csp: string[]
-  /** Nonces this frame gave the iframes it allows (same origin, or `allow` granting monetization). */
-  grants: string[]
-  /** The nonce this frame's parent gave it, if any; the top frame needs none. */
-  grant: string | null
-}
-
-export interface ContentToBackground { 'page-state': PageSnapshot; 'wm-event': SeenEvent }
-
 export const MAX_TAGS_REPORTED = 64
 /** Iframes one frame may vouch for. */
 export const MAX_GRANTS = 16
-/** The message a frame's content script posts to an iframe it allows. */
-export interface FrameGrant { trickleGrant: string }
-export const isFrameGrant = (v: unknown): v is FrameGrant => isRecord(v) && Object.keys(v).length === 1 && isUuid(v.trickleGrant)
-const isTag: Guard<TagReport> = isExact<TagReport>({
+
+const isTag = exact({
   kind: isOneOf(['meta', 'link'] as const),
+  /** The attribute as written (meta `content`, link `href` attribute, not the resolved property). */
   value: isBoundedString(4096),
+  /** Wall-clock ms when this tag (with this value) was first seen. */
   seenAt: isSafeInteger,
 })
-const isSnapshot: Guard<PageSnapshot> = isExact<PageSnapshot>({
+export type TagReport = GuardType<typeof isTag>
+
+/** The whole state of a page, sent again on every change: idempotent, so a restarted worker loses nothing. */
+const isSnapshot = exact({
+  /** Random per page load; lets a restarted worker recognise a visit it was paying. */
   visitId: isUuid,
   tags: isArrayOf(isTag, MAX_TAGS_REPORTED),
   visible: isBoolean,
+  /** The page's <meta http-equiv="Content-Security-Policy"> policies (monetization-src is checked). */
   csp: isArrayOf(isBoundedString(4096), 8),
+  /** Nonces this frame gave the iframes it allows (same origin, or `allow` granting monetization). */
   grants: isArrayOf(isUuid, MAX_GRANTS),
-  grant: (v): v is string | null => v === null || isUuid(v),
+  /** The nonce this frame's parent gave it, if any; the top frame needs none. */
+  grant: nullable(isUuid),
 })
+export type PageSnapshot = GuardType<typeof isSnapshot>
 
-export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]
+/** The message a frame's content script posts to an iframe it allows. */
+export const isFrameGrant = exact({ trickleGrant: isUuid })
+export type FrameGrant = GuardType<typeof isFrameGrant>
+
 const isField = (v: unknown): v is string | number | boolean | null =>
   v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 4096)
 const isSeenEvent = (v: unknown): v is SeenEvent =>
   isRecord(v) && Object.keys(v).length === 3 && isSafeInteger(v.at) && isOneOf(SEEN_TYPES)(v.type) &&
   isRecord(v.fields) && Object.keys(v.fields).length <= 16 && Object.entries(v.fields).every(([k, f]) => k.length <= 64 && isField(f))
+
+/** Content script → worker, over the page's port: each message's guard, and so its type. */
+const contentGuards = { 'page-state': isSnapshot, 'wm-event': isSeenEvent }
+export type ContentToBackground = { [K in keyof typeof contentGuards]: GuardType<(typeof contentGuards)[K]> }
+
+export type ContentEnvelope = { [K in keyof ContentToBackground]: { type: K; input: ContentToBackground[K] } }[keyof ContentToBackground]
 export const isContentEnvelope = (v: unknown): v is ContentEnvelope =>
-  isRecord(v) && Object.keys(v).length === 2 &&
-  ((v.type === 'page-state' && isSnapshot(v.input)) || (v.type === 'wm-event' && isSeenEvent(v.input)))
+  isRecord(v) && Object.keys(v).length === 2 && typeof v.type === 'string' && Object.hasOwn(contentGuards, v.type) &&
+  (contentGuards[v.type as keyof typeof contentGuards] as Guard<unknown>)(v.input)
 
 /** Which tag an event is about: the worker names it as the page wrote it. */
-export interface TagRef { kind: 'meta' | 'link'; value: string }
+const isTagRef = exact({ kind: isOneOf(['meta', 'link'] as const), value: isBoundedString(4096) })
+export type TagRef = GuardType<typeof isTagRef>
 
-/**
- * What the worker tells a page about its payment, turned into Web Monetization events by the content
- * script and the page script. Amounts are integer strings with their asset.
- */
-export type PaymentEvent =
-  | { event: 'pending'; tag: TagRef }
-  | { event: 'resolved'; tag: TagRef; paymentPointer: string }
-  | { event: 'failed'; tag: TagRef; reason: string }
-  | { event: 'paid'; tag: TagRef; paymentPointer: string; sent: AmountJson; received: AmountJson | null }
-  | { event: 'paused'; tag: TagRef }
-
-export interface BackgroundToContent { 'payment-event': PaymentEvent }
-
-const isTagRef: Guard<TagRef> = isExact<TagRef>({ kind: isOneOf(['meta', 'link'] as const), value: isBoundedString(4096) })
 const isAmountJson: Guard<AmountJson> = isExact<AmountJson>({
   value: (v): v is string => typeof v === 'string' && /^\d{1,40}$/.test(v),
   code: isBoundedString(16),
   scale: (v): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255,
 })
-const isPaymentEvent = (v: unknown): v is PaymentEvent => {
-  if (!isRecord(v)) return false
-  switch (v.event) {
-    case 'pending':
-    case 'paused':
-      return isExact<{ event: string; tag: TagRef }>({ event: isString, tag: isTagRef })(v)
-    case 'resolved':
-      return isExact<{ event: string; tag: TagRef; paymentPointer: string }>({ event: isString, tag: isTagRef, paymentPointer: isBoundedString(4096) })(v)
-    case 'failed':
-      return isExact<{ event: string; tag: TagRef; reason: string }>({ event: isString, tag: isTagRef, reason: isBoundedString(1000) })(v)
-    case 'paid':
-      return isExact<{ event: string; tag: TagRef; paymentPointer: string; sent: AmountJson; received: AmountJson | null }>({
-        event: isString, tag: isTagRef, paymentPointer: isBoundedString(4096), sent: isAmountJson,
-        received: (r): r is AmountJson | null => r === null || isAmountJson(r),
-      })(v)
-    default:
-      return false
-  }
-}
 
-export type BackgroundEnvelope = { type: 'payment-event'; input: PaymentEvent }
+/**
+ * What the worker tells a page about its payment, turned into Web Monetization events by the content
+ * script and the page script. Amounts are integer strings with their asset.
+ */
+const isPaymentEvent = anyOf(
+  exact({ event: literal('pending'), tag: isTagRef }),
+  exact({ event: literal('resolved'), tag: isTagRef, paymentPointer: isBoundedString(4096) }),
+  exact({ event: literal('failed'), tag: isTagRef, reason: isBoundedString(1000) }),
+  exact({ event: literal('paid'), tag: isTagRef, paymentPointer: isBoundedString(4096), sent: isAmountJson, received: nullable(isAmountJson) }),
+  exact({ event: literal('paused'), tag: isTagRef }),
+)
+export type PaymentEvent = GuardType<typeof isPaymentEvent>
+
+/** Worker → content script, over the page's port. */
+const backgroundGuards = { 'payment-event': isPaymentEvent }
+export type BackgroundToContent = { [K in keyof typeof backgroundGuards]: GuardType<(typeof backgroundGuards)[K]> }
+
+export type BackgroundEnvelope = { [K in keyof BackgroundToContent]: { type: K; input: BackgroundToContent[K] } }[keyof BackgroundToContent]
 export const isBackgroundEnvelope = (v: unknown): v is BackgroundEnvelope =>
-  isRecord(v) && v.type === 'payment-event' && isPaymentEvent(v.input) && Object.keys(v).length === 2
+  isRecord(v) && Object.keys(v).length === 2 && typeof v.type === 'string' && Object.hasOwn(backgroundGuards, v.type) &&
+  (backgroundGuards[v.type as keyof typeof backgroundGuards] as Guard<unknown>)(v.input)
 
 /** Settings as extension pages see them, with the uplink's live state. */
 export interface SettingsView extends PublicSettings {
@@ -133,7 +113,6 @@ export interface SettingsView extends PublicSettings {
   readError: string | null
 }
 
-export interface SettingsInput { uplinkUrl: string | null; ratePerHour: string; budget: BudgetSettings; idleMinutes: number }
 
 /** One site's spending this period, in the uplink's asset. */
 export interface SiteTotal { site: string; sent: AmountJson }
@@ -173,26 +152,21 @@ export interface TabEventsView {
   events: (SeenEvent & { frameId: number })[]
 }
 
-/** Messages from Trickle's own pages (popup, options) to the worker. */
-export interface UiToBackground {
-  'get-tab-status': { input: { tabId: number }; output: TabStatus }
-  'get-settings': { input: null; output: SettingsView }
-  /** `uplinkUrl: null` keeps the stored uplink (pages never see it, so they cannot send it back). */
-  'save-settings': { input: SettingsInput; output: SettingsView }
-  'forget-uplink': { input: null; output: SettingsView }
-  'get-overview': { input: { tabId: number | null }; output: Overview }
-  'set-paused': { input: { paused: boolean }; output: SettingsView }
-  /** Replaces one site's rules; all defaults removes the site's entry. */
-  'set-site': { input: { site: string; rules: SiteSettings }; output: SettingsView }
-  'export-settings': { input: null; output: string }
-  'import-settings': { input: { text: string }; output: SettingsView }
-  'export-ledger': { input: { format: LedgerFormat }; output: string }
-  /** The event view: a tab's frames and tags with their verdicts, and the events its pages received. */
-  'get-tab-events': { input: { tabId: number }; output: TabEventsView }
-  /** Runs the pointer tester; `pay`: through the uplink, `amount` (null: one second at the current rate). */
-  'check-pointer': { input: { pointer: string; pay: boolean; amount: string | null }; output: CheckReport }
-  /** The user dismissed the repairs notice: repairs up to `upTo` (the newest `at` shown) are not listed again. */
-  'ack-repairs': { input: { upTo: number }; output: null }
+/** What the worker answers each message from Trickle's own pages (the inputs are the guards below). */
+export interface UiOutputs {
+  'get-tab-status': TabStatus
+  'get-settings': SettingsView
+  'save-settings': SettingsView
+  'forget-uplink': SettingsView
+  'get-overview': Overview
+  'set-paused': SettingsView
+  'set-site': SettingsView
+  'export-settings': string
+  'import-settings': SettingsView
+  'export-ledger': string
+  'get-tab-events': TabEventsView
+  'check-pointer': CheckReport
+  'ack-repairs': null
 }
 
 const isDecimalText = isBoundedString(64)
@@ -207,28 +181,38 @@ const isSiteSettings: Guard<SiteSettings> = isExact<SiteSettings>({
   simulate: isBoolean,
 })
 
-export const uiInputGuards: { [K in keyof UiToBackground]: Guard<UiToBackground[K]['input']> } = {
-  'get-tab-status': isExact<{ tabId: number }>({ tabId: isSafeInteger }),
+const isSettingsInput = exact({
+  /** null keeps the stored uplink (pages never see it, so they cannot send it back). */
+  uplinkUrl: nullable(isBoundedString(2048)),
+  ratePerHour: isDecimalText,
+  budget: isBudgetSettings,
+  idleMinutes: isSafeInteger,
+})
+export type SettingsInput = GuardType<typeof isSettingsInput>
+
+/** Each message from Trickle's own pages: the guard of its input, and so the input's type. */
+export const uiInputGuards = {
+  'get-tab-status': exact({ tabId: isSafeInteger }),
   'get-settings': isNull,
-  'save-settings': isExact<SettingsInput>({
-    uplinkUrl: (v): v is string | null => v === null || isBoundedString(2048)(v),
-    ratePerHour: isDecimalText,
-    budget: isBudgetSettings,
-    idleMinutes: isSafeInteger,
-  }),
+  'save-settings': isSettingsInput,
   'forget-uplink': isNull,
-  'get-overview': isExact<{ tabId: number | null }>({ tabId: (v): v is number | null => v === null || isSafeInteger(v) }),
-  'set-paused': isExact<{ paused: boolean }>({ paused: isBoolean }),
-  'set-site': isExact<{ site: string; rules: SiteSettings }>({ site: isBoundedString(2048), rules: isSiteSettings }),
+  'get-overview': exact({ tabId: nullable(isSafeInteger) }),
+  'set-paused': exact({ paused: isBoolean }),
+  /** Replaces one site's rules; all defaults removes the site's entry. */
+  'set-site': exact({ site: isBoundedString(2048), rules: isSiteSettings }),
   'export-settings': isNull,
-  'import-settings': isExact<{ text: string }>({ text: isBoundedString(1_000_000) }),
-  'export-ledger': isExact<{ format: LedgerFormat }>({ format: isOneOf(['csv', 'json'] as const) }),
-  'get-tab-events': isExact<{ tabId: number }>({ tabId: isSafeInteger }),
-  'check-pointer': isExact<{ pointer: string; pay: boolean; amount: string | null }>({
-    pointer: isBoundedString(4096), pay: isBoolean, amount: (v): v is string | null => v === null || isDecimalText(v),
-  }),
-  'ack-repairs': isExact<{ upTo: number }>({ upTo: isSafeInteger }),
-}
+  'import-settings': exact({ text: isBoundedString(1_000_000) }),
+  'export-ledger': exact({ format: isOneOf(['csv', 'json'] as const) }),
+  /** The event view: a tab's frames and tags with their verdicts, and the events its pages received. */
+  'get-tab-events': exact({ tabId: isSafeInteger }),
+  /** Runs the pointer tester; `pay`: through the uplink, `amount` (null: one second at the current rate). */
+  'check-pointer': exact({ pointer: isBoundedString(4096), pay: isBoolean, amount: nullable(isDecimalText) }),
+  /** The user dismissed the repairs notice: repairs up to `upTo` (the newest `at` shown) are not listed again. */
+  'ack-repairs': exact({ upTo: isSafeInteger }),
+} satisfies { [K in keyof UiOutputs]: Guard<unknown> }
+
+/** Messages from Trickle's own pages to the worker: inputs from their guards, outputs declared above. */
+export type UiToBackground = { [K in keyof UiOutputs]: { input: GuardType<(typeof uiInputGuards)[K]>; output: UiOutputs[K] } }
 
 export type UiEnvelope = { [K in keyof UiToBackground]: { to: 'trickle-worker'; type: K; input: UiToBackground[K]['input'] } }[keyof UiToBackground]
 
