@@ -286,10 +286,17 @@ export class Visit {
   /** Someone is looking and no limit is reached: visible time accrues (the tab's meter runs). */
   get accruing(): boolean { return this.accrual.visible }
 
-  /** A new page of the same site in the same tab carries this visit on (reload, same-site navigation). */
+
+  /**
+   * A new page of the same site in the same tab carries this visit on (reload, same-site navigation).
+   * A visit that gave up on its receiver tries again: "reload the page to try again" says so.
+   */
   rebind(visitId: string, deps: VisitDeps): void {
     this.visitId = visitId
     this.deps = deps
+    if (this.phase !== 'failed') return
+    this.refusals = 0
+    void this.reconnect()
   }
 
   /** Time accrues only while someone looks and no limit is reached. */
