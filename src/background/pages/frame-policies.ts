@@ -78,7 +78,8 @@ export function readHeaders(headers: readonly { name: string; value?: string }[]
 }
 
 export class FramePolicies {
-  private frames = new Map<string, Entry[]>()
+  /** Per tab, per frame, its recent documents' policies (most recent first); maps keep insertion order. */
+  private tabs = new Map<number, Map<number, Entry[]>>()
   private persisting: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly session?: SessionArea) {}
@@ -91,39 +92,33 @@ export class FramePolicies {
     // response that declares nothing removes nothing either: a page could otherwise erase its own
     // policy by navigating to its URL again and getting, say, a 204 that never becomes a document.
     if (policy.csp.length === 0 && policy.permissions === null) return
-    const key = `${details.tabId}:${details.frameId}`
+    const frames = this.tabs.get(details.tabId) ?? new Map<number, Entry[]>()
     const url = documentUrl(details.url)
-    const entries = [{ url, ...policy }, ...(this.frames.get(key) ?? []).filter((e) => e.url !== url)].slice(0, PER_FRAME)
-    this.frames.delete(key) // re-inserted last: the map's order is least recently written first
-    this.frames.set(key, entries)
-    this.trimTab(details.tabId)
+    const entries = [{ url, ...policy }, ...(frames.get(details.frameId) ?? []).filter((e) => e.url !== url)].slice(0, PER_FRAME)
+    // Re-inserted last: each map's order is least recently written first, which is what is dropped.
+    frames.delete(details.frameId)
+    frames.set(details.frameId, entries)
+    this.tabs.delete(details.tabId)
+    this.tabs.set(details.tabId, frames)
+    // A page that creates and removes frames endlessly keeps at most FRAMES_PER_TAB of them here (the
+    // top document always); the least recently written tab goes past MAX_TABS.
+    for (const frameId of frames.keys()) {
+      if (frames.size <= FRAMES_PER_TAB) break
+      if (frameId !== 0) frames.delete(frameId)
+    }
+    if (this.tabs.size > MAX_TABS) this.tabs.delete(this.tabs.keys().next().value ?? -1)
     this.persistSoon()
-  }
-
-  /** A page that creates and removes frames endlessly keeps at most FRAMES_PER_TAB of them here. */
-  private trimTab(tabId: number): void {
-    const keys = [...this.frames.keys()].filter((k) => k.startsWith(`${tabId}:`) && k !== `${tabId}:0`)
-    for (const k of keys.slice(0, Math.max(0, keys.length - FRAMES_PER_TAB))) this.frames.delete(k)
-    const tabs = new Set([...this.frames.keys()].map((k) => k.split(':')[0]))
-    if (tabs.size > MAX_TABS) for (const k of [...this.frames.keys()].filter((k) => k.startsWith(`${[...tabs][0] ?? ''}:`))) this.frames.delete(k)
   }
 
   /** The header policy of the document at `pageUrl` in a tab's frame (none declared: empty). */
   of(tabId: number, frameId: number, pageUrl: string): HeaderPolicy {
     const url = documentUrl(pageUrl)
-    const entry = this.frames.get(`${tabId}:${frameId}`)?.find((e) => e.url === url)
+    const entry = this.tabs.get(tabId)?.get(frameId)?.find((e) => e.url === url)
     return entry === undefined ? { csp: [], permissions: null } : { csp: entry.csp, permissions: entry.permissions }
   }
 
   tabRemoved(tabId: number): void {
-    let changed = false
-    for (const key of [...this.frames.keys()]) {
-      if (key.startsWith(`${tabId}:`)) {
-        this.frames.delete(key)
-        changed = true
-      }
-    }
-    if (changed) this.persistSoon()
+    if (this.tabs.delete(tabId)) this.persistSoon()
   }
 
   /** What a previous worker of this browser session learnt (anything unreadable is dropped). */
@@ -132,10 +127,15 @@ export class FramePolicies {
     const stored = (await this.session.get(SESSION_KEY))[SESSION_KEY]
     if (!isRecord(stored)) return
     for (const [key, value] of Object.entries(stored)) {
-      if (!/^\d+:\d+$/.test(key) || !Array.isArray(value)) continue
+      const ids = /^(\d+):(\d+)$/.exec(key)
+      if (ids === null || !Array.isArray(value)) continue
       const entries = value.filter(isEntry).slice(0, PER_FRAME)
+      const tabId = Number(ids[1])
+      const frames = this.tabs.get(tabId) ?? new Map<number, Entry[]>()
       // What this worker has seen since it started is newer than what the last one stored.
-      if (entries.length > 0 && !this.frames.has(key)) this.frames.set(key, entries)
+      if (entries.length === 0 || frames.has(Number(ids[2]))) continue
+      frames.set(Number(ids[2]), entries)
+      this.tabs.set(tabId, frames)
     }
   }
 
@@ -144,7 +144,9 @@ export class FramePolicies {
     if (this.session === undefined || this.persisting !== undefined) return
     this.persisting = setTimeout(() => {
       this.persisting = undefined
-      void this.session?.set({ [SESSION_KEY]: Object.fromEntries(this.frames) }).catch(() => undefined)
+      const flat: Record<string, Entry[]> = {}
+      for (const [tabId, frames] of this.tabs) for (const [frameId, entries] of frames) flat[`${tabId}:${frameId}`] = entries
+      void this.session?.set({ [SESSION_KEY]: flat }).catch(() => undefined)
     }, PERSIST_DELAY_MS)
   }
 }
