@@ -74,10 +74,14 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     now,
     dayOf: (at) => ledger.dayOf(at),
   })
+  // Every kind of window a page can be read in (an installed web app's too), read once per refresh:
+  // focus and shown tabs come from the same answer.
+  let windowsReading: ReturnType<typeof browser.windows.getAll> | null = null
+  const windowsNow = (): ReturnType<typeof browser.windows.getAll> =>
+    (windowsReading ??= browser.windows.getAll({ populate: true, windowTypes: WINDOW_TYPES }).finally(() => { windowsReading = null }))
   const attention = new Attention({
-    // Every kind of window a page can be read in: an installed web app's too, not only normal ones.
-    focusedWindows: async () => (await browser.windows.getAll({ windowTypes: WINDOW_TYPES })).filter((w) => w.focused && w.id !== undefined).map((w) => w.id ?? -1),
-    shownTabs: async () => (await browser.windows.getAll({ populate: true, windowTypes: WINDOW_TYPES }))
+    focusedWindows: async () => (await windowsNow()).filter((w) => w.focused && w.id !== undefined).map((w) => w.id ?? -1),
+    shownTabs: async () => (await windowsNow())
       .filter((w) => w.state !== 'minimized')
       .flatMap((w) => (w.tabs ?? []).filter((t) => t.active && t.id !== undefined).map((t) => t.id ?? -1)),
   })
