@@ -6,7 +6,7 @@ import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../../shared
 import type { PaymentTarget } from '../../shared/pointer.ts'
 import { DocumentPolicies, type HeaderPolicy } from './frame-policies.ts'
 import {
-  choose, describeTab, MAX_RECEIVERS_PER_PAGE, NO_HEADER_POLICY, unpaidStatus,
+  choose, describeTab, MAX_RECEIVERS_PER_PAGE, NO_HEADER_POLICY, pageUrlsOf, unpaidStatus,
   siteOf, type FrameEntry, type FrameVerdict, type TagVerdict,
 } from './tag-choice.ts'
 import type { Settings } from '../../shared/settings.ts'
@@ -272,7 +272,7 @@ export class Monetizer {
       meter: this.meterOf(tabId),
       lookups: this.lookupsOf(tabId),
       quanta: this.quanta,
-      topUrl: () => this.frames.get(tabId)?.get(0)?.pageUrl,
+      pageUrls: (frameUrl) => pageUrlsOf(this.frames.get(tabId), frameUrl),
       // Events reach the page only from the visit its tab is paying now (not a parked or ended one).
       emit: (v, e) => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
     }, { frame, target, site, self })

@@ -29,14 +29,14 @@ export interface WiringContext {
   lookups: LookupLimiter
   /** Receivers' units learnt on earlier visits (bounded). */
   quanta: Map<string, bigint>
-  /** The URL of the tab's top document, if it has reported. */
-  topUrl(): string | undefined
+  /** A frame's URL and its tab's top document's (the least private decides what may be reached). */
+  pageUrls(frameUrl: string): string[]
   emit(v: Visit, e: VisitEvent): void
 }
 
 /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
-export function hopRefusal(url: string, csp: readonly string[], pageUrl: string, topUrl: string | undefined): string | null {
-  const reach = reachRefusal(url, topUrl === undefined ? [pageUrl] : [pageUrl, topUrl])
+export function hopRefusal(url: string, csp: readonly string[], pageUrl: string, pageUrls: readonly string[]): string | null {
+  const reach = reachRefusal(url, pageUrls)
   if (reach !== null) return `The receiver redirected elsewhere: ${reach}`
   return allowedByPolicies(url, csp, pageUrl, true) ? null : 'The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.'
 }
@@ -83,7 +83,7 @@ export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; target: Pa
     ratePerHour,
     querySpsp: async (url, signal) => {
       if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
-      return base.querySpsp(url, signal, (hop) => hopRefusal(hop, policiesOf(frame), pageUrl, ctx.topUrl()))
+      return base.querySpsp(url, signal, (hop) => hopRefusal(hop, policiesOf(frame), pageUrl, ctx.pageUrls(pageUrl)))
     },
     room: () => ctx.budget.room(site),
     tabRoom: () => {
