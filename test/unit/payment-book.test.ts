@@ -10,16 +10,22 @@ const page = (): PageSnapshot => ({
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }) })
 afterEach(() => { vi.useRealTimers() })
 
+/** A page paid through a ledger whose writes can be made to fail; its first payer. */
+async function paying() {
+  const h = harness()
+  const ledger = new MemoryLedger()
+  const through = new Mortal(ledger)
+  const { m, budget } = monetizerWorld(h, { ledger, through })
+  m.pageState(1, page(), 'https://site.example/')
+  await vi.advanceTimersByTimeAsync(0)
+  const payer = h.payers[0]
+  if (payer === undefined) throw new Error('no payer')
+  return { ledger, through, m, budget, payer }
+}
+
 describe('a ledger write that fails', () => {
   it('is charged once and written with the next payment: budget spent == ledger total', async () => {
-    const h = harness()
-    const ledger = new MemoryLedger()
-    const through = new Mortal(ledger)
-    const { m, budget } = monetizerWorld(h, { ledger, through })
-    m.pageState(1, page(), 'https://site.example/')
-    await vi.advanceTimersByTimeAsync(0)
-    const payer = h.payers[0]
-    if (payer === undefined) throw new Error('no payer')
+    const { ledger, through, m, budget, payer } = await paying()
 
     through.failNext = 1
     payer.fulfil(payer.pending)
@@ -43,14 +49,7 @@ describe('a ledger write that fails', () => {
   })
 
   it('still reaches the ledger when the visit ends before another payment', async () => {
-    const h = harness()
-    const ledger = new MemoryLedger()
-    const through = new Mortal(ledger)
-    const { m, budget } = monetizerWorld(h, { ledger, through })
-    m.pageState(1, page(), 'https://site.example/')
-    await vi.advanceTimersByTimeAsync(0)
-    const payer = h.payers[0]
-    if (payer === undefined) throw new Error('no payer')
+    const { ledger, through, m, budget, payer } = await paying()
     through.failNext = 1
     payer.fulfilAll()
     await vi.advanceTimersByTimeAsync(0)
