@@ -40,7 +40,8 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
     }
     let visitId: string | null = null
     port.onMessage.addListener((message: unknown) => {
-      if (isContentEnvelope(message) && message.type === 'wm-event') {
+      const valid = isContentEnvelope(message)
+      if (valid && message.type === 'wm-event') {
         // What the page was told, for the event view; it changes nothing else.
         if (visitId !== null) {
           deps.events?.add(tabId, frameId, message.input)
@@ -48,7 +49,7 @@ export function createPortHandler(deps: { extensionId: string; monetizer: Moneti
         }
         return
       }
-      if (!isContentEnvelope(message) || message.type !== 'page-state' || (visitId !== null && message.input.visitId !== visitId)) {
+      if (!valid || message.type !== 'page-state' || (visitId !== null && message.input.visitId !== visitId)) {
         deps.log.warn(`tab ${tabId}: malformed page message; dropping the port`)
         port.disconnect()
         if (visitId !== null) deps.monetizer.pageGone(tabId, visitId, frameId)
