@@ -87,9 +87,7 @@ export class Monetizer {
   }
 
   /** Replaces where payment events go (tests listen here). */
-  setNotify(notify: MonetizerDeps['notify']): void {
-    this.deps = { ...this.deps, notify }
-  }
+  setNotify(notify: MonetizerDeps['notify']): void { this.deps = { ...this.deps, notify } }
 
   /**
    * Loads the visits a previous worker left; each waits for its page to say it is still there, held
@@ -233,7 +231,8 @@ export class Monetizer {
     const { snapshot } = frame
     const ref: TagRef = { kind: tag.kind, value: tag.value }
     const carried = this.parked.take(CarryOver.key(tabId, site, target.url))
-    if (carried !== undefined) {
+    if (carried?.gaveUp === true) void this.finish(carried) // "reload the page to try again": a new visit
+    else if (carried !== undefined) {
       carried.rebind(snapshot.visitId, this.visitDeps(tabId, frameId, frame, ref, target, site, () => carried))
       this.log.info(`tab ${tabId}: carrying on paying ${target.host}`)
       return carried

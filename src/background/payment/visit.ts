@@ -287,17 +287,14 @@ export class Visit {
   get accruing(): boolean { return this.accrual.visible }
 
 
-  /**
-   * A new page of the same site in the same tab carries this visit on (reload, same-site navigation).
-   * A visit that gave up on its receiver tries again: "reload the page to try again" says so.
-   */
+  /** A new page of the same site in the same tab carries this visit on (reload, same-site navigation). */
   rebind(visitId: string, deps: VisitDeps): void {
     this.visitId = visitId
     this.deps = deps
-    if (this.phase !== 'failed') return
-    this.refusals = 0
-    void this.reconnect()
   }
+
+  /** It stopped trying (the receiver refused, or every retry failed): only a new visit tries again. */
+  get gaveUp(): boolean { return this.phase === 'failed' }
 
   /** Time accrues only while someone looks and no limit is reached. */
   private syncAccrual(now: number): void {
