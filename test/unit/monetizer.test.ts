@@ -34,6 +34,66 @@ async function run(links: string[], seconds: number) {
 beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }) })
 afterEach(() => { vi.useRealTimers() })
 
+describe('a receiver that was given up on', () => {
+  const reloaded = (links: string[]): PageSnapshot => ({ ...page(links), visitId: '4b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' })
+  const refusal = { reason: 'The receiver refused payment (F99 application error).', refused: true, unknown: false }
+
+  it('is tried again when the page is reloaded ("reload the page to try again")', async () => {
+    const { err } = await import('../../src/shared/result.ts')
+    let refuse = true
+    const calls: string[] = []
+    const h = harness({
+      querySpsp: async (url) => {
+        calls.push(url)
+        if (refuse) return err({ step: 'status', message: 'The receiver answered HTTP 404.', retryable: false, status: 404 })
+        return { ok: true, value: { destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null } }
+      },
+    })
+    const { m } = monetizerWorld(h)
+    const links = ['https://r.example/pay']
+    m.pageState(1, page(links), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(calls).toHaveLength(1) // refused for good: no retry
+    expect(m.status(1)).toMatchObject({ phase: 'failed' })
+    refuse = false
+    // The reload: the page goes, the same site's next page in the tab carries the visit on.
+    m.pageGone(1, page(links).visitId)
+    m.pageState(1, reloaded(links), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(500)
+    expect(calls).toHaveLength(2)
+    expect(h.payers.length).toBeGreaterThan(0)
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+
+  it('counts its refusals afresh after a reload: a reload between the second and third does not end in giving up', async () => {
+    // Found in the browser: a reload while the visit was retrying carried it on with two refusals
+    // counted, the next refusal made three, and the reloaded page was given up on at once.
+    const h = harness()
+    const { m } = monetizerWorld(h)
+    const links = ['https://r.example/pay']
+    m.pageState(1, page(links), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    for (let i = 0; i < 2; i++) {
+      const payer = h.payers.at(-1)
+      if (payer === undefined) throw new Error('no payer')
+      payer.die(refusal.reason, refusal)
+      await vi.advanceTimersByTimeAsync(0)
+      expect(m.status(1)).toMatchObject({ phase: 'retrying' })
+      await vi.advanceTimersByTimeAsync(30_000) // its retry connects again
+    }
+    expect(h.payers).toHaveLength(3)
+    m.pageGone(1, page(links).visitId)
+    m.pageState(1, reloaded(links), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    h.payers.at(-1)?.die(refusal.reason, refusal)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(m.status(1)).toMatchObject({ phase: 'retrying' })
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+})
+
 describe('several receivers on one page', () => {
   it('split the rate: two links cost what one does, and both are paid', async () => {
     const one = await run(['https://a.example/x'], 10)

@@ -60,32 +60,3 @@ describe('a ledger write that fails', () => {
     expect(ledger.visits.size).toBe(0)
   })
 })
-
-describe('a receiver that was given up on', () => {
-  it('is tried again when the page is reloaded ("reload the page to try again")', async () => {
-    const { err } = await import('../../src/shared/result.ts')
-    let refuse = true
-    const h = harness({
-      querySpsp: async (url) => {
-        calls.push(url)
-        if (refuse) return err({ step: 'status', message: 'The receiver answered HTTP 404.', retryable: false, status: 404 })
-        return { ok: true, value: { destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null } }
-      },
-    })
-    const calls: string[] = []
-    const { m } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
-    await vi.advanceTimersByTimeAsync(2000)
-    expect(calls).toHaveLength(1) // refused for good: no retry
-    expect(m.status(1)).toMatchObject({ phase: 'failed' })
-    refuse = false
-    // The reload: the page goes, the same site's next page in the tab carries the visit on.
-    m.pageGone(1, page().visitId)
-    m.pageState(1, { ...page(), visitId: '4b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' }, 'https://site.example/')
-    await vi.advanceTimersByTimeAsync(500)
-    expect(calls).toHaveLength(2)
-    expect(h.payers.length).toBeGreaterThan(0)
-    m.tabRemoved(1)
-    await vi.advanceTimersByTimeAsync(10_000)
-  })
-})

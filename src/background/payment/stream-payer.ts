@@ -68,7 +68,14 @@ export class StreamPayer {
     return payer
   }
 
-  get refusal(): string | null { return this.guard.refusal }
+  /**
+   * Why the receiver takes no more: its last reply was a final reject, or its StreamMaxMoney frame
+   * said it has received all it will (receive max reached). The second leaves no F99 to see: the
+   * library just stops sending, for ever, while the visit would show "paying".
+   */
+  get refusal(): string | null {
+    return this.guard.refusal ?? (this.receiverFull() ? 'The receiver is taking no more money (its STREAM receive limit is reached).' : null)
+  }
 
   /** What may have left on this connection: the guard saw every Prepare and its reply. */
   get exposure(): bigint {
@@ -203,6 +210,18 @@ export class StreamPayer {
     const v = (this.stream as unknown as { _remoteReceived?: { toString(): string } })._remoteReceived
     const text = v?.toString() ?? ''
     return /^\d+$/.test(text) ? BigInt(text) : null
+  }
+
+  /**
+   * The receiver said (StreamMaxMoney) it has received as much as it will: the library keeps its
+   * receive max in a protected field, the largest unsigned 64-bit value until the receiver says one.
+   */
+  private receiverFull(): boolean {
+    const inner = this.stream as unknown as { _remoteReceiveMax?: { toString(): string } }
+    const max = inner._remoteReceiveMax?.toString() ?? ''
+    const received = this.remoteReceived()
+    if (!/^\d+$/.test(max) || received === null || BigInt(max) === 2n ** 64n - 1n) return false
+    return received >= BigInt(max)
   }
 
   /** Money in flight, from the library's own (protected) hold counter: there is no public accessor. */

@@ -38,7 +38,7 @@ export interface Payer {
    * flight); absent when the payer cannot tell, and then everything it was given counts.
    */
   readonly exposure?: bigint
-  /** Why the receiver refuses, if its last reply was a final reject (see PacketGuard.refusal). */
+  /** Why the receiver refuses: its last reply was a final reject, or it said it takes no more (see StreamPayer.refusal). */
   readonly refusal?: string | null
   allow(total: bigint): void
   /** Resolves true when nothing was left in flight. */
@@ -137,7 +137,7 @@ const PREAUTHORIZE_MS = 1500
  * is stopped for this visit, as a 4xx SPSP answer stops it: its reason goes to the popup and the page.
  */
 export const REFUSALS_TO_STOP = 3
-/** How long a connection may sit with money pending after a final reject before that is a refusal. */
+/** How long a connection may sit with money pending after a final reject, or with the receiver at its receive limit, before that is a refusal. */
 const STALLED_REFUSAL_MS = 2000
 
 export class Visit {
@@ -287,10 +287,17 @@ export class Visit {
   get accruing(): boolean { return this.accrual.visible }
 
 
-  /** A new page of the same site in the same tab carries this visit on (reload, same-site navigation). */
+  /**
+   * A new page of the same site in the same tab carries this visit on (reload, same-site navigation).
+   * A new page is the person's "try again": refusals and failures counted on the last page start
+   * afresh, or a visit carried on between its second and third refusal would give up just after the
+   * reload that should have retried it.
+   */
   rebind(visitId: string, deps: VisitDeps): void {
     this.visitId = visitId
     this.deps = deps
+    this.refusals = 0
+    this.backoff.reset()
   }
 
   /** It stopped trying (the receiver refused, or every retry failed): only a new visit tries again. */
