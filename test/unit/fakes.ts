@@ -2,6 +2,7 @@
 // (flooring each packet into a coarser asset, like the sandbox's USD 9 → 6 path) and visit deps.
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/payment/visit.ts'
+import { UNLIMITED_ROOM } from '../../src/background/payment/visit-deps.ts'
 import type { PayerOptions } from '../../src/background/payment/stream-payer.ts'
 import type { GuardStop } from '../../src/background/payment/packet-guard.ts'
 import type { Storage } from 'webextension-polyfill'
@@ -76,6 +77,7 @@ export function harness(overrides: Partial<VisitDeps> = {}) {
   const payers: FakePayer[] = []
   const saved: VisitRecord[] = []
   const spspCalls: string[] = []
+  const entries: LedgerEntry[] = []
   const deps: VisitDeps = {
     uplinkConfigured: () => true,
     connectPlugin: async () => ({ disconnect: async () => undefined }) as unknown as Plugin,
@@ -91,11 +93,25 @@ export function harness(overrides: Partial<VisitDeps> = {}) {
     },
     uplinkAsset: () => USD9,
     ratePerHour: () => 360_000_000n,
-    save: async (v) => { saved.push(v.toRecord()) },
     now: () => Date.now(),
+    // A visit on its own: no budget, no tab meter and every redirect allowed, said so explicitly.
+    room: () => ({ room: UNLIMITED_ROOM, limit: 'budget' }),
+    tabRoom: () => UNLIMITED_ROOM,
+    accrualChanged: () => undefined,
+    limitReason: () => 'The budget is used up.',
+    permits: () => true,
+    save: async (record) => { saved.push(record) },
+    // Entries are kept; the record goes through `save` as it is at the time (a test may replace it).
+    record: async (record, entry) => {
+      entries.push(entry)
+      await deps.save(record)
+    },
+    learnt: () => undefined,
+    knownQuantum: () => null,
+    emit: () => undefined,
     ...overrides,
   }
-  return { deps, payers, saved, spspCalls }
+  return { deps, payers, saved, spspCalls, entries }
 }
 
 

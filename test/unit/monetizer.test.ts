@@ -94,6 +94,26 @@ describe('a receiver that was given up on', () => {
   })
 })
 
+describe('a visit carried over a reload', () => {
+  it('is not carried into a page whose site was switched to simulator mode meanwhile: a simulated visit starts, holding nothing', async () => {
+    const h = harness()
+    const { m, state, budget } = monetizerWorld(h)
+    const links = ['https://r.example/pay']
+    m.pageState(1, page(links), 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(0)
+    expect(budget.heldNow()).toBeGreaterThan(0n)
+    m.pageGone(1, page(links).visitId) // the reload: the visit is parked
+    state.settings = { ...state.settings, sites: { 'https://site.example': { ratePerHour: null, cap: null, paused: false, never: false, simulate: true } } }
+    m.settingsChanged()
+    m.pageState(1, { ...page(links), visitId: '5b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' }, 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(3000)
+    expect(m.status(1)).toMatchObject({ kind: 'monetized', simulated: true })
+    expect(budget.heldNow()).toBe(0n) // the real visit ended and settled; the simulated one holds nothing
+    m.tabRemoved(1)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+})
+
 describe('several receivers on one page', () => {
   it('split the rate: two links cost what one does, and both are paid', async () => {
     const one = await run(['https://a.example/x'], 10)

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { learnQuantum, scaleQuantum, Visit } from '../../src/background/payment/visit.ts'
+import { Visit, type VisitPage } from '../../src/background/payment/visit.ts'
+import { learnQuantum, scaleQuantum } from '../../src/background/payment/quantum.ts'
 import { FakePayer, harness } from './fakes.ts'
 import type { SpspFailure } from '../../src/background/payment/spsp.ts'
 import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
@@ -13,6 +14,8 @@ const target: PaymentTarget = (() => {
   return r.value
 })()
 const VISIT = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
+/** The visit's page: tab `tabId`, paying `target` for site.example. */
+const onPage = (tabId = 1): VisitPage => ({ tabId, visitId: VISIT, target, seenAt: Date.now(), site: 'https://site.example', simulated: false })
 
 /** Lets pending promises and 0 ms timers run without moving the clock much. */
 const settle = async () => { await vi.advanceTimersByTimeAsync(0) }
@@ -23,7 +26,7 @@ afterEach(() => { vi.useRealTimers() })
 describe('a visit pays visible time × rate', () => {
   it('sends the first second at once, then one raise per second that matches the wall clock', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     const payer = h.payers[0]
@@ -42,8 +45,7 @@ describe('a visit pays visible time × rate', () => {
     const h = harness()
     let onDisk = 0n
     const violations: string[] = []
-    h.deps.save = async (visit) => {
-      const record = visit.toRecord()
+    h.deps.save = async (record) => {
       await Promise.resolve() // the write takes a moment; it counts once it has landed
       onDisk = BigInt(record.counted)
       h.saved.push(record)
@@ -58,7 +60,7 @@ describe('a visit pays visible time × rate', () => {
       }
       return p
     }
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     for (let i = 0; i < 5; i++) {
@@ -71,7 +73,7 @@ describe('a visit pays visible time × rate', () => {
 
   it('never stacks allowances while a chunk is still in flight', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     await vi.advanceTimersByTimeAsync(5000) // nothing fulfilled
@@ -87,7 +89,7 @@ describe('a visit pays visible time × rate', () => {
 
   it('pays nothing while hidden, and no fresh chunk when shown again', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     const payer = h.payers[0]
@@ -105,7 +107,7 @@ describe('a visit pays visible time × rate', () => {
 
   it('closes the connection after a long pause and reopens it on return without paying twice', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     h.payers[0]?.fulfilAll()
@@ -125,7 +127,7 @@ describe('a visit pays visible time × rate', () => {
 describe('a visit survives failures without paying twice', () => {
   it('resumes from a saved record: a restarted worker counts everything ever allowed as sent', async () => {
     const h = harness()
-    const v1 = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v1 = new Visit(onPage(), h.deps)
     v1.setVisible(true)
     await settle()
     for (let i = 0; i < 3; i++) {
@@ -138,7 +140,7 @@ describe('a visit survives failures without paying twice', () => {
     expect(record?.counted).toBe(String(4n * PER_SECOND))
     // The worker dies here. A new one builds the visit from storage.
     const h2 = harness()
-    const v2 = new Visit(1, VISIT, target, Date.now(), h2.deps, record)
+    const v2 = new Visit(onPage(), h2.deps, record)
     v2.setVisible(true)
     await settle()
     // 3 s visible + lead = 4 s: all of it counted already, so nothing more may leave yet.
@@ -151,7 +153,7 @@ describe('a visit survives failures without paying twice', () => {
 
   it('counts a dead connection\'s whole allowance and reconnects after a back-off', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     h.payers[0]?.die('The STREAM connection failed: boom')
@@ -171,7 +173,7 @@ describe('a visit survives failures without paying twice', () => {
   it('stops for good on a 4xx SPSP answer and says why', async () => {
     const failure: SpspFailure = { step: 'status', status: 404, message: 'The receiver answered HTTP 404.', retryable: false }
     const h = harness({ querySpsp: async () => err(failure) })
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     await vi.advanceTimersByTimeAsync(120_000)
@@ -182,7 +184,7 @@ describe('a visit survives failures without paying twice', () => {
   it('backs off on retryable failures and gives up after eight', async () => {
     let calls = 0
     const h = harness({ querySpsp: async () => { calls++; return err({ step: 'status', status: 500, message: 'HTTP 500.', retryable: true }) } })
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     await vi.advanceTimersByTimeAsync(1000)
@@ -194,7 +196,7 @@ describe('a visit survives failures without paying twice', () => {
 
   it('sends nothing when the allowance cannot be recorded', async () => {
     const h = harness({ save: async () => { throw new Error('quota') } })
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     expect(h.payers[0]?.allowance).toBe(0n)
@@ -203,7 +205,7 @@ describe('a visit survives failures without paying twice', () => {
 
   it('waits for an uplink instead of failing when none is configured', async () => {
     const h = harness({ uplinkConfigured: () => false })
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     expect(v.status()).toMatchObject({ phase: 'no-uplink' })
@@ -212,7 +214,7 @@ describe('a visit survives failures without paying twice', () => {
 
   it('never connects for a page that was never visible', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(false)
     await vi.advanceTimersByTimeAsync(5000)
     expect(h.spspCalls.length).toBe(0)
@@ -222,7 +224,7 @@ describe('a visit survives failures without paying twice', () => {
 describe('packet pacing', () => {
   it('a repeated "visible" snapshot adds no packet: at most one raise a second', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     h.payers[0]?.fulfilAll()
@@ -234,7 +236,7 @@ describe('packet pacing', () => {
 
   it('a tab shown again within the second waits for the second to end before the next raise', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     h.payers[0]?.fulfilAll()
@@ -253,7 +255,7 @@ describe('packet pacing', () => {
 describe('whole receiver units', () => {
   it('learns the receiver\'s unit and sends no dust, whatever the timing', async () => {
     const h = harness()
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await settle()
     const payer = h.payers[0]
@@ -290,7 +292,7 @@ describe('whole receiver units', () => {
   it('uses the unit learnt on an earlier visit for the first packet', async () => {
     // 361,234,567 units an hour: a second is 100,342 units, not a whole number of receiver units.
     const known = harness({ knownQuantum: () => 1000n, ratePerHour: () => 361_234_567n })
-    new Visit(1, VISIT, target, Date.now(), known.deps).setVisible(true)
+    new Visit(onPage(), known.deps).setVisible(true)
     await settle()
     expect(known.payers[0]?.allows).toEqual([100_000n])
     // Another currency: its unit in ours is unknown until a packet says.
@@ -301,14 +303,14 @@ describe('whole receiver units', () => {
       unknown.payers.push(p)
       return p
     }
-    new Visit(2, VISIT, target, Date.now(), unknown.deps).setVisible(true)
+    new Visit(onPage(2), unknown.deps).setVisible(true)
     await settle()
     expect(unknown.payers[0]?.allows).toEqual([100_342n])
   })
 
   it('knows the unit of a coarser scale of the same currency as soon as it is connected', async () => {
     const h = harness({ ratePerHour: () => 361_234_567n }) // the fake receiver is USD at scale 6
-    new Visit(1, VISIT, target, Date.now(), h.deps).setVisible(true)
+    new Visit(onPage(), h.deps).setVisible(true)
     await settle()
     expect(h.payers[0]?.allows).toEqual([100_000n])
     expect(scaleQuantum({ code: 'USD', scale: 9 }, { code: 'USD', scale: 2 })).toBe(10_000_000n)
@@ -329,7 +331,7 @@ describe('an uplink that is down', () => {
         return { disconnect: async () => undefined } as unknown as import('ilp-protocol-stream/dist/src/util/plugin-interface').Plugin
       },
     })
-    const v = new Visit(1, VISIT, target, Date.now(), h.deps)
+    const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
     await vi.advanceTimersByTimeAsync(120_000) // two minutes down: far more than eight attempts
     expect(attempts).toBeGreaterThan(50)

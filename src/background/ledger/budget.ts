@@ -1,6 +1,6 @@
 /**
  * The budget: how much more may be authorised, right now, for a site. It is the rule every allowance
- * passes before money can leave (Visit.raise), so it holds these two sums to their limits at all times:
+ * passes before money can leave (Pacer.raise), so it holds these two sums to their limits at all times:
  *
  *   spent in this period (confirmed + unconfirmed, from the ledger)
  *   + what every open visit has authorised but not yet seen confirmed (its hold)

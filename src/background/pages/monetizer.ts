@@ -22,7 +22,8 @@ import { Settlement } from '../ledger/settlement.ts'
 import { TabMeter } from '../payment/tab-meter.ts'
 import { TokenBucket } from '../payment/token-bucket.ts'
 import { checkVisitRecord, type Salvage } from '../ledger/visit-record.ts'
-import { Visit, type VisitDeps, type VisitRecord } from '../payment/visit.ts'
+import { Visit, type VisitRecord } from '../payment/visit.ts'
+import type { VisitDeps, VisitNetwork } from '../payment/visit-deps.ts'
 
 /**
  * A tab's page reports are acted on at once up to a burst (a page and its frames loading together),
@@ -36,8 +37,8 @@ export const RECONCILE_BURST = 8
 export const MAX_FRAMES_PER_TAB = 32
 
 export interface MonetizerDeps {
-  /** What every visit needs; `ratePerHour` is the global rate (a site's own rate replaces it). */
-  visit: Omit<VisitDeps, 'save' | 'emit' | 'site' | 'room' | 'record' | 'limitReason'>
+  /** How every visit reaches its receiver; `ratePerHour` is the global rate (a site's own rate replaces it). */
+  visit: VisitNetwork
   ledger: VisitLedger
   budget: Budget
   settings(): Settings
@@ -231,18 +232,18 @@ export class Monetizer {
     const { snapshot } = frame
     const ref: TagRef = { kind: tag.kind, value: tag.value }
     const carried = this.parked.take(CarryOver.key(tabId, site, target.url))
-    if (carried?.gaveUp === true) void this.finish(carried) // "reload the page to try again": a new visit
+    const { deps, simulated } = this.visitDeps(tabId, frameId, frame, ref, target, site)
+    // Given up on ("reload the page to try again"), or simulated where the site no longer is (or the reverse): a new visit.
+    if (carried?.gaveUp === true || (carried !== undefined && carried.simulated !== simulated)) void this.finish(carried)
     else if (carried !== undefined) {
-      carried.rebind(snapshot.visitId, this.visitDeps(tabId, frameId, frame, ref, target, site, () => carried))
+      carried.rebind(snapshot.visitId, deps)
       this.log.info(`tab ${tabId}: carrying on paying ${target.host}`)
       return carried
     }
     const resume = this.restored.claim(tabId, snapshot.visitId, target.input)
-    let visit: Visit | null = null
-    const deps = this.visitDeps(tabId, frameId, frame, ref, target, site, () => visit)
-    visit = new Visit(tabId, snapshot.visitId, target, resume?.seenAt ?? tag.seenAt, deps, resume)
+    const visit = new Visit({ tabId, visitId: snapshot.visitId, target, seenAt: resume?.seenAt ?? tag.seenAt, site, simulated }, deps, resume)
     // A simulated visit moves no money: it holds nothing and draws on no meter.
-    if (deps.simulated !== true) {
+    if (!simulated) {
       this.deps.budget.hold(visit)
       const meter = this.meterOf(tabId)
       this.meterOfVisit.set(visit, meter)
@@ -261,7 +262,7 @@ export class Monetizer {
     return getOrAdd(this.lookups, tabId, () => new LookupLimiter(this.deps.visit.now, MAX_RECEIVERS_PER_PAGE))
   }
 
-  private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string, self: () => Visit | null): VisitDeps {
+  private visitDeps(tabId: number, frameId: number, frame: FrameEntry, ref: TagRef, target: PaymentTarget, site: string): { deps: VisitDeps; simulated: boolean } {
     return wireVisit({
       base: this.deps.visit,
       settings: () => this.deps.settings(),
@@ -273,8 +274,8 @@ export class Monetizer {
       quanta: this.quanta,
       pageUrls: (frameUrl) => pageUrlsOf(this.frames.get(tabId), frameUrl),
       // Events reach the page only from the visit its tab is paying now (not a parked or ended one).
-      emit: (v, e) => { if (v === self() && this.visits.get(tabId)?.get(target.url) === v) this.notify(tabId, frameId, { ...e, tag: ref }) },
-    }, { frame, target, site, self })
+      emit: (e, visitId) => { if (this.visits.get(tabId)?.get(target.url)?.visitId === visitId) this.notify(tabId, frameId, { ...e, tag: ref }) },
+    }, { frame, site })
   }
 
   /** A frame's port closed: it navigated away, was removed, or entered the back/forward cache. */

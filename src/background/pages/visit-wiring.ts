@@ -6,7 +6,6 @@
 import { allowedByPolicies } from '../../shared/csp.ts'
 import { reachRefusal } from '../../shared/address-space.ts'
 import { parseDecimal, type Asset } from '../../shared/money.ts'
-import type { PaymentTarget } from '../../shared/pointer.ts'
 import { err } from '../../shared/result.ts'
 import type { Settings } from '../../shared/settings.ts'
 import type { Budget, Limit } from '../ledger/budget.ts'
@@ -16,11 +15,11 @@ import type { VisitRecord } from '../ledger/visit-record.ts'
 import type { LookupLimiter } from '../payment/lookup-limiter.ts'
 import { SIMULATED_ASSET, SimulatedPayer, simulatedNetwork } from '../payment/simulated-payer.ts'
 import type { TabMeter } from '../payment/tab-meter.ts'
-import type { Visit, VisitDeps, VisitEvent } from '../payment/visit.ts'
+import { UNLIMITED_ROOM, type VisitDeps, type VisitEvent, type VisitNetwork } from '../payment/visit-deps.ts'
 import { policiesOf, type FrameEntry } from './tag-choice.ts'
 
 export interface WiringContext {
-  base: Omit<VisitDeps, 'save' | 'emit' | 'site' | 'room' | 'record' | 'limitReason'>
+  base: VisitNetwork
   settings(): Settings
   budget: Budget
   saveVisit(record: VisitRecord): Promise<void>
@@ -31,7 +30,8 @@ export interface WiringContext {
   quanta: Map<string, bigint>
   /** A frame's URL and its tab's top document's (the least private decides what may be reached). */
   pageUrls(frameUrl: string): string[]
-  emit(v: Visit, e: VisitEvent): void
+  /** An event of the visit paying page `visitId` (dropped unless the tab is paying that visit now). */
+  emit(e: VisitEvent, visitId: string): void
 }
 
 /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
@@ -49,63 +49,77 @@ export function limitReason(limit: Limit, renewsOn: string): string {
     : `Your budget for this period is used up; ${renews}. Raise it in Trickle's options to go on paying.`
 }
 
-export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; target: PaymentTarget; site: string; self: () => Visit | null }): VisitDeps {
+/** The dependencies of one visit, and whether it is simulated (the site's rules say so). */
+export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; site: string }): { deps: VisitDeps; simulated: boolean } {
   const { base, meter, lookups } = ctx
-  const { frame, site, self } = v
+  const { frame, site } = v
   const { pageUrl } = frame
   // The site's own rate, if the user gave it one.
   const ratePerHour = (asset: Asset): bigint | null => {
     const own = ctx.settings().sites[site]?.ratePerHour ?? null
     return own === null ? base.ratePerHour(asset) : parseDecimal(own, asset.scale)
   }
-  const emit = (visit: Visit, e: VisitEvent): void => { ctx.emit(visit, e) }
+  const permits = (url: string): boolean => allowedByPolicies(url, policiesOf(frame), pageUrl, true)
+  const limit = (l: Limit): string => limitReason(l, ctx.budget.period().end)
+  const emit = (e: VisitEvent, visitId: string): void => { ctx.emit(e, visitId) }
   if (ctx.settings().sites[site]?.simulate === true) {
-    // Simulator mode: the same visit, with no network, no budget and no ledger.
+    // Simulator mode: the same visit, with no network, no budget, no tab meter and no ledger.
     const asset = (): Asset => base.uplinkAsset() ?? SIMULATED_ASSET
     return {
-      ...base,
       simulated: true,
-      site,
-      uplinkConfigured: () => true,
-      connectPlugin: async () => simulatedNetwork.plugin(),
-      reportUplinkConnected: () => undefined,
-      querySpsp: (url) => simulatedNetwork.spsp(url),
-      openPayer: async (opts) => new SimulatedPayer(asset(), opts),
-      uplinkAsset: () => asset(),
-      ratePerHour,
-      save: async () => undefined,
-      emit,
+      deps: {
+        ...base,
+        uplinkConfigured: () => true,
+        connectPlugin: async () => simulatedNetwork.plugin(),
+        reportUplinkConnected: () => undefined,
+        querySpsp: (url) => simulatedNetwork.spsp(url),
+        openPayer: async (opts) => new SimulatedPayer(asset(), opts),
+        uplinkAsset: () => asset(),
+        ratePerHour,
+        room: () => ({ room: UNLIMITED_ROOM, limit: 'budget' }),
+        tabRoom: () => UNLIMITED_ROOM,
+        accrualChanged: () => undefined,
+        limitReason: limit,
+        permits,
+        save: async () => undefined,
+        record: async () => undefined,
+        learnt: () => undefined,
+        knownQuantum: () => null,
+        emit,
+      },
     }
   }
   return {
-    ...base,
-    site,
-    ratePerHour,
-    querySpsp: async (url, signal) => {
-      if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
-      return base.querySpsp(url, signal, (hop) => hopRefusal(hop, policiesOf(frame), pageUrl, ctx.pageUrls(pageUrl)))
+    simulated: false,
+    deps: {
+      ...base,
+      ratePerHour,
+      querySpsp: async (url, signal) => {
+        if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
+        return base.querySpsp(url, signal, (hop) => hopRefusal(hop, policiesOf(frame), pageUrl, ctx.pageUrls(pageUrl)))
+      },
+      room: () => ctx.budget.room(site),
+      tabRoom: (paidIn) => {
+        const now = base.now()
+        const asset = paidIn ?? base.uplinkAsset()
+        const rate = asset === null ? null : ratePerHour(asset)
+        if (rate === null) return 0n
+        meter.setRate(rate, now)
+        return meter.room(now)
+      },
+      accrualChanged: () => { meter.sync(base.now()) },
+      limitReason: limit,
+      permits,
+      save: (record) => ctx.saveVisit(record),
+      // Booked in the same tick as the visit's hold shrank (its `sent` or `uncertain` grew just before
+      // this call); a lost reply later confirmed moves from unconfirmed to sent, net zero.
+      record: (record, entry) => ctx.book.book(visitKey(record), entry, record),
+      learnt: (url, q) => {
+        if (ctx.quanta.size >= 500 && !ctx.quanta.has(url)) ctx.quanta.clear()
+        ctx.quanta.set(url, q)
+      },
+      knownQuantum: (url) => ctx.quanta.get(url) ?? null,
+      emit,
     },
-    room: () => ctx.budget.room(site),
-    tabRoom: () => {
-      const now = base.now()
-      const asset = self()?.sourceAsset ?? base.uplinkAsset()
-      const rate = asset === null ? null : ratePerHour(asset)
-      if (rate === null) return 0n
-      meter.setRate(rate, now)
-      return meter.room(now)
-    },
-    accrualChanged: () => { meter.sync(base.now()) },
-    limitReason: (limit) => limitReason(limit, ctx.budget.period().end),
-    save: (visit) => ctx.saveVisit(visit.toRecord()),
-    // Booked in the same tick as the visit's hold shrank (its `sent` or `uncertain` grew just before
-    // this call); a lost reply later confirmed moves from unconfirmed to sent, net zero.
-    record: (visit, entry) => ctx.book.book(visitKey(visit.toRecord()), entry, visit.toRecord()),
-    permits: (url) => allowedByPolicies(url, policiesOf(frame), pageUrl, true),
-    learnt: (url, q) => {
-      if (ctx.quanta.size >= 500 && !ctx.quanta.has(url)) ctx.quanta.clear()
-      ctx.quanta.set(url, q)
-    },
-    knownQuantum: (url) => ctx.quanta.get(url) ?? null,
-    emit,
   }
 }

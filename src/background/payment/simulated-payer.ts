@@ -8,7 +8,7 @@ import type { Asset } from '../../shared/money.ts'
 import { ok, type Result } from '../../shared/result.ts'
 import type { SpspAnswer, SpspFailure } from './spsp.ts'
 import type { PayerOptions } from './stream-payer.ts'
-import type { Payer } from './visit.ts'
+import type { Payer } from './visit-deps.ts'
 
 /** About a path's round trip, so events arrive as they would. */
 const SIMULATED_RTT_MS = 20
