@@ -66,3 +66,35 @@ export function anyOf<const G extends readonly Guard<unknown>[]>(...guards: G): 
 export function literal<const T extends string>(value: T): Guard<T> {
   return (v: unknown): v is T => v === value
 }
+
+type OptionalShapeType<O extends Shape> = { -readonly [K in keyof O]?: GuardType<O[K]> }
+/** One object type out of an intersection, so that a guard's type reads (and compares) as declared. */
+type Flat<T> = { [K in keyof T]: T[K] }
+
+/**
+ * `exact`, with keys that may be absent (`fix?: string`). An optional key present as `undefined` is
+ * accepted, as its type allows: a structured clone keeps such a key where JSON drops it.
+ */
+export function exactWithOptional<const S extends Shape, const O extends Shape>(
+  shape: S, optional: O,
+): Guard<Flat<ShapeType<S> & OptionalShapeType<O>>> {
+  const required = Object.keys(shape)
+  return (v: unknown): v is Flat<ShapeType<S> & OptionalShapeType<O>> =>
+    isRecord(v) &&
+    required.every((k) => Object.hasOwn(v, k) && (shape[k] as Guard<unknown>)(v[k])) &&
+    Object.keys(v).every((k) => Object.hasOwn(shape, k) || (Object.hasOwn(optional, k) && (v[k] === undefined || (optional[k] as Guard<unknown>)(v[k]))))
+}
+
+/** An object used as a map: at most `maxEntries` own keys, each key and each value checked. */
+export function isRecordOf<T>(key: Guard<string>, value: Guard<T>, maxEntries: number): Guard<Record<string, T>> {
+  return (v: unknown): v is Record<string, T> => {
+    if (!isRecord(v)) return false
+    const entries = Object.entries(v)
+    return entries.length <= maxEntries && entries.every(([k, x]) => key(k) && value(x))
+  }
+}
+
+/** A string of at most `max` characters that matches `pattern` (which should be anchored). */
+export function isMatching(pattern: RegExp, max: number): Guard<string> {
+  return (v: unknown): v is string => typeof v === 'string' && v.length <= max && pattern.test(v)
+}

@@ -9,7 +9,7 @@ import {
 import type { CheckReport } from './check-report.ts'
 import { SEEN_TYPES, type SeenEvent } from './wm-channel.ts'
 import type { AmountJson, Asset } from './money.ts'
-import type { BudgetPeriod, BudgetSettings, PublicSettings, SiteSettings } from './settings.ts'
+import { BUDGET_PERIODS, type BudgetPeriod, type BudgetSettings, type PublicSettings, type SiteSettings } from './settings.ts'
 import type { Result } from './result.ts'
 import type { TabStatus, UplinkState } from './status.ts'
 
@@ -57,7 +57,7 @@ export type FrameGrant = GuardType<typeof isFrameGrant>
 
 const isField = (v: unknown): v is string | number | boolean | null =>
   v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 4096)
-const isSeenEvent = (v: unknown): v is SeenEvent =>
+export const isSeenEvent = (v: unknown): v is SeenEvent =>
   isRecord(v) && Object.keys(v).length === 3 && isSafeInteger(v.at) && isOneOf(SEEN_TYPES)(v.type) &&
   isRecord(v.fields) && Object.keys(v.fields).length <= 16 && Object.entries(v.fields).every(([k, f]) => k.length <= 64 && isField(f))
 
@@ -114,6 +114,9 @@ export interface SettingsView extends PublicSettings {
 }
 
 
+/** How many sites the popup lists, most paid first. */
+export const TOP_SITES = 5
+
 /** One site's spending this period, in the uplink's asset. */
 export interface SiteTotal { site: string; sent: AmountJson }
 
@@ -140,7 +143,8 @@ export interface Overview {
   repairs: RepairNotice[]
 }
 
-export type RepairKind = 'ledger-row' | 'visit' | 'settings'
+export const REPAIR_KINDS = ['ledger-row', 'visit', 'settings'] as const
+export type RepairKind = (typeof REPAIR_KINDS)[number]
 /** One damaged record set aside; `reason` names what was wrong, never a stored value. */
 export interface RepairNotice { at: number; kind: RepairKind; reason: string }
 
@@ -169,17 +173,28 @@ export interface UiOutputs {
   'ack-repairs': null
 }
 
-const isDecimalText = isBoundedString(64)
-const isBudgetSettings: Guard<BudgetSettings> = isExact<BudgetSettings>({
-  amount: isDecimalText, period: isOneOf(['monthly', 'weekly'] as const), renewDay: isSafeInteger,
+/**
+ * The settings' shapes, given the guard of their decimal strings. A page's request carries any short
+ * text there, which the worker validates so that it can say what is wrong; the worker's replies carry
+ * only decimals it validated.
+ */
+export const budgetSettingsWith = (decimal: Guard<string>): Guard<BudgetSettings> => isExact<BudgetSettings>({
+  amount: decimal, period: isOneOf(BUDGET_PERIODS), renewDay: isSafeInteger,
 })
-const isSiteSettings: Guard<SiteSettings> = isExact<SiteSettings>({
-  ratePerHour: (v): v is string | null => v === null || isDecimalText(v),
-  cap: (v): v is string | null => v === null || isDecimalText(v),
+export const siteSettingsWith = (decimal: Guard<string>): Guard<SiteSettings> => isExact<SiteSettings>({
+  ratePerHour: nullable(decimal),
+  cap: nullable(decimal),
   paused: isBoolean,
   never: isBoolean,
   simulate: isBoolean,
 })
+
+/** The longest settings file Trickle reads (and so the longest it writes: an export can be imported). */
+export const SETTINGS_FILE_MAX = 1_000_000
+
+const isDecimalText = isBoundedString(64)
+const isBudgetSettings = budgetSettingsWith(isDecimalText)
+const isSiteSettings = siteSettingsWith(isDecimalText)
 
 const isSettingsInput = exact({
   /** null keeps the stored uplink (pages never see it, so they cannot send it back). */
@@ -201,7 +216,7 @@ export const uiInputGuards = {
   /** Replaces one site's rules; all defaults removes the site's entry. */
   'set-site': exact({ site: isBoundedString(2048), rules: isSiteSettings }),
   'export-settings': isNull,
-  'import-settings': exact({ text: isBoundedString(1_000_000) }),
+  'import-settings': exact({ text: isBoundedString(SETTINGS_FILE_MAX) }),
   'export-ledger': exact({ format: isOneOf(['csv', 'json'] as const) }),
   /** The event view: a tab's frames and tags with their verdicts, and the events its pages received. */
   'get-tab-events': exact({ tabId: isSafeInteger }),

@@ -13,6 +13,9 @@ export const fromJson = (a: AmountJson): Amount => ({ value: BigInt(a.value), co
 
 const DECIMAL = /^(\d{1,15})(?:\.(\d{1,18}))?$/
 
+/** A decimal string as `parseDecimal` reads it, with nothing around it ("0.36", "5"): rates, budgets and caps. */
+export const isDecimal = (v: unknown): v is string => typeof v === 'string' && DECIMAL.test(v)
+
 /**
  * Parses a non-negative decimal string ("0.36") into units at `scale`, rounding down: digits finer
  * than the asset can express are dropped, never rounded up, so a rate is never exceeded.

@@ -8,6 +8,11 @@ import type { BudgetSettings } from './settings.ts'
 
 export type DayKey = string
 
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+/** A day key that names a real calendar day (not 2026-02-30). */
+export const isDayKey = (v: unknown): v is DayKey =>
+  typeof v === 'string' && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)
+
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
 /** The local calendar day of a wall-clock instant (`timeZone` for tests; the browser's by default). */

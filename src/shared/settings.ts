@@ -10,7 +10,8 @@ import { isRecord } from './guards.ts'
 
 export const SETTINGS_VERSION = 2
 
-export type BudgetPeriod = 'monthly' | 'weekly'
+export const BUDGET_PERIODS = ['monthly', 'weekly'] as const
+export type BudgetPeriod = (typeof BUDGET_PERIODS)[number]
 
 export interface BudgetSettings {
   /** The most Trickle may send per period, in the uplink's asset, as a decimal string. Default: 5. */

@@ -7,19 +7,25 @@ export type UplinkState =
   | { state: 'connected'; host: string; asset: Asset; address: string; at: number }
   | { state: 'failed'; host: string; reason: string; at: number }
 
-/** Where one tab's payment stands. `phase` drives the popup's wording; `reason` says why when it is not paying. */
-export type PayPhase =
-  | 'resolving'     // querying the receiver's SPSP endpoint
-  | 'connecting'    // opening the STREAM connection through the uplink
-  | 'paying'        // money is flowing
-  | 'paused'        // nobody is looking (hidden tab, unfocused window, idle user) or the user paused it
-  | 'limit'         // the budget or the site's cap is reached
-  | 'retrying'      // an error happened; waiting before the next attempt
-  | 'no-uplink'     // no Interledger account is configured yet
-  | 'failed'        // gave up: the receiver refused, or kept failing
+/**
+ * Where one tab's payment stands. `phase` drives the popup's wording; `reason` says why when it is not
+ * paying. A list as well as a type, so that the pages can check a phase they are sent.
+ */
+export const PAY_PHASES = [
+  'resolving',     // querying the receiver's SPSP endpoint
+  'connecting',    // opening the STREAM connection through the uplink
+  'paying',        // money is flowing
+  'paused',        // nobody is looking (hidden tab, unfocused window, idle user) or the user paused it
+  'limit',         // the budget or the site's cap is reached
+  'retrying',      // an error happened; waiting before the next attempt
+  'no-uplink',     // no Interledger account is configured yet
+  'failed',        // gave up: the receiver refused, or kept failing
+] as const
+export type PayPhase = (typeof PAY_PHASES)[number]
 
 /** Steps of a visit's first payment: SPSP answered, uplink connected, STREAM open, first allowance, first fulfil. */
-export type TimelinePoint = 'start' | 'spsp' | 'uplink' | 'stream' | 'allowed' | 'fulfilled'
+export const TIMELINE_POINTS = ['start', 'spsp', 'uplink', 'stream', 'allowed', 'fulfilled'] as const
+export type TimelinePoint = (typeof TIMELINE_POINTS)[number]
 
 export type TabStatus =
   | { kind: 'unavailable' }                       // Trickle's content script is not running in this tab

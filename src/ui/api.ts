@@ -1,15 +1,26 @@
 /** The extension pages' client for the worker: typed requests, Result replies checked at run time. */
 import browser, { type Runtime } from 'webextension-polyfill'
-import { isRecord } from '../shared/guards.ts'
-import { isChangedNotice, PAGE_WATCH_PORT_NAME, type UiEnvelope, type UiToBackground } from '../shared/messages.ts'
-import { err, errorMessage, type Result } from '../shared/result.ts'
+import { isRecord, type Guard } from '../shared/guards.ts'
+import { isChangedNotice, PAGE_WATCH_PORT_NAME, type UiEnvelope, type UiOutputs, type UiToBackground } from '../shared/messages.ts'
+import { err, errorMessage, ok, type Result } from '../shared/result.ts'
+import { uiOutputGuards } from '../shared/ui-outputs.ts'
 
+/** The reply guards, seen through the type that ties each to its message's output. */
+const replyGuards: { [K in keyof UiOutputs]: Guard<UiOutputs[K]> } = uiOutputGuards
+
+/**
+ * Sends one request and checks the worker's reply with its message's guard: a reply of the wrong
+ * shape becomes an error the page shows, never a value it misreads.
+ */
 export async function ask<K extends keyof UiToBackground>(type: K, input: UiToBackground[K]['input']): Promise<Result<UiToBackground[K]['output']>> {
   const envelope = { to: 'trickle-worker', type, input } as UiEnvelope
   try {
     const reply: unknown = await browser.runtime.sendMessage(envelope)
     if (!isRecord(reply) || typeof reply.ok !== 'boolean') return err('Trickle\'s background worker did not answer.')
-    if (reply.ok) return { ok: true, value: reply.value as UiToBackground[K]['output'] }
+    if (reply.ok) {
+      const value = reply.value
+      return replyGuards[type](value) ? ok(value) : err(`Trickle's background worker sent a reply this page cannot read (the reply to "${type}").`)
+    }
     return err(typeof reply.error === 'string' ? reply.error : 'Unknown error.')
   } catch (e) {
     return err(`Could not reach Trickle's background worker: ${errorMessage(e)}`)

@@ -5,7 +5,7 @@
  */
 import { isRecord } from '../../shared/guards.ts'
 import { isAsset, type Asset } from '../../shared/money.ts'
-import type { DayKey } from '../../shared/period.ts'
+import { isDayKey, type DayKey } from '../../shared/period.ts'
 
 /** The version of a row's own shape. Rows of the first build carry none and are read as this one. */
 export const ROW_VERSION = 1
@@ -42,10 +42,7 @@ export const rowKey = (day: DayKey, site: string, receiver: string, source: Asse
 
 /** Amounts are integer strings; the cap keeps a damaged value from becoming a gigantic bigint. */
 const AMOUNT = /^\d{1,80}$/
-const DAY = /^\d{4}-\d{2}-\d{2}$/
 
-const isDay = (v: unknown): v is DayKey =>
-  typeof v === 'string' && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)
 const isText = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= 4096
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0
 const isAmount = (v: unknown): v is string => typeof v === 'string' && AMOUNT.test(v)
@@ -77,14 +74,14 @@ function identityOfKey(key: unknown): RowIdentity | null {
   const [day, site, receiver, source, destination] = parts
   const src = parseAssetKey(source)
   const dst = parseAssetKey(destination)
-  if (!isDay(day) || !isText(site) || !isText(receiver) || src === undefined || src === null || dst === undefined) return null
+  if (!isDayKey(day) || !isText(site) || !isText(receiver) || src === undefined || src === null || dst === undefined) return null
   return { day, site, receiver, source: src, destination: dst }
 }
 
 /** A row's identity from its own fields, if they are all valid. */
 function identityOfFields(v: Record<string, unknown>): RowIdentity | null {
   const { day, site, receiver, source, destination } = v
-  if (!isDay(day) || !isText(site) || !isText(receiver) || !isAsset(source) || !(destination === null || isAsset(destination))) return null
+  if (!isDayKey(day) || !isText(site) || !isText(receiver) || !isAsset(source) || !(destination === null || isAsset(destination))) return null
   return { day, site, receiver, source: { code: source.code, scale: source.scale }, destination: destination === null ? null : { code: destination.code, scale: destination.scale } }
 }
 
@@ -115,7 +112,7 @@ export function checkLedgerRow(key: IDBValidKey, value: unknown): CheckedRow {
   }
   const problems: string[] = []
   const fromFields = identityOfFields(value)
-  if (!isDay(value.day)) problems.push('day')
+  if (!isDayKey(value.day)) problems.push('day')
   if (!isText(value.site)) problems.push('site')
   if (!isText(value.receiver)) problems.push('receiver')
   if (!isAsset(value.source)) problems.push('source')

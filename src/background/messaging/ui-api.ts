@@ -3,7 +3,7 @@
  * envelope must pass its guard; the reply is a Result, with errors as readable messages.
  */
 import type { Runtime } from 'webextension-polyfill'
-import { isUiEnvelope, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../../shared/messages.ts'
+import { isUiEnvelope, TOP_SITES, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../../shared/messages.ts'
 import type { CheckReport } from '../../shared/check-report.ts'
 import type { Log } from '../../shared/log.ts'
 import { parseDecimal, type AmountJson, type Asset } from '../../shared/money.ts'
@@ -40,9 +40,6 @@ export function isOwnPage(sender: Runtime.MessageSender | undefined, extensionId
 type Handlers = { [K in keyof UiToBackground]: (input: UiToBackground[K]['input']) => Promise<UiToBackground[K]['output']> }
 
 class UserError extends Error {}
-
-/** How many sites the popup lists. */
-const TOP_SITES = 5
 
 const amount = (value: bigint, asset: Asset | null): AmountJson | null =>
   asset === null ? null : { value: value.toString(), code: asset.code, scale: asset.scale }
