@@ -8,7 +8,7 @@ import {
 } from './guards.ts'
 import type { CheckReport } from './check-report.ts'
 import { SEEN_TYPES, type SeenEvent } from './wm-channel.ts'
-import type { AmountJson, Asset } from './money.ts'
+import { isAsset, type AmountJson, type Asset } from './money.ts'
 import { BUDGET_PERIODS, type BudgetPeriod, type BudgetSettings, type PublicSettings, type SiteSettings } from './settings.ts'
 import type { Result } from './result.ts'
 import type { TabStatus, UplinkState } from './status.ts'
@@ -76,7 +76,8 @@ export type TagRef = GuardType<typeof isTagRef>
 
 const isAmountJson: Guard<AmountJson> = isExact<AmountJson>({
   value: (v): v is string => typeof v === 'string' && /^\d{1,40}$/.test(v),
-  code: isBoundedString(16),
+  // The worker's own rule for an asset (isAsset), so nothing it shows in the popup is dropped here.
+  code: (v): v is string => isAsset({ code: v, scale: 0 }),
   scale: (v): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255,
 })
 

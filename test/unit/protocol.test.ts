@@ -34,6 +34,8 @@ describe('worker → content script', () => {
     { event: 'paid', tag: TAG, paymentPointer: 'https://w.example/pay', sent: USD, received: null },
     { event: 'paid', tag: TAG, paymentPointer: 'https://w.example/pay', sent: USD, received: { ...USD, scale: 2 } },
     { event: 'paused', tag: TAG },
+    // Any asset the popup may show reaches the page too (the worker's one rule, isAsset).
+    { event: 'paid', tag: TAG, paymentPointer: 'p', sent: { ...USD, code: 'X'.repeat(64) }, received: null },
   ])('accepts %j', (input) => { expect(isBackgroundEnvelope({ type: 'payment-event', input })).toBe(true) })
 
   it.each([
@@ -42,6 +44,8 @@ describe('worker → content script', () => {
     ['a field of another event', { event: 'pending', tag: TAG, reason: 'x' }],
     ['a fractional amount', { event: 'paid', tag: TAG, paymentPointer: 'p', sent: { ...USD, value: '1.5' }, received: null }],
     ['a negative scale', { event: 'paid', tag: TAG, paymentPointer: 'p', sent: { ...USD, scale: -1 }, received: null }],
+    ['an empty asset code', { event: 'paid', tag: TAG, paymentPointer: 'p', sent: { ...USD, code: '' }, received: null }],
+    ['an asset code over 64 characters', { event: 'paid', tag: TAG, paymentPointer: 'p', sent: { ...USD, code: 'X'.repeat(65) }, received: null }],
     ['a tag of another kind', { event: 'pending', tag: { kind: 'script', value: 'x' } }],
   ])('refuses %s', (_name, input) => { expect(isBackgroundEnvelope({ type: 'payment-event', input })).toBe(false) })
 

@@ -18,7 +18,7 @@ class LinkEnd implements Plugin {
   handler: Handler | null = null
   far: LinkEnd | null = null
   private connected = false
-  constructor(private readonly address: string) {}
+  constructor(private readonly address: string, private readonly asset = { code: 'USD', scale: 9 }) {}
   async connect(): Promise<void> { this.connected = true }
   async disconnect(): Promise<void> { this.connected = false }
   isConnected(): boolean { return this.connected }
@@ -26,7 +26,7 @@ class LinkEnd implements Plugin {
   deregisterDataHandler(): void { this.handler = null }
   async sendData(data: Buffer): Promise<Buffer> {
     if (deserializeIlpPrepare(data).destination === 'peer.config') {
-      return serializeIldcpResponse({ clientAddress: this.address, assetCode: 'USD', assetScale: 9 })
+      return serializeIldcpResponse({ clientAddress: this.address, assetCode: this.asset.code, assetScale: this.asset.scale })
     }
     const handler = this.far?.handler
     if (handler === undefined || handler === null) return serializeIlpReject({ code: 'F02', message: 'unreachable', triggeredBy: 'test', data: Buffer.alloc(0) })
@@ -34,9 +34,9 @@ class LinkEnd implements Plugin {
   }
 }
 
-function link(): { sender: LinkEnd; receiver: LinkEnd } {
+function link(receiverAsset?: { code: string; scale: number }): { sender: LinkEnd; receiver: LinkEnd } {
   const sender = new LinkEnd('test.sender')
-  const receiver = new LinkEnd('test.receiver')
+  const receiver = new LinkEnd('test.receiver', receiverAsset)
   sender.far = receiver
   receiver.far = sender
   return { sender, receiver }
@@ -45,8 +45,8 @@ function link(): { sender: LinkEnd; receiver: LinkEnd } {
 const open: StreamPayer[] = []
 afterEach(async () => { for (const p of open.splice(0)) await p.close() })
 
-async function pay(receiveMax: number | null, allow: bigint) {
-  const { sender, receiver } = link()
+async function pay(receiveMax: number | null, allow: bigint, receiverAsset?: { code: string; scale: number }) {
+  const { sender, receiver } = link(receiverAsset)
   const server = await createServer({ plugin: receiver, exchangeRate: 1 })
   server.on('connection', (conn: { on(e: 'stream', f: (s: DataAndMoneyStream) => void): void }) => {
     conn.on('stream', (s) => { s.setReceiveMax(receiveMax ?? Number.MAX_SAFE_INTEGER) })
@@ -83,5 +83,31 @@ describe('a receiver at its receive limit', () => {
     const unlimited = await pay(null, 5000n)
     expect(unlimited.payer.totalSent).toBe(5000n)
     expect(unlimited.payer.refusal).toBeNull()
+  })
+})
+
+describe('what a receiver announces', () => {
+  it('its asset, when it is one Trickle can store and show', async () => {
+    const { payer } = await pay(null, 1000n, { code: 'EUR', scale: 2 })
+    expect(payer.destinationAsset).toEqual({ code: 'EUR', scale: 2 })
+  })
+
+  it('nothing, when its asset code is too long to store or show: payment goes on, delivery in an unknown asset', async () => {
+    const { payer } = await pay(null, 1000n, { code: 'X'.repeat(65), scale: 9 })
+    expect(payer.totalSent).toBe(1000n)
+    expect(payer.destinationAsset).toBeNull()
+  })
+})
+
+describe('what the uplink announces', () => {
+  it('an asset Trickle cannot store or show: no connection, and the reason', async () => {
+    const sender = new LinkEnd('test.sender', { code: 'X'.repeat(65), scale: 9 })
+    const receiver = new LinkEnd('test.receiver')
+    sender.far = receiver
+    receiver.far = sender
+    const server = await createServer({ plugin: receiver, exchangeRate: 1 })
+    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret()
+    await expect(StreamPayer.open({ plugin: sender, destinationAccount, sharedSecret, onFulfilled: () => undefined, onClosed: () => undefined }))
+      .rejects.toThrow(/asset Trickle cannot use/)
   })
 })

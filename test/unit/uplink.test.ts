@@ -52,6 +52,14 @@ describe('the uplink', () => {
     await expect(uplink.connectPlugin()).rejects.toThrow(/No uplink/)
   })
 
+  it.each([['an empty code', '', 9], ['a code of 65 characters', 'X'.repeat(65), 9], ['a scale of 256', 'USD', 256]])('refuses an announced asset with %s, saying why', async (_name, assetCode, assetScale) => {
+    const connected = { ...hangingPlugin(), connect: async () => undefined }
+    const uplink = new Uplink({ createPlugin: () => connected, ildcp: async () => ({ clientAddress: 'test.x', assetCode, assetScale }), now: () => 42 })
+    uplink.configure(URL_)
+    expect(await uplink.probe()).toMatchObject({ state: 'failed', reason: expect.stringMatching(/asset Trickle cannot use/) as unknown })
+    expect(uplink.knownAsset).toBeNull()
+  })
+
   it('refuses to be pointed at plain ws:// off this machine', () => {
     const uplink = new Uplink({ createPlugin: () => hangingPlugin(), ildcp: async () => ({ clientAddress: 'x', assetCode: 'USD', assetScale: 9 }), now: () => 0 })
     expect(() => uplink.configure('btp+ws://:t@wallet.example')).toThrow()

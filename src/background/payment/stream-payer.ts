@@ -7,7 +7,7 @@ import { Buffer } from 'buffer'
 import { FreshAddress } from './fresh-address.ts'
 import { createConnection, type Connection, type DataAndMoneyStream } from 'ilp-protocol-stream'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Asset } from '../../shared/money.ts'
+import { isAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
 import { PacketGuard, type GuardStop } from './packet-guard.ts'
 
@@ -62,6 +62,13 @@ export class StreamPayer {
       slippage: 1,
       maximumPacketAmount: MAX_PACKET_AMOUNT,
     })
+    // The uplink speaks for the user, but what it announces is still input: an asset Trickle cannot
+    // store or show (isAsset) is refused here, not found later as a "damaged" record.
+    const source = { code: conn.sourceAssetCode, scale: conn.sourceAssetScale }
+    if (!isAsset(source)) {
+      await conn.destroy().catch(() => undefined)
+      throw new Error('the uplink announced an asset Trickle cannot use (a currency code of 1–64 characters and a scale of 0–255)')
+    }
     const stream = conn.createStream()
     const payer = new StreamPayer(conn, stream, opts, guard, fresh.uplinkAddress ?? conn.sourceAccount)
     payer.wire()
@@ -137,10 +144,10 @@ export class StreamPayer {
   }
 
 
+  /** The receiver's asset as it announced it, or null: unknown, or nothing Trickle can store or show. */
   get destinationAsset(): Asset | null {
-    const code = this.conn.destinationAssetCode
-    const scale = this.conn.destinationAssetScale
-    return code === undefined || scale === undefined ? null : { code, scale }
+    const asset = { code: this.conn.destinationAssetCode, scale: this.conn.destinationAssetScale }
+    return isAsset(asset) ? { code: asset.code, scale: asset.scale } : null
   }
 
   get totalSent(): bigint { return BigInt(this.stream.totalSent) }

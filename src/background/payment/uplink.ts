@@ -5,7 +5,7 @@
  * The uplink URL holds the user's secret: it never leaves this module and extension storage.
  */
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { Asset } from '../../shared/money.ts'
+import { isAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
 import { validateUplink } from '../../shared/settings.ts'
 import type { UplinkState } from '../../shared/status.ts'
@@ -136,7 +136,9 @@ export class Uplink {
     }
     try {
       const info = await this.deps.ildcp(plugin)
-      this.reportConnected({ code: info.assetCode, scale: info.assetScale }, info.clientAddress)
+      const asset = { code: info.assetCode, scale: info.assetScale }
+      if (isAsset(asset)) this.reportConnected(asset, info.clientAddress)
+      else this.reportFailed('The uplink announced an asset Trickle cannot use (a currency code of 1–64 characters and a scale of 0–255).')
     } catch (e) {
       this.reportFailed(`The uplink did not tell its asset (ILDCP): ${errorMessage(e)}`)
     } finally {

@@ -22,7 +22,6 @@ export { REFUSALS_TO_STOP, UPLINK_RETRY_DELAYS_MS } from './backoff.ts'
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
 export const PAUSE_GRACE_MS = 30_000
-const TIMELINE_POINTS = 6
 /** How much of the time between a dead worker's last write and its successor's resumption is paid. */
 export const RESUME_GAP_MS = 2000
 
@@ -269,7 +268,7 @@ export class Visit {
 
   /** Records when this visit first reached a step of its first payment (seen in the status). */
   private mark(point: TimelinePoint): void {
-    if (this.timeline.length < TIMELINE_POINTS && !this.timeline.some((t) => t.point === point)) {
+    if (!this.timeline.some((t) => t.point === point)) {
       this.timeline.push({ point, at: this.deps.now() })
     }
   }
