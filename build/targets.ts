@@ -35,11 +35,12 @@ export const GECKO_ID = '{60d7018b-b521-418e-b235-5644b4048790}'
 export const FIREFOX_MIN_VERSION = '140.0'
 
 export function manifestFor(target: Target): Manifest {
-  if (target === 'chromium') return base as Manifest
-  const { minimum_chrome_version: _chromeOnly, background, ...rest } = base
+  if (target === 'chromium') return base
+  const rest: Record<string, unknown> = { ...base }
+  delete rest.minimum_chrome_version
   return {
     ...rest,
-    background: { scripts: [background.service_worker], type: 'module' },
+    background: { scripts: [base.background.service_worker], type: 'module' },
     browser_specific_settings: {
       gecko: {
         id: GECKO_ID,
@@ -52,5 +53,5 @@ export function manifestFor(target: Target): Manifest {
       // Trickle is not tested on Android: the README says so.
       gecko_android: { strict_min_version: '142.0' },
     },
-  } as Manifest
+  } as unknown as Manifest
 }
