@@ -1,6 +1,8 @@
-// Fakes shared by the unit tests of visits and the monetizer: a STREAM payer that fulfils on demand
-// (flooring each packet into a coarser asset, like the sandbox's USD 9 → 6 path) and visit deps.
+// Fakes shared by the unit tests: a STREAM payer that fulfils on demand (flooring each packet into a
+// coarser asset, like the sandbox's USD 9 → 6 path), visit deps, the ledger's and storage's parts in
+// memory, a monetizer over them, and a stand-in for the uplink's plugin.
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import { vi } from 'vitest'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/payment/visit.ts'
 import { UNLIMITED_ROOM } from '../../src/background/payment/visit-deps.ts'
 import type { PayerOptions } from '../../src/background/payment/stream-payer.ts'
@@ -14,13 +16,12 @@ import type { VisitLedger } from '../../src/background/ledger/payment-book.ts'
 import type { Log } from '../../src/shared/log.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_BUDGET, DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'
-
-export const USD9 = { code: 'USD', scale: 9 }
+import { spspAnswer, USD6, USD9 } from './fixtures.ts'
 
 export class FakePayer implements Payer {
   sourceAsset = USD9
   sourceAddress = 'test.trickle.wallet.me'
-  destinationAsset = { code: 'USD', scale: 6 }
+  destinationAsset = { ...USD6 }
   totalSent = 0n
   allowance = 0n
   isOpen = true
@@ -73,21 +74,27 @@ export class FakePayer implements Payer {
   }
 }
 
-export function harness(overrides: Partial<VisitDeps> = {}) {
+/**
+ * Visit deps over fakes: every receiver answers SPSP, every payer is a FakePayer (kept in `payers`,
+ * in the order they were opened, each first shown to `opts.onPayer`), and every record and entry is
+ * kept. `overrides` replace any of the deps.
+ */
+export function harness(overrides: Partial<VisitDeps> = {}, opts: { onPayer?: (payer: FakePayer) => void } = {}) {
   const payers: FakePayer[] = []
   const saved: VisitRecord[] = []
   const spspCalls: string[] = []
   const entries: LedgerEntry[] = []
   const deps: VisitDeps = {
     uplinkConfigured: () => true,
-    connectPlugin: async () => ({ disconnect: async () => undefined }) as unknown as Plugin,
+    connectPlugin: async () => fakePlugin(),
     reportUplinkConnected: () => undefined,
     querySpsp: async (url) => {
       spspCalls.push(url)
-      return ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null })
+      return ok(spspAnswer(url))
     },
-    openPayer: async (opts) => {
-      const p = new FakePayer(opts)
+    openPayer: async (payerOpts) => {
+      const p = new FakePayer(payerOpts)
+      opts.onPayer?.(p)
       payers.push(p)
       return p
     },
@@ -112,6 +119,18 @@ export function harness(overrides: Partial<VisitDeps> = {}) {
     ...overrides,
   }
   return { deps, payers, saved, spspCalls, entries }
+}
+
+/**
+ * Pays for `seconds` on fake timers: each second every payer is fulfilled and the clock moves on by
+ * a second; at the end what the last second allowed is fulfilled too.
+ */
+export async function paySeconds(h: ReturnType<typeof harness>, seconds: number): Promise<void> {
+  for (let s = 0; s < seconds; s++) {
+    for (const p of h.payers) p.fulfilAll()
+    await vi.advanceTimersByTimeAsync(1000)
+  }
+  for (const p of h.payers) p.fulfilAll()
 }
 
 
@@ -205,4 +224,26 @@ export async function reopenAfterLostReply(h: ReturnType<typeof harness>, advanc
   const second = h.payers[1]
   if (second === undefined) throw new Error('no second payer')
   return second
+}
+
+/**
+ * A BTP plugin that connects at once and carries nothing (STREAM is faked above it). `connected` and
+ * `disconnected` say what was done to it; `over` replaces any method (a connect that never ends).
+ */
+export function fakePlugin(over: Partial<Plugin> = {}): Plugin & { connected: boolean; disconnected: boolean } {
+  const p: Plugin & { connected: boolean; disconnected: boolean } = {
+    connected: false,
+    disconnected: false,
+    connect: async () => { p.connected = true },
+    disconnect: async () => {
+      p.connected = false
+      p.disconnected = true
+    },
+    isConnected: () => p.connected,
+    sendData: async () => Buffer.alloc(0),
+    registerDataHandler: () => undefined,
+    deregisterDataHandler: () => undefined,
+    ...over,
+  }
+  return p
 }
