@@ -1,6 +1,7 @@
 // Fakes shared by the unit tests: a STREAM payer that fulfils on demand (flooring each packet into a
 // coarser asset, like the sandbox's USD 9 → 6 path), visit deps, the ledger's and storage's parts in
 // memory, a monetizer over them, and a stand-in for the uplink's plugin.
+import { openDB } from 'idb'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { vi } from 'vitest'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/payment/visit.ts'
@@ -142,6 +143,22 @@ export function memoryArea(): Storage.StorageArea {
     set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
     remove: async (key: string) => { Reflect.deleteProperty(data, key) },
   } as unknown as Storage.StorageArea
+}
+
+/**
+ * Writes a ledger database as the first build (schema version 1) left it, holding `rows` and
+ * `visits` as stored, for the upgrade and its repairs to read.
+ */
+export async function firstSchemaDatabase(name: string, rows: Record<string, unknown>[], visits: Record<string, unknown>[] = []): Promise<void> {
+  const db = await openDB(name, 1, {
+    upgrade(d) {
+      d.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
+      d.createObjectStore('visits', { keyPath: 'key' })
+    },
+  })
+  for (const r of rows) await db.put('days', r)
+  for (const v of visits) await db.put('visits', v)
+  db.close()
 }
 
 /** The ledger's part that visits use, in memory: records by key, and every entry in order. */
