@@ -1,9 +1,10 @@
 // Fakes shared by the unit tests: a STREAM payer that fulfils on demand (flooring each packet into a
 // coarser asset, like the sandbox's USD 9 → 6 path), visit deps, the ledger's and storage's parts in
-// memory, a monetizer over them, and a stand-in for the uplink's plugin.
+// memory, a monetizer over them, and stand-ins for the browser's ports and the uplink's plugin.
 import { openDB } from 'idb'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { vi } from 'vitest'
+import type { Runtime } from 'webextension-polyfill'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/payment/visit.ts'
 import { UNLIMITED_ROOM } from '../../src/background/payment/visit-deps.ts'
 import type { PayerOptions } from '../../src/background/payment/stream-payer.ts'
@@ -17,6 +18,7 @@ import type { VisitLedger } from '../../src/background/ledger/payment-book.ts'
 import type { Log } from '../../src/shared/log.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_BUDGET, DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'
+import { Uplink } from '../../src/background/payment/uplink.ts'
 import { spspAnswer, USD6, USD9 } from './fixtures.ts'
 
 export class FakePayer implements Payer {
@@ -145,6 +147,15 @@ export function memoryArea(): Storage.StorageArea {
   } as unknown as Storage.StorageArea
 }
 
+/** A storage area that cannot be read (a damaged profile): every get and set rejects. */
+export function unreadableArea(): Storage.StorageArea {
+  return {
+    get: () => Promise.reject(new Error('IO error: disk')),
+    set: () => Promise.reject(new Error('must not be written')),
+    remove: () => Promise.resolve(),
+  } as unknown as Storage.StorageArea
+}
+
 /**
  * Writes a ledger database as the first build (schema version 1) left it, holding `rows` and
  * `visits` as stored, for the upgrade and its repairs to read.
@@ -263,4 +274,36 @@ export function fakePlugin(over: Partial<Plugin> = {}): Plugin & { connected: bo
     ...over,
   }
   return p
+}
+
+/** An uplink that must never be used: there is no network in unit tests. */
+export function offlineUplink(): Uplink {
+  return new Uplink({ createPlugin: () => { throw new Error('no network in unit tests') }, ildcp: async () => { throw new Error('x') }, now: Date.now })
+}
+
+/**
+ * One end of a runtime port (named `name`, from `sender`). What is posted on it is kept in `posted`;
+ * `send` delivers a message to its listeners as the other end would, and `drop` is the other end
+ * going away (the worker restarting, a page closing). `disconnected`: this end let go.
+ */
+export function fakePort(opts: { name?: string; sender?: Runtime.MessageSender } = {}) {
+  const posted: unknown[] = []
+  const onMessage: ((m: unknown) => void)[] = []
+  const onDisconnect: (() => void)[] = []
+  let disconnected = false
+  const port = {
+    name: opts.name ?? 'trickle/page',
+    sender: opts.sender,
+    postMessage: (m: unknown) => { posted.push(m) },
+    disconnect: () => { disconnected = true },
+    onMessage: { addListener: (f: (m: unknown) => void) => { onMessage.push(f) } },
+    onDisconnect: { addListener: (f: () => void) => { onDisconnect.push(f) } },
+  } as unknown as Runtime.Port
+  return {
+    port,
+    posted,
+    send: (m: unknown) => { for (const f of onMessage) f(m) },
+    drop: () => { for (const f of onDisconnect) f() },
+    get disconnected() { return disconnected },
+  }
 }

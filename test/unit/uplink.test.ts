@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { Uplink } from '../../src/background/payment/uplink.ts'
+import { fakePlugin } from './fakes.ts'
 
 const URL_ = 'btp+ws://:secret-token@127.0.0.1:7768'
 
 /** A plugin whose connect() never finishes on its own, like ilp-plugin-btp retrying a refused socket. */
-function hangingPlugin(): Plugin & { disconnected: boolean } {
-  const p = {
-    disconnected: false,
-    connect: () => new Promise<void>(() => undefined),
-    disconnect: async () => { p.disconnected = true },
-    isConnected: () => false,
-    sendData: async () => Buffer.alloc(0),
-    registerDataHandler: () => undefined,
-    deregisterDataHandler: () => undefined,
-  }
-  return p
-}
+const hangingPlugin = () => fakePlugin({ connect: () => new Promise<void>(() => undefined) })
 
 describe('the uplink', () => {
   it('reports a refused socket at once, with its reason, and cleans up', async () => {
@@ -36,7 +25,7 @@ describe('the uplink', () => {
   })
 
   it('learns its asset through ILDCP and keeps it while reconnecting', async () => {
-    const connected = { ...hangingPlugin(), connect: async () => undefined }
+    const connected = fakePlugin({ connect: async () => undefined })
     const uplink = new Uplink({
       createPlugin: () => connected,
       ildcp: async () => ({ clientAddress: 'test.trickle.wallet.abc', assetCode: 'EUR', assetScale: 6 }),
@@ -53,7 +42,7 @@ describe('the uplink', () => {
   })
 
   it.each([['an empty code', '', 9], ['a code of 65 characters', 'X'.repeat(65), 9], ['a scale of 256', 'USD', 256]])('refuses an announced asset with %s, saying why', async (_name, assetCode, assetScale) => {
-    const connected = { ...hangingPlugin(), connect: async () => undefined }
+    const connected = fakePlugin({ connect: async () => undefined })
     const uplink = new Uplink({ createPlugin: () => connected, ildcp: async () => ({ clientAddress: 'test.x', assetCode, assetScale }), now: () => 42 })
     uplink.configure(URL_)
     expect(await uplink.probe()).toMatchObject({ state: 'failed', reason: expect.stringMatching(/asset Trickle cannot use/) as unknown })
@@ -68,19 +57,12 @@ describe('the uplink', () => {
 
 describe('the spare plugin', () => {
   function counting() {
-    const made: { server: string; connected: boolean; disconnected: boolean }[] = []
+    const made: (ReturnType<typeof fakePlugin> & { server: string })[] = []
     const uplink = new Uplink({
       createPlugin: (server) => {
-        const state = { server, connected: false, disconnected: false }
-        made.push(state)
-        return {
-          connect: async () => { state.connected = true },
-          disconnect: async () => { state.disconnected = true },
-          isConnected: () => state.connected && !state.disconnected,
-          sendData: async () => Buffer.alloc(0),
-          registerDataHandler: () => undefined,
-          deregisterDataHandler: () => undefined,
-        }
+        const plugin = Object.assign(fakePlugin(), { server })
+        made.push(plugin)
+        return plugin
       },
       ildcp: async () => ({ clientAddress: 'x', assetCode: 'USD', assetScale: 9 }),
       now: () => 0,
