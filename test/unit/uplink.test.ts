@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Uplink } from '../../src/background/payment/uplink.ts'
 import { fakePlugin } from './fakes.ts'
 
@@ -6,6 +6,10 @@ const URL_ = 'btp+ws://:secret-token@127.0.0.1:7768'
 
 /** A plugin whose connect() never finishes on its own, like ilp-plugin-btp retrying a refused socket. */
 const hangingPlugin = () => fakePlugin({ connect: () => new Promise<void>(() => undefined) })
+
+// The uplink's socket errors, connect timeout and spare plugin all wait on timers: fake time.
+beforeEach(() => { vi.useFakeTimers() })
+afterEach(() => { vi.useRealTimers() })
 
 describe('the uplink', () => {
   it('reports a refused socket at once, with its reason, and cleans up', async () => {
@@ -16,9 +20,12 @@ describe('the uplink', () => {
       now: () => 42,
     })
     uplink.configure(URL_)
-    const started = Date.now()
-    await expect(uplink.connectPlugin()).rejects.toThrow(/refused the connection or could not be reached/)
-    expect(Date.now() - started).toBeLessThan(1000)
+    let failure: unknown = null
+    uplink.connectPlugin().catch((e: unknown) => { failure = e })
+    // The socket error comes 5 ms in: that, not the connect timeout seconds later, must end it.
+    await vi.advanceTimersByTimeAsync(5)
+    expect(failure).toBeInstanceOf(Error)
+    expect((failure as Error).message).toMatch(/refused the connection or could not be reached/)
     expect(plugin.disconnected).toBe(true)
     expect(uplink.state).toMatchObject({ state: 'failed', host: '127.0.0.1:7768' })
     expect(JSON.stringify(uplink.state)).not.toContain('secret-token')
@@ -75,12 +82,12 @@ describe('the spare plugin', () => {
     uplink.configure(URL_)
     await uplink.connectPlugin()
     expect(made.length).toBe(1) // the spare comes a moment later, off the first payment's path
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(150)
     expect(made.length).toBe(2)
     expect(made[1]?.connected).toBe(true)
     await uplink.connectPlugin()
     expect(made.length).toBe(2) // the spare was used, not a new connection
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(150)
     expect(made.length).toBe(3) // and the next spare is ready
   })
 
@@ -88,9 +95,9 @@ describe('the spare plugin', () => {
     const { uplink, made } = counting()
     uplink.configure(URL_)
     await uplink.connectPlugin()
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(150)
     uplink.configure('btp+ws://:other-token@127.0.0.1:9999')
-    await new Promise((r) => setTimeout(r, 0))
+    await vi.advanceTimersByTimeAsync(0)
     expect(made[1]?.disconnected).toBe(true)
     await uplink.connectPlugin()
     expect(made[2]?.server).toBe('btp+ws://:other-token@127.0.0.1:9999')
