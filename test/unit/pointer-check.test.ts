@@ -52,6 +52,7 @@ describe('the pointer tester', () => {
     expect(r.steps.slice(at + 1).every((s) => s.ok === null)).toBe(true)
   })
 
+  // Real time: a real HTTP server holds the socket open, and fake timers cannot drive a socket.
   it('times out an answer that never comes, at the http step', async () => {
     const r = await checkPointer(`${receivers.base}/hang`, { timeoutMs: 300 })
     expect(r.failed).toBe('http')

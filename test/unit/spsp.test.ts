@@ -64,6 +64,7 @@ describe('SPSP answers that are refused, each at its step', () => {
     expect(r.error.message.length).toBeGreaterThan(10)
   })
 
+  // Real time: a real HTTP server holds each socket open, and fake timers cannot drive a socket.
   it('times out a receiver that never answers', async () => {
     const r = await querySpsp(`${base}/hang`, { timeoutMs: 300 })
     expect(r.ok ? null : r.error.step).toBe('timeout')
