@@ -3,7 +3,7 @@
 // HTTP receivers, is read through `ask` as the popup reads it (after a JSON round trip, as Chrome sends
 // messages) and checked by its guard (also after a structured clone, as Firefox sends them): a guard
 // that refused a real reply would break the page. A reply of the wrong shape becomes an error instead.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Runtime, Storage } from 'webextension-polyfill'
 import { createUiHandler } from '../../src/background/messaging/ui-api.ts'
 import { MAX_FRAMES_PER_TAB } from '../../src/background/pages/monetizer.ts'
@@ -16,9 +16,9 @@ import { err, ok } from '../../src/shared/result.ts'
 import { uiOutputGuards } from '../../src/shared/ui-outputs.ts'
 import { seenEvent } from '../../src/shared/wm-channel.ts'
 import { ask } from '../../src/ui/api.ts'
-import { startReceivers, type Receivers } from '../fixtures/receivers.ts'
 import { fakePlugin, harness, memoryArea, MemoryLedger, monetizerWorld, paySeconds, quiet, unreadableArea } from './fakes.ts'
 import { EXTENSION_ID, EXTENSION_ORIGIN, extensionPage, link, siteRules, snapshot, spspAnswer } from './fixtures.ts'
+import { serveReceivers } from './http-receivers.ts'
 import { amount, overview, paying, report, settingsView } from './ui-samples.ts'
 
 const { sendMessage } = vi.hoisted(() => ({ sendMessage: vi.fn<(message: unknown) => Promise<unknown>>() }))
@@ -192,9 +192,7 @@ describe('the worker\'s real replies, read through ask()', () => {
   })
 
   describe('the pointer tester, asking real HTTP receivers', () => {
-    let receivers: Receivers
-    beforeAll(async () => { receivers = await startReceivers() })
-    afterAll(async () => { await receivers.stop() })
+    const receivers = serveReceivers()
 
     it.each<[string, string, { pay: boolean; noRoute?: boolean }, Partial<UiOutputs['check-pointer']>]>([
       ['a pointer that cannot be written', '$wallet.example:8443/alice', { pay: false }, { failed: 'syntax', url: null }],
