@@ -7,7 +7,8 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ok } from '../../src/shared/result.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
-import { FakePayer, harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
+import { harness, MemoryLedger, monetizerWorld, Mortal, type FakePayer } from './fakes.ts'
+import { links, siteRules, snapshot, spspAnswer } from './fixtures.ts'
 
 const SITES = ['https://a.example', 'https://b.example', 'https://c.example']
 const receiverOf = (tab: number): string => `https://r${tab}.example/pay`
@@ -50,19 +51,15 @@ describe('the budget invariant', () => {
         const ledger = new MemoryLedger()
         const settings = {
           budget: { amount: toDecimalString(BigInt(budgetUnits), 9), period: 'monthly' as const, renewDay: 1 },
-          sites: { [SITES[0] ?? '']: { ratePerHour: null, cap: toDecimalString(BigInt(capUnits), 9), paused: false, never: false, simulate: false } },
+          sites: { [SITES[0] ?? '']: siteRules({ cap: toDecimalString(BigInt(capUnits), 9) }) },
         }
         const payers: { payer: FakePayer; site: string }[] = []
         const pages = SITES.map(() => ({ open: false, visible: true, visitId: crypto.randomUUID() }))
         const boot = () => {
-          const h = harness({
-            querySpsp: async (url) => ok({ destinationAccount: url, sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null }),
+          // Each receiver's account is its URL, so that every payer can be told apart by its site.
+          const h = harness({ querySpsp: async (url) => ok(spspAnswer(url, { destinationAccount: url })) }, {
+            onPayer: (p) => payers.push({ payer: p, site: SITES[Number(/r(\d)\./.exec(p.opts.destinationAccount)?.[1])] ?? '' }),
           })
-          h.deps.openPayer = async (opts) => {
-            const p = new FakePayer(opts)
-            payers.push({ payer: p, site: SITES[Number(/r(\d)\./.exec(opts.destinationAccount)?.[1])] ?? '' })
-            return p
-          }
           const through = new Mortal(ledger)
           return { h, through, ...monetizerWorld(h, { ledger, through, settings }) }
         }
@@ -71,7 +68,7 @@ describe('the budget invariant', () => {
         const report = (tab: number) => {
           const p = pages[tab]
           if (p === undefined || !p.open) return
-          world.m.pageState(tab + 1, { visitId: p.visitId, tags: [{ kind: 'link', value: receiverOf(tab), seenAt: 0 }], visible: p.visible, csp: [], grants: [], grant: null }, `${SITES[tab] ?? ''}/page`)
+          world.m.pageState(tab + 1, snapshot({ visitId: p.visitId, tags: links(receiverOf(tab)), visible: p.visible }), `${SITES[tab] ?? ''}/page`)
         }
         for (const a of actions) {
           switch (a.kind) {
@@ -138,7 +135,7 @@ describe('the budget invariant', () => {
         // A tab the schedule never used (browsers never give a closed tab's id to another tab), paying a
         // receiver it never paid (a tiny fulfil can teach a receiver's unit to be a cent, rightly
         // holding payment back until a cent is due).
-        world.m.pageState(99, { visitId: crypto.randomUUID(), tags: [{ kind: 'link', value: 'https://r1.example/fresh', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null }, `${SITES[1] ?? ''}/page`)
+        world.m.pageState(99, snapshot({ visitId: crypto.randomUUID(), tags: links('https://r1.example/fresh') }), `${SITES[1] ?? ''}/page`)
         for (let i = 0; i < 4; i++) {
           await vi.advanceTimersByTimeAsync(1500)
           for (const { payer } of payers) if (payer.isOpen) payer.fulfil(payer.pending)

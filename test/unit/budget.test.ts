@@ -3,10 +3,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Budget } from '../../src/background/ledger/budget.ts'
 import type { LedgerRow } from '../../src/background/ledger/ledger.ts'
-import type { PageSnapshot, PaymentEvent } from '../../src/shared/messages.ts'
+import type { PaymentEvent } from '../../src/shared/messages.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'
-import { harness, monetizerWorld, USD9 } from './fakes.ts'
+import { harness, monetizerWorld, paySeconds } from './fakes.ts'
+import { links, siteRules, snapshot, USD9, visitId } from './fixtures.ts'
 
 const PER_SECOND = 100_000n // the harness's 0.36/hour at USD scale 9
 const NOW = Date.UTC(2026, 10, 22, 12)
@@ -34,7 +35,7 @@ describe('Budget', () => {
   })
 
   it('a site\'s cap binds when it is the tighter limit', () => {
-    const { b } = world({ sites: { 'https://a.example': { ratePerHour: null, cap: '0.002', paused: false, never: false, simulate: false } } })
+    const { b } = world({ sites: { 'https://a.example': siteRules({ cap: '0.002' }) } })
     b.charge('https://a.example', 1_500_000n, USD9, NOW)
     b.hold({ site: 'https://a.example', outstanding: 400_000n })
     b.hold({ site: 'https://b.example', outstanding: 900_000n })
@@ -61,24 +62,13 @@ describe('Budget', () => {
   })
 })
 
-const VISIT_A = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-const VISIT_B = '1b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-function page(link: string, visitId = VISIT_A, visible = true): PageSnapshot {
-  return { visitId, tags: [{ kind: 'link', value: link, seenAt: 0 }], visible, csp: [], grants: [], grant: null }
-}
+/** Visit `n`'s page, linking `href`. */
+const page = (href: string, n = 0, visible = true) => snapshot({ visitId: visitId(n), tags: links(href), visible })
 const sum = (xs: bigint[]): bigint => xs.reduce((a, b) => a + b, 0n)
 
 describe('payment under a budget', () => {
   beforeEach(() => { vi.useFakeTimers({ now: NOW }) })
   afterEach(() => { vi.useRealTimers() })
-
-  async function seconds(h: ReturnType<typeof harness>, n: number): Promise<void> {
-    for (let s = 0; s < n; s++) {
-      for (const p of h.payers) p.fulfilAll()
-      await vi.advanceTimersByTimeAsync(1000)
-    }
-    for (const p of h.payers) p.fulfilAll()
-  }
 
   it('stops exactly at the budget, says why, and tells the page it paused', async () => {
     const h = harness()
@@ -86,7 +76,7 @@ describe('payment under a budget', () => {
     const w = monetizerWorld(h, { settings: { budget: { amount: '0.00055', period: 'monthly', renewDay: 1 } } })
     w.m.setNotify((_t, _f, e) => events.push(e.event))
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
-    await seconds(h, 10)
+    await paySeconds(h, 10)
     const allowed = sum(h.payers.map((p) => p.allowance))
     expect(allowed).toBe(550_000n) // 5.5 seconds' worth: the last chunk is partial, never over
     expect(w.ledger.spent).toBe(550_000n)
@@ -99,11 +89,11 @@ describe('payment under a budget', () => {
     const h = harness()
     const w = monetizerWorld(h, { settings: { budget: { amount: '0.0003', period: 'monthly', renewDay: 1 } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
-    await seconds(h, 20) // at the limit after 3 s, then 17 s that must never be paid
+    await paySeconds(h, 20) // at the limit after 3 s, then 17 s that must never be paid
     expect(sum(h.payers.map((p) => p.allowance))).toBe(300_000n)
     w.state.settings = { ...w.state.settings, budget: { ...w.state.settings.budget, amount: '1' } }
     w.m.settingsChanged()
-    await seconds(h, 5)
+    await paySeconds(h, 5)
     const after = sum(h.payers.map((p) => p.allowance))
     // Resumed within a second of the change, then one second per second (plus the leading one).
     expect(after - 300_000n).toBeGreaterThanOrEqual(5n * PER_SECOND)
@@ -115,22 +105,22 @@ describe('payment under a budget', () => {
     const h = harness()
     const w = monetizerWorld(h, { settings: { budget: { amount: '0.0002', period: 'monthly', renewDay: 1 } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
-    await seconds(h, 4)
+    await paySeconds(h, 4)
     expect(w.m.status(1)).toMatchObject({ phase: 'limit' })
-    w.m.pageState(1, page('https://r.example/a', VISIT_A, false), 'https://site.example/')
+    w.m.pageState(1, page('https://r.example/a', 0, false), 'https://site.example/')
     w.state.settings = { ...w.state.settings, budget: { ...w.state.settings.budget, amount: '1' } }
     w.m.settingsChanged()
-    await seconds(h, 2)
+    await paySeconds(h, 2)
     expect(w.m.status(1)).toMatchObject({ phase: 'paused', reason: 'The tab is hidden.' })
     expect(sum(h.payers.map((p) => p.allowance))).toBe(200_000n)
   })
 
   it('a site\'s cap holds while another site keeps being paid', async () => {
     const h = harness()
-    const w = monetizerWorld(h, { settings: { sites: { 'https://capped.example': { ratePerHour: null, cap: '0.0002', paused: false, never: false, simulate: false } } } })
+    const w = monetizerWorld(h, { settings: { sites: { 'https://capped.example': siteRules({ cap: '0.0002' }) } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://capped.example/')
-    w.m.pageState(2, page('https://r.example/b', VISIT_B), 'https://free.example/')
-    await seconds(h, 10)
+    w.m.pageState(2, page('https://r.example/b', 1), 'https://free.example/')
+    await paySeconds(h, 10)
     const capped = w.ledger.entries.filter((e) => e.site === 'https://capped.example').reduce((s, e) => s + e.sent, 0n)
     const free = w.ledger.entries.filter((e) => e.site === 'https://free.example').reduce((s, e) => s + e.sent, 0n)
     expect(capped).toBe(200_000n)
@@ -140,9 +130,9 @@ describe('payment under a budget', () => {
 
   it('never pays a never-pay site, and asks nothing of its receiver', async () => {
     const h = harness()
-    const w = monetizerWorld(h, { settings: { sites: { 'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true, simulate: false } } } })
+    const w = monetizerWorld(h, { settings: { sites: { 'https://mine.example': siteRules({ never: true }) } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://mine.example/page')
-    await seconds(h, 3)
+    await paySeconds(h, 3)
     expect(h.spspCalls).toEqual([])
     expect(h.payers).toEqual([])
     expect(w.m.status(1)).toEqual({ kind: 'never' })
@@ -150,7 +140,7 @@ describe('payment under a budget', () => {
 
   it.each([
     ['a global pause', { paused: true }, null, /You paused Trickle/],
-    ['a paused site', { sites: { 'https://site.example': { ratePerHour: null, cap: null, paused: true, never: false, simulate: false } } }, null, /paused this site/],
+    ['a paused site', { sites: { 'https://site.example': siteRules({ paused: true }) } }, null, /paused this site/],
     ['an unfocused window', {}, 'The window does not have focus.', /focus/],
     ['an idle user', {}, 'You have been away from the keyboard and mouse.', /away/],
   ] as const)('%s stops accrual; lifting it resumes without back-pay', async (_what, settings, attention, reason) => {
@@ -158,20 +148,20 @@ describe('payment under a budget', () => {
     const state = { attention: null as string | null }
     const w = monetizerWorld(h, { attention: () => state.attention })
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
-    await seconds(h, 3)
+    await paySeconds(h, 3)
     const before = sum(h.payers.map((p) => p.allowance))
     w.state.settings = { ...w.state.settings, ...settings }
     state.attention = attention
     w.m.settingsChanged()
     w.m.attentionChanged()
-    await seconds(h, 10)
+    await paySeconds(h, 10)
     expect(sum(h.payers.map((p) => p.allowance))).toBe(before)
     expect(w.m.status(1)).toMatchObject({ phase: 'paused', reason: expect.stringMatching(reason) as unknown })
     w.state.settings = { ...w.state.settings, paused: false, sites: {} }
     state.attention = null
     w.m.settingsChanged()
     w.m.attentionChanged()
-    await seconds(h, 3)
+    await paySeconds(h, 3)
     const resumed = sum(h.payers.map((p) => p.allowance)) - before
     expect(resumed).toBeGreaterThanOrEqual(3n * PER_SECOND)
     expect(resumed).toBeLessThanOrEqual(4n * PER_SECOND)
@@ -179,9 +169,9 @@ describe('payment under a budget', () => {
 
   it('a site\'s own rate replaces the global one', async () => {
     const h = harness()
-    const w = monetizerWorld(h, { settings: { sites: { 'https://site.example': { ratePerHour: '0.72', cap: null, paused: false, never: false, simulate: false } } } })
+    const w = monetizerWorld(h, { settings: { sites: { 'https://site.example': siteRules({ ratePerHour: '0.72' }) } } })
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/')
-    await seconds(h, 10)
+    await paySeconds(h, 10)
     expect(sum(h.payers.map((p) => p.allowance))).toBe(11n * 2n * PER_SECOND)
   })
 
@@ -189,13 +179,13 @@ describe('payment under a budget', () => {
     const h = harness()
     const w = monetizerWorld(h)
     w.m.pageState(1, page('https://r.example/a'), 'https://site.example/a')
-    await seconds(h, 5)
+    await paySeconds(h, 5)
     for (let i = 0; i < 5; i++) {
       // The old page's port closes, the new page (a new visit id) reports 200 ms later.
-      w.m.pageGone(1, i === 0 ? VISIT_A : `${i}b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f`)
+      w.m.pageGone(1, visitId(i))
       await vi.advanceTimersByTimeAsync(200)
-      w.m.pageState(1, page('https://r.example/a', `${i + 1}b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f`), 'https://site.example/b')
-      await seconds(h, 1)
+      w.m.pageState(1, page('https://r.example/a', i + 1), 'https://site.example/b')
+      await paySeconds(h, 1)
     }
     // 10 visible seconds and the leading one: five reloads cost nothing extra.
     expect(sum(h.payers.map((p) => p.allowance))).toBeLessThanOrEqual(11n * PER_SECOND)
@@ -207,10 +197,10 @@ describe('payment under a budget', () => {
     const h = harness()
     const w = monetizerWorld(h)
     w.m.pageState(1, page('https://r.example/a'), 'https://one.example/')
-    await seconds(h, 2)
-    w.m.pageGone(1, VISIT_A)
-    w.m.pageState(1, page('https://r.example/a', VISIT_B), 'https://two.example/')
-    await seconds(h, 2)
+    await paySeconds(h, 2)
+    w.m.pageGone(1, visitId(0))
+    w.m.pageState(1, page('https://r.example/a', 1), 'https://two.example/')
+    await paySeconds(h, 2)
     expect(h.payers).toHaveLength(2)
     expect(w.ledger.entries.map((e) => e.site)).toContain('https://two.example')
   })

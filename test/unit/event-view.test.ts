@@ -5,20 +5,20 @@ import { isContentEnvelope, type PageSnapshot, type PaymentEvent } from '../../s
 import { seenEvent } from '../../src/shared/wm-channel.ts'
 import { TabEvents, EVENTS_PER_TAB } from '../../src/background/site-owner/tab-events.ts'
 import { harness, monetizerWorld } from './fakes.ts'
+import { grantId, link, links, meta, siteRules, snapshot, visitId } from './fixtures.ts'
 
-const V = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-const page = (tags: { kind: 'meta' | 'link'; value: string }[], over: Partial<PageSnapshot> = {}): PageSnapshot =>
-  ({ visitId: V, tags: tags.map((t) => ({ ...t, seenAt: 0 })), visible: false, csp: [], grants: [], grant: null, ...over })
+/** A page of visit 0 with `tags`, not shown (what became of a tag does not wait for payment). */
+const page = (tags: PageSnapshot['tags'], over: Partial<PageSnapshot> = {}): PageSnapshot => snapshot({ tags, visible: false, ...over })
 
 describe('what became of each tag', () => {
   it('says which tags are paid, which are ignored and which refused, and why', () => {
     const { m } = monetizerWorld(harness())
-    const links = Array.from({ length: 6 }, (_, i) => ({ kind: 'link' as const, value: `https://r${i}.example/p` }))
+    const six = Array.from({ length: 6 }, (_, i) => `https://r${i}.example/p`)
     m.pageState(1, page([
-      { kind: 'meta', value: '$wallet.example/alice' },
-      ...links,
-      { kind: 'link', value: 'https://r0.example/p' },
-      { kind: 'link', value: '$wallet.example/bob' },
+      meta('$wallet.example/alice'),
+      ...links(...six),
+      link('https://r0.example/p'),
+      link('$wallet.example/bob'),
     ]), 'https://site.example/')
     const tags = m.describe(1).tags
     expect(tags.map((t) => t.verdict)).toEqual(['ignored', 'paid', 'paid', 'paid', 'paid', 'paid', 'ignored', 'ignored', 'refused'])
@@ -30,7 +30,7 @@ describe('what became of each tag', () => {
 
   it('only the first meta is used', () => {
     const { m } = monetizerWorld(harness())
-    m.pageState(1, page([{ kind: 'meta', value: '$a.example/x' }, { kind: 'meta', value: '$b.example/y' }]), 'https://site.example/')
+    m.pageState(1, page([meta('$a.example/x'), meta('$b.example/y')]), 'https://site.example/')
     expect(m.describe(1).tags.map((t) => [t.verdict, t.reason])).toEqual([
       ['paid', 'Pays https://a.example/x'], ['ignored', 'Only the first <meta name="monetization"> is used.'],
     ])
@@ -38,10 +38,10 @@ describe('what became of each tag', () => {
 
   it('lists frames, allowed or refused, and ignores the tags of refused ones', () => {
     const { m } = monetizerWorld(harness())
-    const G = '11111111-1111-4111-8111-111111111111'
+    const G = grantId(1)
     m.pageState(1, page([], { grants: [G] }), 'https://site.example/', 0)
-    m.pageState(1, page([{ kind: 'link', value: 'https://kid.example/p' }], { visitId: '22222222-2222-4222-8222-222222222222', grant: G }), 'https://kid.example/frame', 3)
-    m.pageState(1, page([{ kind: 'link', value: 'https://ad.example/p' }], { visitId: '33333333-3333-4333-8333-333333333333' }), 'https://ad.example/frame', 4)
+    m.pageState(1, page(links('https://kid.example/p'), { visitId: visitId(2), grant: G }), 'https://kid.example/frame', 3)
+    m.pageState(1, page(links('https://ad.example/p'), { visitId: visitId(3) }), 'https://ad.example/frame', 4)
     const d = m.describe(1)
     expect(d.frames.map((f) => [f.frameId, f.origin, f.allowed])).toEqual([[0, 'https://site.example', true], [3, 'https://kid.example', true], [4, 'https://ad.example', false]])
     expect(d.frames[2]?.reason).toMatch(/allow="monetization"/)
@@ -49,8 +49,8 @@ describe('what became of each tag', () => {
   })
 
   it('a never-pay site\'s tags are all ignored, saying so', () => {
-    const { m } = monetizerWorld(harness(), { settings: { sites: { 'https://site.example': { ratePerHour: null, cap: null, paused: false, never: true, simulate: false } } } })
-    m.pageState(1, page([{ kind: 'link', value: 'https://r.example/p' }]), 'https://site.example/')
+    const { m } = monetizerWorld(harness(), { settings: { sites: { 'https://site.example': siteRules({ never: true }) } } })
+    m.pageState(1, page(links('https://r.example/p')), 'https://site.example/')
     expect(m.describe(1).tags[0]).toMatchObject({ verdict: 'ignored', reason: 'You chose never to pay this site.' })
   })
 })
@@ -86,7 +86,7 @@ describe('events pages report', () => {
 })
 
 describe('simulator mode', () => {
-  const SIM = { ratePerHour: null, cap: null, paused: false, never: false, simulate: true }
+  const SIM = siteRules({ simulate: true })
   it('sends the page its events with simulated amounts; no money moves, nothing is counted or recorded', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 10, 22, 12) })
     try {
@@ -94,7 +94,7 @@ describe('simulator mode', () => {
       const w = monetizerWorld(h, { settings: { budget: { amount: '0', period: 'monthly', renewDay: 1 }, sites: { 'https://site.example': SIM } } })
       const events: PaymentEvent[] = []
       w.m.setNotify((_t, _f, e) => events.push(e))
-      w.m.pageState(1, page([{ kind: 'link', value: 'https://r.example/p' }], { visible: true }), 'https://site.example/')
+      w.m.pageState(1, page(links('https://r.example/p'), { visible: true }), 'https://site.example/')
       await vi.advanceTimersByTimeAsync(5000)
       // A zero budget, yet the page is "paid": it is a simulation.
       const paid = events.filter((e) => e.event === 'paid')

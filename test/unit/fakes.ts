@@ -1,6 +1,10 @@
-// Fakes shared by the unit tests of visits and the monetizer: a STREAM payer that fulfils on demand
-// (flooring each packet into a coarser asset, like the sandbox's USD 9 → 6 path) and visit deps.
+// Fakes shared by the unit tests: a STREAM payer that fulfils on demand (flooring each packet into a
+// coarser asset, like the sandbox's USD 9 → 6 path), visit deps, the ledger's and storage's parts in
+// memory, a monetizer over them, and stand-ins for the browser's ports and the uplink's plugin.
+import { openDB } from 'idb'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import { vi } from 'vitest'
+import type { Runtime } from 'webextension-polyfill'
 import type { Payer, VisitDeps, VisitRecord } from '../../src/background/payment/visit.ts'
 import { UNLIMITED_ROOM } from '../../src/background/payment/visit-deps.ts'
 import type { PayerOptions } from '../../src/background/payment/stream-payer.ts'
@@ -14,13 +18,13 @@ import type { VisitLedger } from '../../src/background/ledger/payment-book.ts'
 import type { Log } from '../../src/shared/log.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_BUDGET, DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings.ts'
-
-export const USD9 = { code: 'USD', scale: 9 }
+import { Uplink } from '../../src/background/payment/uplink.ts'
+import { spspAnswer, USD6, USD9 } from './fixtures.ts'
 
 export class FakePayer implements Payer {
   sourceAsset = USD9
   sourceAddress = 'test.trickle.wallet.me'
-  destinationAsset = { code: 'USD', scale: 6 }
+  destinationAsset = { ...USD6 }
   totalSent = 0n
   allowance = 0n
   isOpen = true
@@ -73,21 +77,27 @@ export class FakePayer implements Payer {
   }
 }
 
-export function harness(overrides: Partial<VisitDeps> = {}) {
+/**
+ * Visit deps over fakes: every receiver answers SPSP, every payer is a FakePayer (kept in `payers`,
+ * in the order they were opened, each first shown to `opts.onPayer`), and every record and entry is
+ * kept. `overrides` replace any of the deps.
+ */
+export function harness(overrides: Partial<VisitDeps> = {}, opts: { onPayer?: (payer: FakePayer) => void } = {}) {
   const payers: FakePayer[] = []
   const saved: VisitRecord[] = []
   const spspCalls: string[] = []
   const entries: LedgerEntry[] = []
   const deps: VisitDeps = {
     uplinkConfigured: () => true,
-    connectPlugin: async () => ({ disconnect: async () => undefined }) as unknown as Plugin,
+    connectPlugin: async () => fakePlugin(),
     reportUplinkConnected: () => undefined,
     querySpsp: async (url) => {
       spspCalls.push(url)
-      return ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null })
+      return ok(spspAnswer(url))
     },
-    openPayer: async (opts) => {
-      const p = new FakePayer(opts)
+    openPayer: async (payerOpts) => {
+      const p = new FakePayer(payerOpts)
+      opts.onPayer?.(p)
       payers.push(p)
       return p
     },
@@ -114,6 +124,18 @@ export function harness(overrides: Partial<VisitDeps> = {}) {
   return { deps, payers, saved, spspCalls, entries }
 }
 
+/**
+ * Pays for `seconds` on fake timers: each second every payer is fulfilled and the clock moves on by
+ * a second; at the end what the last second allowed is fulfilled too.
+ */
+export async function paySeconds(h: ReturnType<typeof harness>, seconds: number): Promise<void> {
+  for (let s = 0; s < seconds; s++) {
+    for (const p of h.payers) p.fulfilAll()
+    await vi.advanceTimersByTimeAsync(1000)
+  }
+  for (const p of h.payers) p.fulfilAll()
+}
+
 
 /** An in-memory browser.storage area (get with a key, all, or null; set; remove). */
 export function memoryArea(): Storage.StorageArea {
@@ -123,6 +145,31 @@ export function memoryArea(): Storage.StorageArea {
     set: async (items: Record<string, unknown>) => { Object.assign(data, items) },
     remove: async (key: string) => { Reflect.deleteProperty(data, key) },
   } as unknown as Storage.StorageArea
+}
+
+/** A storage area that cannot be read (a damaged profile): every get and set rejects. */
+export function unreadableArea(): Storage.StorageArea {
+  return {
+    get: () => Promise.reject(new Error('IO error: disk')),
+    set: () => Promise.reject(new Error('must not be written')),
+    remove: () => Promise.resolve(),
+  } as unknown as Storage.StorageArea
+}
+
+/**
+ * Writes a ledger database as the first build (schema version 1) left it, holding `rows` and
+ * `visits` as stored, for the upgrade and its repairs to read.
+ */
+export async function firstSchemaDatabase(name: string, rows: Record<string, unknown>[], visits: Record<string, unknown>[] = []): Promise<void> {
+  const db = await openDB(name, 1, {
+    upgrade(d) {
+      d.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
+      d.createObjectStore('visits', { keyPath: 'key' })
+    },
+  })
+  for (const r of rows) await db.put('days', r)
+  for (const v of visits) await db.put('visits', v)
+  db.close()
 }
 
 /** The ledger's part that visits use, in memory: records by key, and every entry in order. */
@@ -205,4 +252,58 @@ export async function reopenAfterLostReply(h: ReturnType<typeof harness>, advanc
   const second = h.payers[1]
   if (second === undefined) throw new Error('no second payer')
   return second
+}
+
+/**
+ * A BTP plugin that connects at once and carries nothing (STREAM is faked above it). `connected` and
+ * `disconnected` say what was done to it; `over` replaces any method (a connect that never ends).
+ */
+export function fakePlugin(over: Partial<Plugin> = {}): Plugin & { connected: boolean; disconnected: boolean } {
+  const p: Plugin & { connected: boolean; disconnected: boolean } = {
+    connected: false,
+    disconnected: false,
+    connect: async () => { p.connected = true },
+    disconnect: async () => {
+      p.connected = false
+      p.disconnected = true
+    },
+    isConnected: () => p.connected,
+    sendData: async () => Buffer.alloc(0),
+    registerDataHandler: () => undefined,
+    deregisterDataHandler: () => undefined,
+    ...over,
+  }
+  return p
+}
+
+/** An uplink that must never be used: there is no network in unit tests. */
+export function offlineUplink(): Uplink {
+  return new Uplink({ createPlugin: () => { throw new Error('no network in unit tests') }, ildcp: async () => { throw new Error('x') }, now: Date.now })
+}
+
+/**
+ * One end of a runtime port (named `name`, from `sender`). What is posted on it is kept in `posted`;
+ * `send` delivers a message to its listeners as the other end would, and `drop` is the other end
+ * going away (the worker restarting, a page closing). `disconnected`: this end let go.
+ */
+export function fakePort(opts: { name?: string; sender?: Runtime.MessageSender } = {}) {
+  const posted: unknown[] = []
+  const onMessage: ((m: unknown) => void)[] = []
+  const onDisconnect: (() => void)[] = []
+  let disconnected = false
+  const port = {
+    name: opts.name ?? 'trickle/page',
+    sender: opts.sender,
+    postMessage: (m: unknown) => { posted.push(m) },
+    disconnect: () => { disconnected = true },
+    onMessage: { addListener: (f: (m: unknown) => void) => { onMessage.push(f) } },
+    onDisconnect: { addListener: (f: () => void) => { onDisconnect.push(f) } },
+  } as unknown as Runtime.Port
+  return {
+    port,
+    posted,
+    send: (m: unknown) => { for (const f of onMessage) f(m) },
+    drop: () => { for (const f of onDisconnect) f() },
+    get disconnected() { return disconnected },
+  }
 }

@@ -4,6 +4,7 @@
 // iframe's own origin as target, and an iframe whose src has an opaque origin gets none.
 import { describe, expect, it } from 'vitest'
 import { FrameGrants } from '../../src/content/frame-grants.ts'
+import { grantId } from './fixtures.ts'
 
 function parentWith(frames: { src: string; allow?: string }[]): { grants: FrameGrants; posted: { index: number; target: string }[] } {
   document.body.innerHTML = ''
@@ -17,7 +18,7 @@ function parentWith(frames: { src: string; allow?: string }[]): { grants: FrameG
     Object.defineProperty(iframe, 'contentWindow', { value: { postMessage: (_m: unknown, target: string) => { posted.push({ index, target }) } } })
   })
   let n = 0
-  return { grants: new FrameGrants(document, window, () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`), posted }
+  return { grants: new FrameGrants(document, window, () => grantId(++n)), posted }
 }
 
 describe('frame grants', () => {

@@ -1,6 +1,8 @@
 // Header policies, kept per tab and frame by document URL, and across a worker restart.
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { FramePolicies, readHeaders, type SessionArea } from '../../src/background/pages/frame-policies.ts'
+import { harness, monetizerWorld } from './fakes.ts'
+import { link, snapshot, visitId } from './fixtures.ts'
 
 const doc = (tabId: number, frameId: number, url: string, headers: Record<string, string>) => ({
   tabId, frameId, url, type: frameId === 0 ? 'main_frame' : 'sub_frame',
@@ -11,6 +13,8 @@ function memorySession(): SessionArea & { data: Record<string, unknown> } {
   const data: Record<string, unknown> = {}
   return { data, get: async (key) => ({ [key]: data[key] }), set: async (items) => { Object.assign(data, structuredClone(items)) } }
 }
+
+afterEach(() => { vi.useRealTimers() })
 
 describe('reading response headers', () => {
   it('keeps the CSP policies that restrict monetization, one per comma, and ignores report-only', () => {
@@ -85,10 +89,11 @@ describe('frame policies', () => {
   })
 
   it('is still known to a restarted worker, and a damaged session record is dropped', async () => {
+    vi.useFakeTimers()
     const session = memorySession()
     const before = new FramePolicies(session)
     before.observed(doc(4, 2, 'https://a.example/f', { 'permissions-policy': 'monetization=("https://b.example")' }))
-    await new Promise((r) => setTimeout(r, 100)) // writes are batched
+    await vi.advanceTimersByTimeAsync(100) // writes are batched: one a little after a burst of changes
     const after = new FramePolicies(session)
     await after.load()
     expect(after.of(4, 2, 'https://a.example/f').permissions).toEqual({ all: false, self: false, origins: ['https://b.example'] })
@@ -101,20 +106,20 @@ describe('frame policies', () => {
 
 describe('a document keeps the header policy it was first seen with', () => {
   it('even when what webRequest remembers for its URL changes later (the page navigated to 204s)', async () => {
-    const { harness, monetizerWorld } = await import('./fakes.ts')
+    vi.useFakeTimers()
     const h = harness()
     let policy: { csp: string[]; permissions: null } = { csp: ["monetization-src 'none'"], permissions: null }
     const { m } = monetizerWorld(h, { headerPolicy: () => policy })
-    const snapshot = { visitId: '2b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link' as const, value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null }
-    m.pageState(1, snapshot, 'https://site.example/')
-    await new Promise((r) => setTimeout(r, 10))
+    const page = snapshot({ visitId: visitId(2) })
+    m.pageState(1, page, 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(10)
     policy = { csp: [], permissions: null }
-    m.pageState(1, { ...snapshot, tags: [...snapshot.tags, { kind: 'link', value: 'https://r.example/pay', seenAt: 1 }] }, 'https://site.example/')
-    await new Promise((r) => setTimeout(r, 10))
+    m.pageState(1, { ...page, tags: [...page.tags, link('https://r.example/pay', 1)] }, 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(10)
     expect(h.spspCalls).toEqual([])
     // A new document of the same URL reads the policy afresh.
-    m.pageState(1, { ...snapshot, visitId: '3b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' }, 'https://site.example/')
-    await new Promise((r) => setTimeout(r, 10))
+    m.pageState(1, { ...page, visitId: visitId(3) }, 'https://site.example/')
+    await vi.advanceTimersByTimeAsync(10)
     expect(h.spspCalls.length).toBeGreaterThan(0)
     m.tabRemoved(1)
   })

@@ -16,6 +16,7 @@ import { parseDecimal } from '../../src/shared/money.ts'
 import { payableTags, resolveTag, siteOf } from '../../src/background/pages/tag-choice.ts'
 import { findMetaPolicies, findTags } from '../../src/content/tags.ts'
 import { FrameGrants } from '../../src/content/frame-grants.ts'
+import { snapshot as pageSnapshot } from './fixtures.ts'
 
 const RUNS = { numRuns: 500 }
 
@@ -316,7 +317,7 @@ describe('content envelopes are judged, never thrown on', () => {
   it('a snapshot whose tags array has holes is refused (for…of would hand the monetizer `undefined`)', () => {
     const tags = new Array<unknown>(2)
     tags[1] = { kind: 'link', value: 'https://w.example/p', seenAt: 1 }
-    const input = { visitId: crypto.randomUUID(), tags, visible: true, csp: [], grants: [], grant: null }
+    const input = { ...pageSnapshot({ visitId: crypto.randomUUID() }), tags }
     expect(isContentEnvelope({ type: 'page-state', input })).toBe(false)
     expect(isContentEnvelope({ type: 'page-state', input: { ...input, tags: [tags[1]] } })).toBe(true)
   })

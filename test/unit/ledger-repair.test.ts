@@ -5,41 +5,25 @@ import 'fake-indexeddb/auto'
 import { openDB } from 'idb'
 import { describe, expect, it } from 'vitest'
 import { Budget } from '../../src/background/ledger/budget.ts'
-import { checkLedgerRow, KEEP_ACKNOWLEDGED, Ledger, type LedgerEntry } from '../../src/background/ledger/ledger.ts'
+import { checkLedgerRow, KEEP_ACKNOWLEDGED, Ledger } from '../../src/background/ledger/ledger.ts'
 import { ledgerCsv, ledgerJson } from '../../src/background/ledger/ledger-export.ts'
 import { dayKey } from '../../src/shared/period.ts'
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts'
+import { firstSchemaDatabase } from './fakes.ts'
+import { entry, firstSchemaRow, rowKey, USD9 } from './fixtures.ts'
 
 let n = 0
-const USD9 = { code: 'USD', scale: 9 }
-const USD6 = { code: 'USD', scale: 6 }
 const DAY = '2026-11-22'
 const AT = Date.UTC(2026, 10, 22, 12)
 const SITE = 'https://news.example'
 const ALICE = 'https://wallet.example/alice'
-const idOf = (day: string, site: string, receiver: string, dest = 'USD/6'): string => JSON.stringify([day, site, receiver, 'USD/9', dest])
-
-/** A row as the first build wrote it: no `v`. */
-const oldRow = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id: idOf(DAY, SITE, ALICE), day: DAY, site: SITE, receiver: ALICE, source: USD9, destination: USD6,
-  sent: '1000', delivered: '1', unconfirmed: '0', ms: 10, packets: 1, ...over,
-})
-const entry = (over: Partial<LedgerEntry> = {}): LedgerEntry => ({
-  at: AT, site: SITE, receiver: ALICE, source: USD9, destination: USD6, sent: 500n, delivered: 0n, unconfirmed: 0n, ms: 5, packets: 1, ...over,
-})
+/** A small payment today, to alice from news.example (the rows' own day, site and receiver). */
+const smallPayment = () => entry({ at: AT, site: SITE, receiver: ALICE, sent: 500n, delivered: 0n, ms: 5 })
 
 /** A database as the first build (schema version 1) left it, holding `rows` as stored. */
 async function oldDatabase(rows: Record<string, unknown>[], visits: Record<string, unknown>[] = []): Promise<string> {
   const name = `ledger-repair-${++n}`
-  const db = await openDB(name, 1, {
-    upgrade(d) {
-      d.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
-      d.createObjectStore('visits', { keyPath: 'key' })
-    },
-  })
-  for (const r of rows) await db.put('days', r)
-  for (const v of visits) await db.put('visits', v)
-  db.close()
+  await firstSchemaDatabase(name, rows, visits)
   return name
 }
 
@@ -60,19 +44,19 @@ const budgetOver = (asset = USD9) => new Budget({
   asset: () => asset, now: () => AT, dayOf: (at) => dayKey(at, 'UTC'),
 })
 
-const good2 = oldRow({ id: idOf(DAY, 'https://blog.example', ALICE), site: 'https://blog.example', sent: '2000' })
+const good2 = firstSchemaRow({ id: rowKey(DAY, 'https://blog.example', ALICE), site: 'https://blog.example', sent: '2000' })
 
 describe('damaged ledger rows', () => {
   it.each<[string, Record<string, unknown>, bigint]>([
     // [what, the damaged row, what of it still counts against the budget]
-    ['sent: "xyz"', oldRow({ sent: 'xyz', unconfirmed: '300' }), 300n],
-    ['ms: "abc"', oldRow({ ms: 'abc' }), 1000n],
-    ['no source', oldRow({ source: undefined }), 1000n],
-    ['a negative amount', oldRow({ unconfirmed: '-5' }), 1000n],
-    ['a fractional packet count', oldRow({ packets: 1.5 }), 1000n],
-    ['a day that disagrees with its key', oldRow({ day: '2026-11-23' }), 1000n],
-    ['no day (so the day index skips it)', oldRow({ day: undefined }), 1000n],
-    ['nothing but its key', { id: idOf(DAY, SITE, ALICE) }, 0n],
+    ['sent: "xyz"', firstSchemaRow({ sent: 'xyz', unconfirmed: '300' }), 300n],
+    ['ms: "abc"', firstSchemaRow({ ms: 'abc' }), 1000n],
+    ['no source', firstSchemaRow({ source: undefined }), 1000n],
+    ['a negative amount', firstSchemaRow({ unconfirmed: '-5' }), 1000n],
+    ['a fractional packet count', firstSchemaRow({ packets: 1.5 }), 1000n],
+    ['a day that disagrees with its key', firstSchemaRow({ day: '2026-11-23' }), 1000n],
+    ['no day (so the day index skips it)', firstSchemaRow({ day: undefined }), 1000n],
+    ['nothing but its key', { id: rowKey(DAY, SITE, ALICE) }, 0n],
   ])('%s: the good rows are read, the bad one is set aside with a reason, the budget counts what can be read', async (_what, bad, salvaged) => {
     const name = await oldDatabase([bad, good2])
     const l = open(name)
@@ -83,7 +67,7 @@ describe('damaged ledger rows', () => {
     if (salvaged === 0n) expect(kept).toBeUndefined()
     else expect(BigInt(kept?.sent ?? '0') + BigInt(kept?.unconfirmed ?? '0')).toBe(salvaged)
     const quarantined = await rawStore(name, 'quarantine')
-    expect(quarantined).toEqual([expect.objectContaining({ kind: 'ledger-row', key: idOf(DAY, SITE, ALICE), value: bad, acknowledged: false, reason: expect.any(String) as unknown })])
+    expect(quarantined).toEqual([expect.objectContaining({ kind: 'ledger-row', key: rowKey(DAY, SITE, ALICE), value: bad, acknowledged: false, reason: expect.any(String) as unknown })])
     const budget = budgetOver()
     expect(() => { budget.load(since) }).not.toThrow()
     expect(budget.spentNow()).toBe(2000n + salvaged)
@@ -94,7 +78,7 @@ describe('damaged ledger rows', () => {
   })
 
   it('rows() (the exports) skip the bad row too, and the exports do not throw', async () => {
-    const name = await oldDatabase([oldRow({ sent: 'xyz' }), good2])
+    const name = await oldDatabase([firstSchemaRow({ sent: 'xyz' }), good2])
     const l = open(name)
     const rows = await l.rows()
     expect(rows.map((r) => r.site).sort()).toEqual(['https://blog.example', SITE])
@@ -104,26 +88,26 @@ describe('damaged ledger rows', () => {
   })
 
   it('a row under a key that is not one of ours is salvaged into the row its fields name', async () => {
-    const stray = oldRow({ id: 'stray', sent: '70' })
-    const name = await oldDatabase([stray, oldRow()])
+    const stray = firstSchemaRow({ id: 'stray', sent: '70' })
+    const name = await oldDatabase([stray, firstSchemaRow()])
     const l = open(name)
-    expect(await l.rows()).toEqual([expect.objectContaining({ id: idOf(DAY, SITE, ALICE), sent: '1070', packets: 2 })])
+    expect(await l.rows()).toEqual([expect.objectContaining({ id: rowKey(DAY, SITE, ALICE), sent: '1070', packets: 2 })])
     expect(await rawStore(name, 'quarantine')).toEqual([expect.objectContaining({ key: 'stray', value: stray })])
   })
 
   it('record() onto a damaged row sets it aside in the same transaction and starts a fresh row (with what could be read)', async () => {
-    const bad = oldRow({ sent: 'xyz', unconfirmed: '300', ms: 'abc' })
+    const bad = firstSchemaRow({ sent: 'xyz', unconfirmed: '300', ms: 'abc' })
     const name = await oldDatabase([bad])
     const l = open(name)
-    await l.record(entry(), null)
+    await l.record(smallPayment(), null)
     const rows = await rawStore(name, 'days')
-    expect(rows).toEqual([expect.objectContaining({ id: idOf(DAY, SITE, ALICE), v: 1, sent: '500', unconfirmed: '300', delivered: '1', ms: 5, packets: 2 })])
+    expect(rows).toEqual([expect.objectContaining({ id: rowKey(DAY, SITE, ALICE), v: 1, sent: '500', unconfirmed: '300', delivered: '1', ms: 5, packets: 2 })])
     expect(await rawStore(name, 'quarantine')).toEqual([expect.objectContaining({ kind: 'ledger-row', value: bad })])
     expect(await l.repairs()).toHaveLength(1)
   })
 
   it('repairs() lists what was set aside until acknowledged; acknowledgeRepairs() clears them for good', async () => {
-    const name = await oldDatabase([oldRow({ sent: 'xyz' })])
+    const name = await oldDatabase([firstSchemaRow({ sent: 'xyz' })])
     const l = open(name)
     await l.rows()
     await l.quarantine('settings', 'settings', { ratePerHour: 7 }, 'The stored settings were not valid.')
@@ -172,14 +156,14 @@ describe('damaged ledger rows', () => {
 
   it('a database of the first schema opens and upgrades with its rows and visits intact; new rows carry v: 1', async () => {
     const visit = { key: '3:x', tabId: 3 }
-    const name = await oldDatabase([oldRow(), good2], [visit])
+    const name = await oldDatabase([firstSchemaRow(), good2], [visit])
     const l = open(name)
     expect((await l.rows()).map((r) => r.sent).sort()).toEqual(['1000', '2000'])
     expect(await l.loadVisits()).toEqual([visit])
     expect(await l.repairs()).toEqual([])
-    await l.record(entry(), null)
+    await l.record(smallPayment(), null)
     const rows = await rawStore(name, 'days')
-    expect(rows).toContainEqual(expect.objectContaining({ id: idOf(DAY, SITE, ALICE), v: 1, sent: '1500', packets: 2 }))
+    expect(rows).toContainEqual(expect.objectContaining({ id: rowKey(DAY, SITE, ALICE), v: 1, sent: '1500', packets: 2 }))
     const db = await openDB(name)
     expect(db.version).toBe(3)
     expect([...db.objectStoreNames].sort()).toEqual(['days', 'quarantine', 'settings', 'visits'])
@@ -188,16 +172,16 @@ describe('damaged ledger rows', () => {
 })
 
 describe('checkLedgerRow', () => {
-  const key = idOf(DAY, SITE, ALICE)
+  const key = rowKey(DAY, SITE, ALICE)
   it('accepts a valid row with or without v: 1', () => {
-    expect(checkLedgerRow(key, oldRow())).toMatchObject({ ok: true })
-    expect(checkLedgerRow(key, { ...oldRow(), v: 1 })).toMatchObject({ ok: true })
+    expect(checkLedgerRow(key, firstSchemaRow())).toMatchObject({ ok: true })
+    expect(checkLedgerRow(key, { ...firstSchemaRow(), v: 1 })).toMatchObject({ ok: true })
   })
   it.each<[string, unknown]>([
     ['null', null], ['a number', 42], ['a string', 'row'], ['an array', [1, 2]],
-    ['v: 2', { ...oldRow(), v: 2 }], ['a huge scale', oldRow({ source: { code: 'USD', scale: 1e6 } })],
-    ['an empty site', oldRow({ site: '' })], ['a bad destination', oldRow({ destination: 'USD' })],
-    ['Infinity ms', oldRow({ ms: Number.POSITIVE_INFINITY })], ['a number as amount', oldRow({ sent: 1000 })],
+    ['v: 2', { ...firstSchemaRow(), v: 2 }], ['a huge scale', firstSchemaRow({ source: { code: 'USD', scale: 1e6 } })],
+    ['an empty site', firstSchemaRow({ site: '' })], ['a bad destination', firstSchemaRow({ destination: 'USD' })],
+    ['Infinity ms', firstSchemaRow({ ms: Number.POSITIVE_INFINITY })], ['a number as amount', firstSchemaRow({ sent: 1000 })],
   ])('refuses %s, with a reason, and salvages under the key', (_what, value) => {
     const checked = checkLedgerRow(key, value)
     expect(checked.ok).toBe(false)

@@ -2,19 +2,14 @@
 // strings, with the visit's record changed in the same transaction.
 import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
-import { Ledger, type LedgerEntry } from '../../src/background/ledger/ledger.ts'
+import { Ledger } from '../../src/background/ledger/ledger.ts'
 import { ledgerCsv, ledgerJson } from '../../src/background/ledger/ledger-export.ts'
 import type { VisitRecord } from '../../src/background/payment/visit.ts'
+import { entry, USD6, USD9 } from './fixtures.ts'
 
 let n = 0
 const fresh = (timeZone = 'UTC') => new Ledger({ name: `ledger-test-${++n}`, timeZone })
 
-const USD9 = { code: 'USD', scale: 9 }
-const USD6 = { code: 'USD', scale: 6 }
-const entry = (at: number, over: Partial<LedgerEntry> = {}): LedgerEntry => ({
-  at, site: 'https://news.example', receiver: 'https://wallet.example/alice', source: USD9, destination: USD6,
-  sent: 100_000n, delivered: 100n, unconfirmed: 0n, ms: 1000, packets: 1, ...over,
-})
 const record = (over: Partial<VisitRecord> = {}): VisitRecord => ({
   tabId: 3, visitId: 'v', input: 'https://wallet.example/alice', seenAt: 0,
   accrual: { folded: '0', segmentMs: 0, visibleSince: null, ratePerHour: null },
@@ -25,9 +20,9 @@ describe('ledger', () => {
   it('aggregates payments into one row per day, site and receiver', async () => {
     const l = fresh()
     const t = Date.UTC(2026, 10, 22, 12)
-    for (let i = 0; i < 60; i++) await l.record(entry(t + i * 1000), null)
-    await l.record(entry(t, { receiver: 'https://other.example/bob' }), null)
-    await l.record(entry(t, { site: 'https://blog.example' }), null)
+    for (let i = 0; i < 60; i++) await l.record(entry({ at: t + i * 1000 }), null)
+    await l.record(entry({ at: t, receiver: 'https://other.example/bob' }), null)
+    await l.record(entry({ at: t, site: 'https://blog.example' }), null)
     const rows = await l.rows()
     expect(rows).toHaveLength(3)
     const main = rows.find((r) => r.site === 'https://news.example' && r.receiver === 'https://wallet.example/alice')
@@ -40,8 +35,8 @@ describe('ledger', () => {
     const before = Date.UTC(2026, 10, 22, 10, 59, 59) // 23:59:59 in Auckland
     const after = Date.UTC(2026, 10, 22, 11, 0, 0) // 00:00:00 the next day in Auckland
     for (const l of [auckland, utc]) {
-      await l.record(entry(before), null)
-      await l.record(entry(after), null)
+      await l.record(entry({ at: before }), null)
+      await l.record(entry({ at: after }), null)
     }
     expect((await auckland.rows()).map((r) => r.day).sort()).toEqual(['2026-11-22', '2026-11-23'])
     expect((await utc.rows()).map((r) => r.day)).toEqual(['2026-11-22'])
@@ -51,8 +46,8 @@ describe('ledger', () => {
   it('keeps amounts beyond 2^53 exact', async () => {
     const l = fresh()
     const big = 9_007_199_254_740_993n
-    await l.record(entry(0, { sent: big, delivered: big }), null)
-    await l.record(entry(0, { sent: big, delivered: 1n }), null)
+    await l.record(entry({ at: 0, sent: big, delivered: big }), null)
+    await l.record(entry({ at: 0, sent: big, delivered: 1n }), null)
     const [row] = await l.rows()
     expect(row?.sent).toBe((2n * big).toString())
     expect(row?.delivered).toBe((big + 1n).toString())
@@ -60,28 +55,28 @@ describe('ledger', () => {
 
   it('keeps rows apart when the assets differ', async () => {
     const l = fresh()
-    await l.record(entry(0), null)
-    await l.record(entry(0, { source: { code: 'EUR', scale: 2 }, sent: 1n }), null)
-    await l.record(entry(0, { destination: { code: 'XRP', scale: 6 } }), null)
+    await l.record(entry({ at: 0 }), null)
+    await l.record(entry({ at: 0, source: { code: 'EUR', scale: 2 }, sent: 1n }), null)
+    await l.record(entry({ at: 0, destination: { code: 'XRP', scale: 6 } }), null)
     expect(await l.rows()).toHaveLength(3)
   })
 
   it('writes a payment and its visit\'s record together, and settles a visit by removing it', async () => {
     const l = fresh()
     await l.saveVisit(record({ sent: '0', counted: '200000' }))
-    await l.record(entry(0), record({ sent: '100000', counted: '200000' }))
+    await l.record(entry({ at: 0 }), record({ sent: '100000', counted: '200000' }))
     expect(await l.loadVisits()).toEqual([expect.objectContaining({ key: '3:https://wallet.example/alice', sent: '100000', counted: '200000' })])
-    await l.record(entry(0, { sent: 0n, delivered: 0n, unconfirmed: 100_000n, packets: 0, ms: 0 }), record(), true)
+    await l.record(entry({ at: 0, sent: 0n, delivered: 0n, unconfirmed: 100_000n, packets: 0, ms: 0 }), record(), true)
     expect(await l.loadVisits()).toEqual([])
     expect(await l.rows()).toEqual([expect.objectContaining({ sent: '100000', unconfirmed: '100000', packets: 1 })])
   })
 
   it('a failed transaction changes neither the row nor the record', async () => {
     const l = fresh()
-    await l.record(entry(0), record({ sent: '100000' }))
+    await l.record(entry({ at: 0 }), record({ sent: '100000' }))
     // A record that cannot be stored (a function is not cloneable) aborts the whole transaction.
     const broken = { ...record({ sent: '200000' }), bad: () => 1 } as unknown as VisitRecord
-    await expect(l.record(entry(0), broken)).rejects.toThrow()
+    await expect(l.record(entry({ at: 0 }), broken)).rejects.toThrow()
     expect((await l.rows())[0]?.sent).toBe('100000')
     expect((await l.loadVisits())[0]?.sent).toBe('100000')
   })
@@ -89,7 +84,7 @@ describe('ledger', () => {
   it('survives being closed and opened again (a new worker)', async () => {
     const name = `ledger-test-${++n}`
     const first = new Ledger({ name, timeZone: 'UTC' })
-    await first.record(entry(0), record())
+    await first.record(entry({ at: 0 }), record())
     first.close()
     const second = new Ledger({ name, timeZone: 'UTC' })
     expect(await second.rows()).toHaveLength(1)
@@ -100,8 +95,8 @@ describe('ledger', () => {
 describe('ledger export', () => {
   it('writes CSV with exact decimals and defuses formulas', async () => {
     const l = fresh()
-    await l.record(entry(Date.UTC(2026, 10, 22), { sent: 123_456_789n, delivered: 123_456n, ms: 1234 }), null)
-    await l.record(entry(Date.UTC(2026, 10, 21), { receiver: '=HYPERLINK("x")', destination: null }), null)
+    await l.record(entry({ at: Date.UTC(2026, 10, 22), sent: 123_456_789n, delivered: 123_456n, ms: 1234 }), null)
+    await l.record(entry({ at: Date.UTC(2026, 10, 21), receiver: '=HYPERLINK("x")', destination: null }), null)
     const csv = ledgerCsv(await l.rows())
     const lines = csv.trimEnd().split('\r\n')
     expect(lines[0]).toBe('day,site,receiver,source_asset,source_scale,sent,unconfirmed,destination_asset,destination_scale,delivered,seconds,packets')
@@ -111,7 +106,7 @@ describe('ledger export', () => {
 
   it('writes JSON with integer strings and assets', async () => {
     const l = fresh()
-    await l.record(entry(Date.UTC(2026, 10, 22)), null)
+    await l.record(entry({ at: Date.UTC(2026, 10, 22) }), null)
     const file = JSON.parse(ledgerJson(await l.rows(), Date.UTC(2026, 10, 22, 12))) as { trickle: string; exportedAt: string; rows: unknown[] }
     expect(file).toEqual({
       trickle: 'ledger', version: 1, exportedAt: '2026-11-22T12:00:00.000Z',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { isContentEnvelope, isUiEnvelope, MAX_TAGS_REPORTED } from '../../src/shared/messages.ts'
+import { meta, siteRules, snapshot } from './fixtures.ts'
 
-const visitId = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-const good = { type: 'page-state', input: { visitId, tags: [{ kind: 'meta', value: '$w.example/a', seenAt: 1 }], visible: true, csp: [], grants: [], grant: null } }
+const good = { type: 'page-state', input: snapshot({ tags: [meta('$w.example/a', 1)] }) }
 
 describe('content messages are checked at run time', () => {
   it('accepts a well-formed snapshot', () => { expect(isContentEnvelope(good)).toBe(true) })
@@ -28,7 +28,7 @@ describe('UI messages are checked at run time', () => {
     { to: 'trickle-worker', type: 'get-settings', input: null },
     { to: 'trickle-worker', type: 'get-tab-status', input: { tabId: 3 } },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: null, ratePerHour: '0.36', budget: { amount: '5', period: 'weekly', renewDay: 1 }, idleMinutes: 10 } },
-    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: '1', paused: false, never: true, simulate: false } } },
+    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: siteRules({ cap: '1', never: true }) } },
     { to: 'trickle-worker', type: 'export-ledger', input: { format: 'csv' } },
     { to: 'trickle-worker', type: 'get-overview', input: { tabId: null } },
   ])('accepts %j', (m) => { expect(isUiEnvelope(m)).toBe(true) })
@@ -40,7 +40,7 @@ describe('UI messages are checked at run time', () => {
     { to: 'someone-else', type: 'get-settings', input: null },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: 5, ratePerHour: '0.36' } },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: null, ratePerHour: '0.36', budget: { amount: 5, period: 'monthly', renewDay: 1 }, idleMinutes: 10 } },
-    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: null, paused: 'yes', never: false, simulate: false } } },
+    { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ...siteRules(), paused: 'yes' } } },
     { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: null, paused: false, never: false, extra: 1 } } },
     { to: 'trickle-worker', type: 'export-ledger', input: { format: 'xlsx' } },
     { to: 'trickle-worker', type: 'set-paused', input: { paused: 1 } },

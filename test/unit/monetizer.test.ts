@@ -3,19 +3,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { RESTORE_WAIT_MS } from '../../src/background/pages/restored-visits.ts'
 import { MAX_RECEIVERS_PER_PAGE } from '../../src/background/pages/tag-choice.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { harness, MemoryLedger, monetizerWorld } from './fakes.ts'
+import { harness, MemoryLedger, monetizerWorld, paySeconds } from './fakes.ts'
+import { grantId, links as linkTags, siteRules, snapshot, spspAnswer, visitId } from './fixtures.ts'
 const PER_SECOND = 100_000n
 
-function page(links: string[], visible = true): PageSnapshot {
-  return {
-    visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f',
-    tags: links.map((value) => ({ kind: 'link' as const, value, seenAt: 0 })),
-    visible,
-    csp: [],
-    grants: [],
-    grant: null,
-  }
-}
+/** Visit 0's page, linking each of `links`. */
+const page = (links: string[]): PageSnapshot => snapshot({ tags: linkTags(...links) })
 
 /** Runs a page for `seconds`, fulfilling every packet, and returns what each receiver was allowed. */
 async function run(links: string[], seconds: number) {
@@ -23,11 +16,7 @@ async function run(links: string[], seconds: number) {
   const { m } = monetizerWorld(h)
   m.pageState(7, page(links), 'https://site.example/')
   await vi.advanceTimersByTimeAsync(0)
-  for (let s = 0; s < seconds; s++) {
-    for (const p of h.payers) p.fulfilAll()
-    await vi.advanceTimersByTimeAsync(1000)
-  }
-  for (const p of h.payers) p.fulfilAll()
+  await paySeconds(h, seconds)
   return { h, m, total: h.payers.reduce((sum, p) => sum + p.totalSent, 0n) }
 }
 
@@ -35,7 +24,7 @@ beforeEach(() => { vi.useFakeTimers({ now: 1_000_000 }) })
 afterEach(() => { vi.useRealTimers() })
 
 describe('a receiver that was given up on', () => {
-  const reloaded = (links: string[]): PageSnapshot => ({ ...page(links), visitId: '4b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' })
+  const reloaded = (links: string[]): PageSnapshot => ({ ...page(links), visitId: visitId(4) })
   const refusal = { reason: 'The receiver refused payment (F99 application error).', refused: true, unknown: false }
 
   it('is tried again when the page is reloaded ("reload the page to try again")', async () => {
@@ -46,7 +35,7 @@ describe('a receiver that was given up on', () => {
       querySpsp: async (url) => {
         calls.push(url)
         if (refuse) return err({ step: 'status', message: 'The receiver answered HTTP 404.', retryable: false, status: 404 })
-        return { ok: true, value: { destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null } }
+        return { ok: true, value: spspAnswer(url) }
       },
     })
     const { m } = monetizerWorld(h)
@@ -103,9 +92,9 @@ describe('a visit carried over a reload', () => {
     await vi.advanceTimersByTimeAsync(0)
     expect(budget.heldNow()).toBeGreaterThan(0n)
     m.pageGone(1, page(links).visitId) // the reload: the visit is parked
-    state.settings = { ...state.settings, sites: { 'https://site.example': { ratePerHour: null, cap: null, paused: false, never: false, simulate: true } } }
+    state.settings = { ...state.settings, sites: { 'https://site.example': siteRules({ simulate: true }) } }
     m.settingsChanged()
-    m.pageState(1, { ...page(links), visitId: '5b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' }, 'https://site.example/')
+    m.pageState(1, { ...page(links), visitId: visitId(5) }, 'https://site.example/')
     await vi.advanceTimersByTimeAsync(3000)
     expect(m.status(1)).toMatchObject({ kind: 'monetized', simulated: true })
     expect(budget.heldNow()).toBe(0n) // the real visit ended and settled; the simulated one holds nothing
@@ -172,11 +161,11 @@ describe('several receivers on one page', () => {
   })
 
   describe('frames', () => {
-    const G1 = '11111111-1111-4111-8111-111111111111'
-    const G2 = '22222222-2222-4222-8222-222222222222'
-    const frame = (visitId: string, links: string[], grants: string[], grant: string | null): PageSnapshot =>
-      ({ ...page(links), visitId, grants, grant })
-    const V = (n: number) => `0b5f3c1e-8d2a-4c3b-9e7f-00000000000${n}`
+    const G1 = grantId(1)
+    const G2 = grantId(2)
+    /** Frame `frameId`'s page (its own visit), linking `links`, giving `grants` and holding `grant`. */
+    const frame = (frameId: number, links: string[], grants: string[], grant: string | null): PageSnapshot =>
+      ({ ...page(links), visitId: visitId(frameId), grants, grant })
 
     async function paidUrls(reports: [number, PageSnapshot][]) {
       const h = harness()
@@ -188,39 +177,39 @@ describe('several receivers on one page', () => {
 
     it('pays a granted child frame, and not a child without a grant', async () => {
       expect(await paidUrls([
-        [0, frame(V(0), [], [G1], null)],
-        [3, frame(V(3), ['https://child.example/pay'], [], G1)],
-        [4, frame(V(4), ['https://sneaky.example/pay'], [], null)],
+        [0, frame(0, [], [G1], null)],
+        [3, frame(3, ['https://child.example/pay'], [], G1)],
+        [4, frame(4, ['https://sneaky.example/pay'], [], null)],
       ])).toEqual(['https://child.example/pay'])
     })
 
     it('pays a nested frame only if every frame on the way allows it', async () => {
       expect(await paidUrls([
-        [0, frame(V(0), [], [G1], null)],
-        [3, frame(V(3), [], [G2], G1)],
-        [5, frame(V(5), ['https://grandchild.example/pay'], [], G2)],
+        [0, frame(0, [], [G1], null)],
+        [3, frame(3, [], [G2], G1)],
+        [5, frame(5, ['https://grandchild.example/pay'], [], G2)],
       ])).toEqual(['https://grandchild.example/pay'])
       // The middle frame has no grant from the top: its own grant is worth nothing.
       expect(await paidUrls([
-        [0, frame(V(0), [], [], null)],
-        [3, frame(V(3), [], [G2], null)],
-        [5, frame(V(5), ['https://grandchild.example/pay'], [], G2)],
+        [0, frame(0, [], [], null)],
+        [3, frame(3, [], [G2], null)],
+        [5, frame(5, ['https://grandchild.example/pay'], [], G2)],
       ])).toEqual([])
     })
 
     it('honours a grant for one frame only (a page cannot pass its grant on)', async () => {
       expect(await paidUrls([
-        [0, frame(V(0), [], [G1], null)],
-        [3, frame(V(3), ['https://child.example/pay'], [], G1)],
-        [5, frame(V(5), ['https://replayed.example/pay'], [], G1)],
+        [0, frame(0, [], [G1], null)],
+        [3, frame(3, ['https://child.example/pay'], [], G1)],
+        [5, frame(5, ['https://replayed.example/pay'], [], G1)],
       ])).toEqual(['https://child.example/pay'])
     })
 
     it('splits the tab\'s rate across the frames\' receivers', async () => {
       const h = harness()
       const m = monetizerWorld(h).m
-      m.pageState(7, frame(V(0), ['https://top.example/pay'], [G1], null), 'https://site.example/', 0)
-      m.pageState(7, frame(V(3), ['https://child.example/pay'], [], G1), 'https://child.example/', 3)
+      m.pageState(7, frame(0, ['https://top.example/pay'], [G1], null), 'https://site.example/', 0)
+      m.pageState(7, frame(3, ['https://child.example/pay'], [], G1), 'https://child.example/', 3)
       await vi.advanceTimersByTimeAsync(0)
       expect(h.payers.map((p) => p.allowance)).toEqual([PER_SECOND / 2n, PER_SECOND / 2n])
     })

@@ -1,27 +1,34 @@
 // @vitest-environment happy-dom
 // The content script's report to the worker: what it says, and when.
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Browser } from 'webextension-polyfill'
 import { startReporter } from '../../src/content/page-reporter.ts'
 import type { PageSnapshot } from '../../src/shared/messages.ts'
+import { fakePort } from './fakes.ts'
 
-function fakeBrowser() {
-  const sent: PageSnapshot[] = []
-  let connects = 0
+/** A browser whose every runtime.connect opens a fake port to the worker; `ports` in order opened. */
+function fakeBrowser(now: () => number = () => 0) {
+  const ports: ReturnType<typeof fakePort>[] = []
+  /** When (by `now`) each port was opened. */
+  const connectedAt: number[] = []
   const browser = {
     runtime: {
       connect: () => {
-        connects++
-        return {
-          postMessage: (m: { input: PageSnapshot }) => { sent.push(m.input) },
-          disconnect: () => undefined,
-          onMessage: { addListener: () => undefined },
-          onDisconnect: { addListener: () => undefined },
-        }
+        const p = fakePort()
+        ports.push(p)
+        connectedAt.push(now())
+        return p.port
       },
     },
   } as unknown as Browser
-  return { browser, sent, connects: () => connects }
+  return {
+    browser,
+    ports,
+    connectedAt,
+    /** Every snapshot the page reported, on whichever port. */
+    get sent(): PageSnapshot[] { return ports.flatMap((p) => p.posted.map((m) => (m as { input: PageSnapshot }).input)) },
+    connects: () => ports.length,
+  }
 }
 
 let prerendering = false
@@ -29,6 +36,7 @@ Object.defineProperty(document, 'prerendering', { configurable: true, get: () =>
 const flush = () => new Promise((r) => setTimeout(r, 0))
 const controller = { current: new AbortController() }
 afterEach(() => {
+  vi.useRealTimers()
   controller.current.abort()
   controller.current = new AbortController()
   prerendering = false
@@ -100,34 +108,20 @@ describe('the page reporter', () => {
 
 describe('reconnecting after worker restarts', () => {
   it('comes back within 50 ms after each of ten restarts, however many came before', async () => {
+    // The reconnection waits on a timer: fake time, so ten restarts take no real time.
+    vi.useFakeTimers({ now: 1000 })
     document.head.innerHTML = '<link rel="monetization" href="https://w.example/a">'
-    let clock = 1000
-    const drops: (() => void)[] = []
-    const connectedAt: number[] = []
-    const browser = {
-      runtime: {
-        connect: () => {
-          connectedAt.push(clock)
-          return {
-            postMessage: () => undefined,
-            disconnect: () => undefined,
-            onMessage: { addListener: () => undefined },
-            onDisconnect: { addListener: (fn: () => void) => { drops.push(fn) } },
-          }
-        },
-      },
-    } as unknown as Browser
-    startReporter(controller.current.signal, { browser, document, window, now: () => clock, randomUUID: () => crypto.randomUUID() })
-    await flush()
+    const b = fakeBrowser(() => Date.now())
+    startReporter(controller.current.signal, { browser: b.browser, document, window, now: () => Date.now(), randomUUID: () => crypto.randomUUID() })
+    await vi.advanceTimersByTimeAsync(0)
     for (let kill = 0; kill < 10; kill++) {
-      clock += 4000 // the page was paid for 4 s, then the worker was killed
-      const before = connectedAt.length
-      drops.at(-1)?.()
-      const killedAt = clock
-      await new Promise((r) => setTimeout(r, 60))
-      clock += 60
-      expect(connectedAt.length, `reconnected after kill ${kill + 1}`).toBe(before + 1)
-      expect((connectedAt.at(-1) ?? 0) - killedAt).toBeLessThanOrEqual(60)
+      await vi.advanceTimersByTimeAsync(4000) // the page was paid for 4 s, then the worker was killed
+      const before = b.connects()
+      b.ports.at(-1)?.drop()
+      const killedAt = Date.now()
+      await vi.advanceTimersByTimeAsync(50)
+      expect(b.connects(), `reconnected after kill ${kill + 1}`).toBe(before + 1)
+      expect((b.connectedAt.at(-1) ?? 0) - killedAt).toBeLessThanOrEqual(50)
     }
   })
 })

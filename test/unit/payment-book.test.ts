@@ -1,12 +1,9 @@
 // One writer for money: a payment whose ledger write fails is charged once, written with the next
 // write, and the budget and the ledger agree throughout (they once disagreed by the failed entry).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { PageSnapshot } from '../../src/shared/messages.ts'
 import { harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
+import { snapshot } from './fixtures.ts'
 
-const page = (): PageSnapshot => ({
-  visitId: '1b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link', value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
-})
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }) })
 afterEach(() => { vi.useRealTimers() })
 
@@ -16,7 +13,7 @@ async function paying() {
   const ledger = new MemoryLedger()
   const through = new Mortal(ledger)
   const { m, budget } = monetizerWorld(h, { ledger, through })
-  m.pageState(1, page(), 'https://site.example/')
+  m.pageState(1, snapshot(), 'https://site.example/')
   await vi.advanceTimersByTimeAsync(0)
   const payer = h.payers[0]
   if (payer === undefined) throw new Error('no payer')

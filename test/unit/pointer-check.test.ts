@@ -1,14 +1,12 @@
 // The pointer tester and its command line over a matrix of receivers served for real over HTTP:
 // each case must fail at the right step, with a message and a fix, or pass.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { checkPointer } from '../../src/background/site-owner/pointer-check.ts'
 import { reportText, type CheckStep } from '../../src/shared/check-report.ts'
 import { main } from '../../src/cli/check-pointer.ts'
-import { startReceivers, type Receivers } from '../fixtures/receivers.ts'
+import { serveReceivers } from './http-receivers.ts'
 
-let receivers: Receivers
-beforeAll(async () => { receivers = await startReceivers() })
-afterAll(async () => { await receivers.stop() })
+const receivers = serveReceivers()
 
 describe('the pointer tester', () => {
   it.each([
@@ -52,6 +50,7 @@ describe('the pointer tester', () => {
     expect(r.steps.slice(at + 1).every((s) => s.ok === null)).toBe(true)
   })
 
+  // Real time: a real HTTP server holds the socket open, and fake timers cannot drive a socket.
   it('times out an answer that never comes, at the http step', async () => {
     const r = await checkPointer(`${receivers.base}/hang`, { timeoutMs: 300 })
     expect(r.failed).toBe('http')

@@ -8,6 +8,7 @@ import {
 } from '../../src/shared/messages.ts'
 import type { AmountJson } from '../../src/shared/money.ts'
 import type { SeenEvent } from '../../src/shared/wm-channel.ts'
+import { grantId } from './fixtures.ts'
 
 const TAG = { kind: 'link', value: 'https://w.example/pay' } as const
 const USD = { value: '100', code: 'USD', scale: 9 }
@@ -58,10 +59,10 @@ describe('worker → content script', () => {
 
 describe('frame grants and change notices', () => {
   it('a grant is one UUID and nothing else', () => {
-    expect(isFrameGrant({ trickleGrant: '1b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f' })).toBe(true)
+    expect(isFrameGrant({ trickleGrant: grantId(1) })).toBe(true)
     expect(isFrameGrant({ trickleGrant: 'not-a-uuid' })).toBe(false)
-    expect(isFrameGrant({ trickleGrant: '1b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', more: 1 })).toBe(false)
-    expect(isFrameGrant('1b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f')).toBe(false)
+    expect(isFrameGrant({ trickleGrant: grantId(1), more: 1 })).toBe(false)
+    expect(isFrameGrant(grantId(1))).toBe(false)
   })
 
   it('a change notice says only that', () => {

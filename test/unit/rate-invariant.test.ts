@@ -3,15 +3,14 @@
 // each tab's rate × the time it was visible, plus one leading second per tab.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { ok } from '../../src/shared/result.ts'
-import { FakePayer, harness, monetizerWorld } from './fakes.ts'
+import { harness, monetizerWorld } from './fakes.ts'
+import { grantId, links, snapshot } from './fixtures.ts'
 
 /** The default rate, 0.36 USD/hour at scale 9: 100 units per ms. */
 const PER_MS = 100n
 const SITES = ['https://a.example', 'https://b.example']
 const RECEIVERS = Array.from({ length: 8 }, (_, i) => `https://r${i}.example/pay`)
-const GRANT = '11111111-1111-4111-8111-111111111111'
+const GRANT = grantId(1)
 
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12) }) })
 afterEach(() => { vi.useRealTimers() })
@@ -28,24 +27,14 @@ interface Tab {
 }
 
 function world() {
-  const payers: FakePayer[] = []
-  const h = harness({
-    querySpsp: async (url) => ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null }),
-  })
-  h.deps.openPayer = async (opts) => {
-    const p = new FakePayer(opts)
-    payers.push(p)
-    return p
-  }
+  const h = harness()
+  const payers = h.payers
   const { m } = monetizerWorld(h)
   const tabs: Tab[] = []
   let nextTab = 1
-  const snapshot = (visitId: string, links: string[], visible: boolean, grants: string[], grant: string | null): PageSnapshot => ({
-    visitId, tags: links.map((value) => ({ kind: 'link' as const, value, seenAt: 0 })), visible, csp: [], grants, grant,
-  })
   const report = (t: Tab): void => {
-    m.pageState(t.id, snapshot(t.visitId, t.links, t.visible, t.frame === null ? [] : [GRANT], null), `${SITES[t.site] ?? ''}/page`, 0)
-    if (t.frame !== null) m.pageState(t.id, snapshot(t.frame.visitId, t.frame.links, t.visible, [], GRANT), 'https://frame.example/embed', 1)
+    m.pageState(t.id, snapshot({ visitId: t.visitId, tags: links(...t.links), visible: t.visible, grants: t.frame === null ? [] : [GRANT] }), `${SITES[t.site] ?? ''}/page`, 0)
+    if (t.frame !== null) m.pageState(t.id, snapshot({ visitId: t.frame.visitId, tags: links(...t.frame.links), visible: t.visible, grant: GRANT }), 'https://frame.example/embed', 1)
   }
   return {
     m,

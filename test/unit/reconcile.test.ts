@@ -1,11 +1,10 @@
 // After a worker is killed with a chunk in flight, the new worker reopens the same STREAM connection
 // and reads the receiver's own total: the ledger then says exactly what the receiver got.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { FakePayer, harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
+import { harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
+import { links, snapshot } from './fixtures.ts'
 
-const VISIT = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-const page: PageSnapshot = { visitId: VISIT, tags: [{ kind: 'link', value: 'https://r.example/a', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null }
+const page = snapshot({ tags: links('https://r.example/a') })
 
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 10, 22, 12) }) })
 afterEach(() => { vi.useRealTimers() })
@@ -29,14 +28,8 @@ async function killMidChunk(ledger: MemoryLedger) {
 }
 
 async function restartAndPay(ledger: MemoryLedger, remoteBase: bigint) {
-  const h = harness()
+  const h = harness({}, { onPayer: (p) => { p.remoteBase = remoteBase } })
   const { m } = monetizerWorld(h, { ledger })
-  h.deps.openPayer = async (opts) => {
-    const p = new FakePayer(opts)
-    p.remoteBase = remoteBase
-    h.payers.push(p)
-    return p
-  }
   await m.restore()
   m.pageState(1, page, 'https://site.example/')
   for (let s = 0; s < 3; s++) {

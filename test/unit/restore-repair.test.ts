@@ -4,14 +4,10 @@ import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { checkVisitRecord } from '../../src/background/ledger/visit-record.ts'
 import type { VisitRecord } from '../../src/background/payment/visit.ts'
-import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { harness, MemoryLedger, monetizerWorld, Mortal, USD9 } from './fakes.ts'
+import { harness, MemoryLedger, monetizerWorld, Mortal } from './fakes.ts'
+import { snapshot, USD9 } from './fixtures.ts'
 
 const PER_SECOND = 100_000n
-const VISIT = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
-const page = (receiver: string, visitId = VISIT): PageSnapshot => ({
-  visitId, tags: [{ kind: 'link', value: receiver, seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
-})
 
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12) }) })
 afterEach(() => { vi.useRealTimers() })
@@ -22,7 +18,7 @@ async function deadWorker(seconds: number): Promise<MemoryLedger> {
   const h = harness()
   const through = new Mortal(ledger)
   const { m } = monetizerWorld(h, { ledger, through })
-  m.pageState(7, page('https://r.example/pay'), 'https://site.example/')
+  m.pageState(7, snapshot(), 'https://site.example/')
   await vi.advanceTimersByTimeAsync(0)
   for (let s = 0; s < seconds; s++) {
     for (const p of h.payers) p.fulfilAll()
@@ -43,7 +39,7 @@ describe('restoring after a restart', () => {
     const h = harness()
     const { m } = monetizerWorld(h, { ledger })
     await m.restore()
-    m.pageState(7, page('https://r.example/pay'), 'https://site.example/')
+    m.pageState(7, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     await vi.advanceTimersByTimeAsync(1000)
     const resumed = h.payers[0]
@@ -76,12 +72,12 @@ describe('restoring after a restart', () => {
     expect(ledger.visits.has(`9:${good.input}`)).toBe(false)
     // What the bad record may have sent and can still be read is charged, never forgotten.
     expect(budget.spentNow()).toBeGreaterThanOrEqual(spentBefore)
-    m.pageState(7, page('https://r.example/pay'), 'https://site.example/')
+    m.pageState(7, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(1000)
     expect(h.payers[0]?.allowance ?? 0n).toBeGreaterThan(0n)
     expect(m.status(7)).toMatchObject({ kind: 'monetized' })
     // The bad record's page comes back: it is paid at the rate from now, with no fresh first second.
-    m.pageState(9, page('https://r.example/pay'), 'https://site.example/')
+    m.pageState(9, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const nine = h.payers[1]
     expect(nine?.allowance ?? 0n).toBeLessThan(PER_SECOND / 2n)

@@ -17,6 +17,7 @@ beforeAll(async () => {
 })
 afterAll(async () => { await net?.stop() })
 
+// Real time throughout: a real connector, receiver and proxy answer over sockets fake timers cannot drive.
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 // Well inside vitest's 5 s test timeout, so a wait that never ends says what it was waiting for.
 async function until<T>(what: string, fn: () => T | undefined, ms = 2000): Promise<T> {

@@ -4,6 +4,7 @@ import {
   DEFAULT_SETTINGS, exportSettings, importSettings, migrateSettings, redactUplink, siteKey, toPublic, validateBudget, validateRate, validateUplink,
   type BudgetSettings,
 } from '../../src/shared/settings.ts'
+import { siteRules } from './fixtures.ts'
 
 describe('money is integers', () => {
   it.each([
@@ -76,17 +77,17 @@ describe('settings', () => {
   it('keeps valid site rules, drops broken ones and entries that say nothing', () => {
     const migrated = migrateSettings({
       sites: {
-        'https://news.example': { ratePerHour: '1', cap: '0.5', paused: false, never: false, simulate: false },
-        'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true, simulate: false },
-        'https://plain.example': { ratePerHour: null, cap: null, paused: false, never: false, simulate: false },
-        'https://bad-rate.example': { ratePerHour: '360', cap: null, paused: true, never: false, simulate: false },
+        'https://news.example': siteRules({ ratePerHour: '1', cap: '0.5' }),
+        'https://mine.example': siteRules({ never: true }),
+        'https://plain.example': siteRules(),
+        'https://bad-rate.example': siteRules({ ratePerHour: '360', paused: true }),
         'news.example': { never: true, simulate: false }, // not an origin key
         'javascript:alert(1)': { never: true, simulate: false },
       },
     })
     expect(migrated.sites).toEqual({
-      'https://news.example': { ratePerHour: '1', cap: '0.5', paused: false, never: false, simulate: false },
-      'https://mine.example': { ratePerHour: null, cap: null, paused: false, never: true, simulate: false },
+      'https://news.example': siteRules({ ratePerHour: '1', cap: '0.5' }),
+      'https://mine.example': siteRules({ never: true }),
     })
   })
 
@@ -115,7 +116,7 @@ describe('settings', () => {
   })
 
   it('exports and imports settings, keeping the uplink that is already set', () => {
-    const mine = { ...DEFAULT_SETTINGS, ratePerHour: '0.5', idleMinutes: 3, sites: { 'https://x.example': { ratePerHour: null, cap: '1', paused: true, never: false, simulate: false } } }
+    const mine = { ...DEFAULT_SETTINGS, ratePerHour: '0.5', idleMinutes: 3, sites: { 'https://x.example': siteRules({ cap: '1', paused: true }) } }
     const text = JSON.stringify(exportSettings({ ...mine, uplinkUrl: 'btp+wss://a:old@w.example' }))
     const current = { ...DEFAULT_SETTINGS, uplinkUrl: 'btp+wss://b:new@v.example' }
     expect(importSettings(text, current)).toEqual({ ok: true, value: { ...mine, uplinkUrl: 'btp+wss://b:new@v.example' } })

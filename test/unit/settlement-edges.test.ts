@@ -4,13 +4,9 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Ledger } from '../../src/background/ledger/ledger.ts'
-import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import type { PageSnapshot } from '../../src/shared/messages.ts'
-import { harness, MemoryLedger, monetizerWorld, reopenAfterLostReply } from './fakes.ts'
+import { fakePlugin, harness, MemoryLedger, monetizerWorld, reopenAfterLostReply } from './fakes.ts'
+import { snapshot } from './fixtures.ts'
 
-const page = (): PageSnapshot => ({
-  visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link', value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
-})
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }) })
 afterEach(() => { vi.useRealTimers() })
 
@@ -19,7 +15,7 @@ describe('settlement edges', () => {
     const h = harness()
     const mem = new MemoryLedger()
     const { m } = monetizerWorld(h, { ledger: mem })
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const second = await reopenAfterLostReply(h, (ms) => vi.advanceTimersByTimeAsync(ms))
     second.remoteBase = 100n
@@ -39,7 +35,7 @@ describe('settlement edges', () => {
   it('a fulfil that arrives after the visit was settled is not charged again, and brings no record back', async () => {
     const h = harness()
     const { m, ledger, budget } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const p = h.payers[0]
     if (p === undefined) throw new Error('no payer')
@@ -55,9 +51,9 @@ describe('settlement edges', () => {
 
   it('ten minutes of uplink outage on a visible tab hold and charge nothing that did not leave', async () => {
     let down = false
-    const h = harness({ connectPlugin: async () => { if (down) throw new Error('ECONNREFUSED'); return { disconnect: async () => undefined } as unknown as Plugin } })
+    const h = harness({ connectPlugin: async () => { if (down) throw new Error('ECONNREFUSED'); return fakePlugin() } })
     const { m, ledger, budget } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const p = h.payers[0]
     if (p === undefined) throw new Error('no payer')

@@ -1,23 +1,18 @@
 // SPSP validation against a real HTTP server on 127.0.0.1: each path serves one good or bad answer.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { decodeSharedSecret, querySpsp, type SpspStep } from '../../src/background/payment/spsp.ts'
-import { ADDRESS, b64, b64url, SECRET, startReceivers, type Receivers } from '../fixtures/receivers.ts'
+import { ADDRESS, b64, b64url, SECRET } from '../fixtures/receivers.ts'
+import { serveReceivers } from './http-receivers.ts'
 
-let receivers: Receivers
-let base = ''
-beforeAll(async () => {
-  receivers = await startReceivers()
-  base = receivers.base
-})
-afterAll(async () => { await receivers.stop() })
+const receivers = serveReceivers()
 
 describe('SPSP answers that are accepted', () => {
   it.each(['/good', '/rafiki', '/unpadded-b64', '/extra-fields', '/charset', '/redirect-good', '/redirect-chain'])('%s', async (path) => {
-    const r = await querySpsp(base + path)
+    const r = await querySpsp(receivers.base + path)
     if (!r.ok) throw new Error(r.error.message)
     expect(r.value.destinationAccount).toBe(ADDRESS)
     expect(Buffer.from(r.value.sharedSecret).equals(SECRET)).toBe(true)
-    expect(r.value.finalUrl).toBe(`${base}${path.startsWith('/redirect') ? '/good' : path}`)
+    expect(r.value.finalUrl).toBe(`${receivers.base}${path.startsWith('/redirect') ? '/good' : path}`)
   })
 
   it('asks for spsp4+json', async () => {
@@ -27,7 +22,7 @@ describe('SPSP answers that are accepted', () => {
       seen = response.headers
       return response
     }
-    const r = await querySpsp(`${base}/good`, { fetch: spy })
+    const r = await querySpsp(`${receivers.base}/good`, { fetch: spy })
     expect(r.ok).toBe(true)
     expect(seen?.get('x-saw-accept')).toMatch(/^application\/spsp4\+json/)
     expect(seen?.get('x-saw-cookie')).toBe('')
@@ -56,7 +51,7 @@ describe('SPSP answers that are refused, each at its step', () => {
     ['/redirect-http', 'redirect', false],
     ['/redirect-loop', 'redirect', false],
   ])('%s fails at %s (retryable: %s)', async (path, step, retryable) => {
-    const r = await querySpsp(base + path)
+    const r = await querySpsp(receivers.base + path)
     expect(r.ok).toBe(false)
     if (r.ok) return
     expect(r.error.step).toBe(step)
@@ -64,13 +59,14 @@ describe('SPSP answers that are refused, each at its step', () => {
     expect(r.error.message.length).toBeGreaterThan(10)
   })
 
+  // Real time: a real HTTP server holds each socket open, and fake timers cannot drive a socket.
   it('times out a receiver that never answers', async () => {
-    const r = await querySpsp(`${base}/hang`, { timeoutMs: 300 })
+    const r = await querySpsp(`${receivers.base}/hang`, { timeoutMs: 300 })
     expect(r.ok ? null : r.error.step).toBe('timeout')
   })
 
   it('times out an answer that never finishes', async () => {
-    const r = await querySpsp(`${base}/hang-body`, { timeoutMs: 300 })
+    const r = await querySpsp(`${receivers.base}/hang-body`, { timeoutMs: 300 })
     expect(r.ok ? null : r.error.step).toBe('timeout')
   })
 
@@ -119,13 +115,13 @@ describe('redirects as a browser shows them (opaque: no Location)', () => {
   it('follows each hop the browser reports, and checks it against the page\'s rules first', async () => {
     const reported = new Map<string, string>()
     const checked: string[] = []
-    const r = await querySpsp(`${base}/redirect-chain`, {
+    const r = await querySpsp(`${receivers.base}/redirect-chain`, {
       fetch: browserLike((from, to) => reported.set(from, to)),
       redirectTarget: async (url) => reported.get(url) ?? null,
       checkHop: (url) => { checked.push(url); return null },
     })
     expect(r.ok).toBe(true)
-    expect(checked.at(-1)).toBe(`${base}/good`)
+    expect(checked.at(-1)).toBe(`${receivers.base}/good`)
     expect(checked.length).toBeGreaterThanOrEqual(2)
   })
 
@@ -134,12 +130,12 @@ describe('redirects as a browser shows them (opaque: no Location)', () => {
     const requested: string[] = []
     const fetchSpy = browserLike((from, to) => reported.set(from, to))
     const counting: typeof fetch = (input, init) => { requested.push(urlOf(input)); return fetchSpy(input, init) }
-    const refused = await querySpsp(`${base}/redirect-good`, { fetch: counting, redirectTarget: async (url) => reported.get(url) ?? null, checkHop: () => 'not for this page' })
+    const refused = await querySpsp(`${receivers.base}/redirect-good`, { fetch: counting, redirectTarget: async (url) => reported.get(url) ?? null, checkHop: () => 'not for this page' })
     expect(refused).toMatchObject({ ok: false, error: { step: 'redirect', message: 'not for this page', retryable: false } })
-    expect(requested).toEqual([`${base}/redirect-good`])
-    const unknown = await querySpsp(`${base}/redirect-good`, { fetch: fetchSpy, redirectTarget: async () => null })
+    expect(requested).toEqual([`${receivers.base}/redirect-good`])
+    const unknown = await querySpsp(`${receivers.base}/redirect-good`, { fetch: fetchSpy, redirectTarget: async () => null })
     expect(unknown).toMatchObject({ ok: false, error: { step: 'redirect', retryable: false } })
-    const noWatch = await querySpsp(`${base}/redirect-good`, { fetch: fetchSpy })
+    const noWatch = await querySpsp(`${receivers.base}/redirect-good`, { fetch: fetchSpy })
     expect(noWatch).toMatchObject({ ok: false, error: { step: 'redirect' } })
   })
 })

@@ -7,23 +7,21 @@ import type { Browser } from 'webextension-polyfill'
 import { createServices } from '../../src/background/services.ts'
 import { LEDGER_DB } from '../../src/background/ledger/ledger.ts'
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts'
-import { quiet } from './fakes.ts'
+import { firstSchemaDatabase, memoryArea, quiet } from './fakes.ts'
+import { EXTENSION_ID, EXTENSION_ORIGIN, extensionPage, firstSchemaRow } from './fixtures.ts'
 
-const ID = 'abcdefghijklmnopabcdefghijklmnop'
-const ORIGIN = `chrome-extension://${ID}`
-const options = { id: ID, url: `${ORIGIN}/src/options/index.html` }
-const popup = { id: ID, url: `${ORIGIN}/src/popup/index.html` }
+const options = extensionPage('options')
+const popup = extensionPage('popup')
 const NOW = Date.UTC(2026, 10, 22, 12)
 
 function fakeBrowser(local: { get: (key: string) => Promise<Record<string, unknown>> }) {
   const writes: unknown[] = []
-  const session: Record<string, unknown> = {}
   const browser = {
     storage: {
       local: { get: local.get, set: async (items: unknown) => { writes.push(items) } },
-      session: { get: async (key: string) => ({ [key]: session[key] }), set: async (items: Record<string, unknown>) => { Object.assign(session, items) } },
+      session: memoryArea(),
     },
-    runtime: { id: ID, getURL: (p: string) => `${ORIGIN}${p}` },
+    runtime: { id: EXTENSION_ID, getURL: (p: string) => `${EXTENSION_ORIGIN}${p}` },
     idle: { setDetectionInterval: () => undefined, queryState: async () => 'active' },
     windows: { getAll: async () => [] },
   } as unknown as Browser
@@ -32,15 +30,7 @@ function fakeBrowser(local: { get: (key: string) => Promise<Record<string, unkno
 
 async function damagedLedger(): Promise<void> {
   // The first schema, with the row that used to brick the extension.
-  const db = await openDB(LEDGER_DB, 1, {
-    upgrade(d) {
-      d.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
-      d.createObjectStore('visits', { keyPath: 'key' })
-    },
-  })
-  const id = JSON.stringify(['2026-11-22', 'https://news.example', 'https://wallet.example/alice', 'USD/9', 'USD/6'])
-  await db.put('days', { id, day: '2026-11-22', site: 'https://news.example', receiver: 'https://wallet.example/alice', source: { code: 'USD', scale: 9 }, destination: { code: 'USD', scale: 6 }, sent: 'xyz', delivered: '1', unconfirmed: '0', ms: 1, packets: 1 })
-  db.close()
+  await firstSchemaDatabase(LEDGER_DB, [firstSchemaRow({ sent: 'xyz', ms: 1 })])
 }
 
 // Each test starts from an empty database (settings now live there, moved from storage.local).

@@ -60,6 +60,7 @@ async function pay(receiveMax: number | null, allow: bigint, receiverAsset?: { c
   })
   open.push(payer)
   payer.allow(allow)
+  // Real time: the real ilp-protocol-stream server and sender pace packets on their own timers and I/O.
   const deadline = Date.now() + 5000
   const arrives = receiveMax === null || BigInt(receiveMax) > allow ? allow : BigInt(receiveMax)
   while (payer.totalSent < arrives && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))

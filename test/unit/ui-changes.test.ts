@@ -1,18 +1,8 @@
 // Pages are told, not polling: a burst of changes becomes one notice now and one after it, never a
 // notice per change; a page that left is told nothing.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Runtime } from 'webextension-polyfill'
 import { CHANGE_INTERVAL_MS, UiChanges } from '../../src/background/messaging/ui-changes.ts'
-
-function fakePort() {
-  const posted: unknown[] = []
-  const onDisconnect: (() => void)[] = []
-  const port = {
-    postMessage: (m: unknown) => { posted.push(m) },
-    onDisconnect: { addListener: (f: () => void) => { onDisconnect.push(f) } },
-  } as unknown as Runtime.Port
-  return { port, posted, disconnect: () => { for (const f of onDisconnect) f() } }
-}
+import { fakePort } from './fakes.ts'
 
 beforeEach(() => { vi.useFakeTimers() })
 afterEach(() => { vi.useRealTimers() })
@@ -37,7 +27,7 @@ describe('UiChanges', () => {
     changes.watch(a.port)
     changes.watch(b.port)
     changes.changed()
-    b.disconnect()
+    b.drop() // the page closed
     await vi.advanceTimersByTimeAsync(CHANGE_INTERVAL_MS)
     changes.changed()
     expect(a.posted).toHaveLength(2)

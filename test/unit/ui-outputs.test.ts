@@ -9,6 +9,7 @@ import { TOP_SITES, type Overview, type SettingsView, type TabEventsView, type U
 import type { TabStatus } from '../../src/shared/status.ts'
 import { uiOutputGuards } from '../../src/shared/ui-outputs.ts'
 import { amount, overview, paying, report, settingsView, tabEvents } from './ui-samples.ts'
+import { siteRules } from './fixtures.ts'
 
 type Out<K extends keyof UiOutputs> = GuardType<(typeof uiOutputGuards)[K]>
 
@@ -113,11 +114,11 @@ describe('the settings view (get-settings, save-settings, forget-uplink, set-pau
     ['a budget in exponent form', { ...settingsView, budget: { ...settingsView.budget, amount: '5e3' } }],
     ['an unknown budget period', { ...settingsView, budget: { ...settingsView.budget, period: 'daily' } }],
     ['a budget with an extra field', { ...settingsView, budget: { ...settingsView.budget, currency: 'USD' } }],
-    ['a site cap that is not a decimal', { ...settingsView, sites: { 'https://news.example': { ratePerHour: null, cap: '1,5', paused: false, never: false, simulate: false } } }],
+    ['a site cap that is not a decimal', { ...settingsView, sites: { 'https://news.example': siteRules({ cap: '1,5' }) } }],
     ['a site without a field', { ...settingsView, sites: { 'https://news.example': { ratePerHour: null, cap: null, paused: false, never: false } } }],
-    ['a site keyed by a path, not an origin', { ...settingsView, sites: { 'https://news.example/a': { ratePerHour: null, cap: null, paused: true, never: false, simulate: false } } }],
-    ['a site keyed by a host alone', { ...settingsView, sites: { 'news.example': { ratePerHour: null, cap: null, paused: true, never: false, simulate: false } } }],
-    ['more sites than Trickle keeps', { ...settingsView, sites: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`https://s${i}.example`, { ratePerHour: null, cap: null, paused: true, never: false, simulate: false }])) }],
+    ['a site keyed by a path, not an origin', { ...settingsView, sites: { 'https://news.example/a': siteRules({ paused: true }) } }],
+    ['a site keyed by a host alone', { ...settingsView, sites: { 'news.example': siteRules({ paused: true }) } }],
+    ['more sites than Trickle keeps', { ...settingsView, sites: Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`https://s${i}.example`, siteRules({ paused: true })])) }],
     ['the uplink URL itself', { ...settingsView, uplinkUrl: 'btp+wss://alice:secret@wallet.example' }],
     ['a missing read error', withField(settingsView, 'readError', undefined)],
     ['a fractional idle time', { ...settingsView, idleMinutes: 2.5 }],

@@ -5,20 +5,18 @@ import { describe, expect, it } from 'vitest'
 import type { Storage } from 'webextension-polyfill'
 import { SettingsStore } from '../../src/background/platform/settings-store.ts'
 import { createUiHandler } from '../../src/background/messaging/ui-api.ts'
-import { Uplink } from '../../src/background/payment/uplink.ts'
 import type { Repair } from '../../src/background/ledger/ledger.ts'
 import { isUiEnvelope, type SettingsView } from '../../src/shared/messages.ts'
 import { DEFAULT_SETTINGS, toPublic } from '../../src/shared/settings.ts'
 import { repairSummary, uplinkSummary } from '../../src/ui/format.ts'
-import { harness, memoryArea, monetizerWorld, quiet } from './fakes.ts'
+import { harness, memoryArea, monetizerWorld, offlineUplink, quiet, unreadableArea } from './fakes.ts'
+import { EXTENSION_ID, EXTENSION_ORIGIN, extensionPage } from './fixtures.ts'
 
-const ID = 'abcdefghijklmnopabcdefghijklmnop'
-const ORIGIN = `chrome-extension://${ID}`
-const options = { id: ID, url: `${ORIGIN}/src/options/index.html` }
-const popup = { id: ID, url: `${ORIGIN}/src/popup/index.html` }
+const options = extensionPage('options')
+const popup = extensionPage('popup')
 
 function world(opts: { area?: Storage.StorageArea; ready?: Promise<void> } = {}) {
-  const uplink = new Uplink({ createPlugin: () => { throw new Error('no network in unit tests') }, ildcp: async () => { throw new Error('x') }, now: Date.now })
+  const uplink = offlineUplink()
   const { m: monetizer, budget } = monetizerWorld(harness({ uplinkConfigured: () => false }))
   const settings = new SettingsStore(opts.area ?? memoryArea(), { log: quiet })
   let repairs: Repair[] = [{ id: 'r1', at: 5, kind: 'ledger-row', reason: 'sent is not a non-negative integer string' }]
@@ -28,26 +26,20 @@ function world(opts: { area?: Storage.StorageArea; ready?: Promise<void> } = {})
     repairs: async () => repairs,
     acknowledgeRepairs: async (upTo?: number) => { acks.push(upTo); repairs = repairs.filter((r) => upTo !== undefined && r.at > upTo) },
   }
-  const ui = createUiHandler({ extensionId: ID, extensionOrigin: ORIGIN, settings, uplink, monetizer, budget, ledger, ready: opts.ready ?? Promise.resolve(), log: quiet })
+  const ui = createUiHandler({ extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer, budget, ledger, ready: opts.ready ?? Promise.resolve(), log: quiet })
   return { ui, settings, acks }
 }
 
-const unreadable = (): Storage.StorageArea => ({
-  get: () => Promise.reject(new Error('IO error: disk')),
-  set: () => Promise.reject(new Error('must not be written')),
-  remove: () => Promise.resolve(),
-}) as unknown as Storage.StorageArea
-
 describe('the settings view when storage is damaged', () => {
   it('says the settings could not be read, rather than that there is no uplink', async () => {
-    const { ui, settings } = world({ area: unreadable() })
+    const { ui, settings } = world({ area: unreadableArea() })
     await settings.load()
     const reply = await ui({ to: 'trickle-worker', type: 'get-settings', input: null }, options)
     expect(reply).toMatchObject({ ok: true, value: { readError: expect.stringMatching(/^Trickle could not read its settings: .*IO error: disk/) as unknown } })
   })
 
   it('refuses to save over settings it could not read', async () => {
-    const { ui, settings } = world({ area: unreadable() })
+    const { ui, settings } = world({ area: unreadableArea() })
     await settings.load()
     const reply = await ui({ to: 'trickle-worker', type: 'set-paused', input: { paused: true } }, popup)
     expect(reply).toMatchObject({ ok: false, error: expect.stringMatching(/could not read its settings/) as unknown })
@@ -89,7 +81,7 @@ describe('repairs in the overview', () => {
 
   it('ack-repairs is refused from outside Trickle\'s pages', async () => {
     const { ui, acks } = world()
-    expect(await ui({ to: 'trickle-worker', type: 'ack-repairs', input: { upTo: 5 } }, { id: ID, url: 'https://evil.example/' })).toMatchObject({ ok: false })
+    expect(await ui({ to: 'trickle-worker', type: 'ack-repairs', input: { upTo: 5 } }, { id: EXTENSION_ID, url: 'https://evil.example/' })).toMatchObject({ ok: false })
     expect(acks).toEqual([])
   })
 })

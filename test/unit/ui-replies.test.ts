@@ -3,9 +3,8 @@
 // HTTP receivers, is read through `ask` as the popup reads it (after a JSON round trip, as Chrome sends
 // messages) and checked by its guard (also after a structured clone, as Firefox sends them): a guard
 // that refused a real reply would break the page. A reply of the wrong shape becomes an error instead.
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Runtime, Storage } from 'webextension-polyfill'
-import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { createUiHandler } from '../../src/background/messaging/ui-api.ts'
 import { MAX_FRAMES_PER_TAB } from '../../src/background/pages/monetizer.ts'
 import { Uplink } from '../../src/background/payment/uplink.ts'
@@ -17,35 +16,20 @@ import { err, ok } from '../../src/shared/result.ts'
 import { uiOutputGuards } from '../../src/shared/ui-outputs.ts'
 import { seenEvent } from '../../src/shared/wm-channel.ts'
 import { ask } from '../../src/ui/api.ts'
-import { startReceivers, type Receivers } from '../fixtures/receivers.ts'
-import { harness, memoryArea, MemoryLedger, monetizerWorld, quiet } from './fakes.ts'
+import { fakePlugin, harness, memoryArea, MemoryLedger, monetizerWorld, paySeconds, quiet, unreadableArea } from './fakes.ts'
+import { EXTENSION_ID, EXTENSION_ORIGIN, extensionPage, link, siteRules, snapshot, spspAnswer } from './fixtures.ts'
+import { serveReceivers } from './http-receivers.ts'
 import { amount, overview, paying, report, settingsView } from './ui-samples.ts'
 
 const { sendMessage } = vi.hoisted(() => ({ sendMessage: vi.fn<(message: unknown) => Promise<unknown>>() }))
 vi.mock('webextension-polyfill', () => ({ default: { runtime: { sendMessage } } }))
 afterEach(() => { sendMessage.mockReset() })
 
-const ID = 'abcdefghijklmnopabcdefghijklmnop'
-const ORIGIN = `chrome-extension://${ID}`
-const pageOf = (name: string): Runtime.MessageSender => ({ id: ID, url: `${ORIGIN}/src/${name}/index.html` })
-const popup = pageOf('popup')
-const options = pageOf('options')
+const popup = extensionPage('popup')
+const options = extensionPage('options')
 const NEVER = 'https://never.example'
 const SIMULATED = 'https://simulated.example'
-const site = { ratePerHour: null, cap: null, paused: false, never: false, simulate: false }
-
-/** A BTP plugin that connects at once (ILDCP is answered by the Uplink's own fake). */
-function connectingPlugin(): Plugin {
-  let connected = false
-  return {
-    connect: async () => { connected = true },
-    disconnect: async () => { connected = false },
-    isConnected: () => connected,
-    sendData: async () => Buffer.alloc(0),
-    registerDataHandler: () => undefined,
-    deregisterDataHandler: () => undefined,
-  }
-}
+const site = siteRules()
 
 type Handler = ReturnType<typeof createUiHandler>
 
@@ -57,16 +41,17 @@ function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
   const h = harness({
     querySpsp: async (url) => url.includes('refuses')
       ? err({ step: 'status', message: 'The receiver answered HTTP 404.', retryable: false, status: 404 })
-      : ok({ destinationAccount: 'test.x.y', sharedSecret: new Uint8Array(32), finalUrl: url, status: 200, contentType: 'application/spsp4+json', cacheControl: null }),
+      : ok(spspAnswer(url)),
   })
   const ledger = new MemoryLedger()
   const w = monetizerWorld(h, { ledger, settings: { sites: { [NEVER]: { ...site, never: true }, [SIMULATED]: { ...site, simulate: true } } } })
-  const uplink = new Uplink({ createPlugin: connectingPlugin, ildcp: async () => ({ clientAddress: 'test.trickle.wallet.abc', assetCode: 'USD', assetScale: 9 }), now: Date.now })
+  // The plugin connects at once; ILDCP is answered by the Uplink's own fake.
+  const uplink = new Uplink({ createPlugin: () => fakePlugin(), ildcp: async () => ({ clientAddress: 'test.trickle.wallet.abc', assetCode: 'USD', assetScale: 9 }), now: Date.now })
   const settings = new SettingsStore(opts.area ?? memoryArea(), { log: quiet })
   const events = new TabEvents()
   let repairs = [{ id: 'r1', at: 5, kind: 'ledger-row' as const, reason: 'A history row was damaged (sent not valid).' }]
   const ui = createUiHandler({
-    extensionId: ID, extensionOrigin: ORIGIN, settings, uplink, monetizer: w.m, budget: w.budget, log: quiet, events, ready: Promise.resolve(),
+    extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer: w.m, budget: w.budget, log: quiet, events, ready: Promise.resolve(),
     ledger: {
       rows: async () => ledger.rows(),
       repairs: async () => repairs,
@@ -109,11 +94,9 @@ async function read<K extends keyof UiToBackground>(ui: Handler, type: K, input:
   return got.value
 }
 
-const snapshot = (tags: string[], over: Partial<PageSnapshot> = {}): PageSnapshot => ({
-  visitId: crypto.randomUUID(),
-  tags: tags.map((value) => ({ kind: 'link' as const, value, seenAt: Date.now() })),
-  visible: true, csp: [], grants: [], grant: null, ...over,
-})
+/** A fresh visit's page linking `hrefs`, each first seen now. */
+const page = (hrefs: string[], over: Partial<PageSnapshot> = {}): PageSnapshot =>
+  snapshot({ visitId: crypto.randomUUID(), tags: hrefs.map((href) => link(href, Date.now())), ...over })
 
 describe('the worker\'s real replies, read through ask()', () => {
   it('tab statuses of every kind, the overview, the event view and the ledger export', async () => {
@@ -121,19 +104,15 @@ describe('the worker\'s real replies, read through ask()', () => {
     try {
       const { ui, h, w, events } = worker()
       const { m } = w
-      m.pageState(2, snapshot([]), 'https://plain.example/')
-      m.pageState(3, snapshot(['http://insecure.example/pay']), 'https://invalid.example/')
-      m.pageState(4, snapshot(['https://r.example/never']), `${NEVER}/`)
-      m.pageState(5, snapshot(['https://r.example/alice']), 'https://news.example/a')
-      m.pageState(6, snapshot(['https://r.example/a', 'https://r.example/b', 'https://r.example/c']), 'https://shared.example/')
-      m.pageState(7, snapshot(['https://r.example/sim']), `${SIMULATED}/`)
-      m.pageState(8, snapshot(['https://r.example/refuses']), 'https://refused.example/')
-      m.pageState(9, snapshot(['https://r.example/hidden'], { visible: false }), 'https://hidden.example/')
-      for (let s = 0; s < 5; s++) {
-        for (const p of h.payers) p.fulfilAll()
-        await vi.advanceTimersByTimeAsync(1000)
-      }
-      for (const p of h.payers) p.fulfilAll()
+      m.pageState(2, page([]), 'https://plain.example/')
+      m.pageState(3, page(['http://insecure.example/pay']), 'https://invalid.example/')
+      m.pageState(4, page(['https://r.example/never']), `${NEVER}/`)
+      m.pageState(5, page(['https://r.example/alice']), 'https://news.example/a')
+      m.pageState(6, page(['https://r.example/a', 'https://r.example/b', 'https://r.example/c']), 'https://shared.example/')
+      m.pageState(7, page(['https://r.example/sim']), `${SIMULATED}/`)
+      m.pageState(8, page(['https://r.example/refuses']), 'https://refused.example/')
+      m.pageState(9, page(['https://r.example/hidden'], { visible: false }), 'https://hidden.example/')
+      await paySeconds(h, 5)
 
       const status = async (tabId: number) => read(ui, 'get-tab-status', { tabId })
       expect(await status(1)).toEqual({ kind: 'unavailable' })
@@ -161,7 +140,7 @@ describe('the worker\'s real replies, read through ask()', () => {
       // frame may report (at their longest), and every event it keeps.
       for (let frameId = 0; frameId < MAX_FRAMES_PER_TAB + 4; frameId++) {
         const tags = Array.from({ length: MAX_TAGS_REPORTED }, (_, i) => `https://r${i}.example/${'x'.repeat(4096 - 30)}`.slice(0, 4096))
-        m.pageState(10, snapshot(tags), `https://frame${frameId}.example/`, frameId)
+        m.pageState(10, page(tags), `https://frame${frameId}.example/`, frameId)
         await vi.advanceTimersByTimeAsync(200)
       }
       for (let i = 0; i < EVENTS_PER_TAB + 5; i++) {
@@ -169,11 +148,11 @@ describe('the worker\'s real replies, read through ask()', () => {
           ? { api: 'link', type: 'monetization', init: { amountSent: { value: '0.000100', currency: 'USD' }, paymentPointer: 'https://r.example/alice', incomingPayment: null, amount: '100', assetCode: 'USD', assetScale: 6, receipt: null } }
           : { api: 'v1', type: 'monetizationprogress', state: 'started', detail: { paymentPointer: '$r.example/alice', requestId: crypto.randomUUID(), amount: '100', assetCode: 'USD', assetScale: 6, receipt: null } }, Date.now()))
       }
-      const view = await read(ui, 'get-tab-events', { tabId: 10 }, pageOf('events'))
+      const view = await read(ui, 'get-tab-events', { tabId: 10 }, extensionPage('events'))
       expect(view.frames).toHaveLength(MAX_FRAMES_PER_TAB)
       expect(view.tags).toHaveLength(MAX_FRAMES_PER_TAB * MAX_TAGS_REPORTED)
       expect(view.events).toHaveLength(EVENTS_PER_TAB)
-      await read(ui, 'get-tab-events', { tabId: 5 }, pageOf('events'))
+      await read(ui, 'get-tab-events', { tabId: 5 }, extensionPage('events'))
 
       expect(await read(ui, 'export-ledger', { format: 'csv' }, options)).toMatch(/https:\/\/news\.example/)
       expect(await read(ui, 'export-ledger', { format: 'json' }, options)).toMatch(/"trickle": "ledger"/)
@@ -207,16 +186,13 @@ describe('the worker\'s real replies, read through ask()', () => {
   })
 
   it('the settings view when storage could not be read', async () => {
-    const unreadable = { get: () => Promise.reject(new Error('IO error: disk')), set: () => Promise.reject(new Error('no')), remove: async () => undefined } as unknown as Storage.StorageArea
-    const { ui, settings } = worker({ area: unreadable })
+    const { ui, settings } = worker({ area: unreadableArea() })
     await settings.load()
     expect(await read(ui, 'get-settings', null, options)).toMatchObject({ readError: expect.stringMatching(/IO error: disk/) as unknown })
   })
 
   describe('the pointer tester, asking real HTTP receivers', () => {
-    let receivers: Receivers
-    beforeAll(async () => { receivers = await startReceivers() })
-    afterAll(async () => { await receivers.stop() })
+    const receivers = serveReceivers()
 
     it.each<[string, string, { pay: boolean; noRoute?: boolean }, Partial<UiOutputs['check-pointer']>]>([
       ['a pointer that cannot be written', '$wallet.example:8443/alice', { pay: false }, { failed: 'syntax', url: null }],
@@ -228,7 +204,7 @@ describe('the worker\'s real replies, read through ask()', () => {
     ])('%s', async (_name, pointer, { pay, noRoute }, expected) => {
       const { ui } = worker({ noRoute })
       const input = pointer.startsWith('/') ? receivers.base + pointer : pointer
-      expect(await read(ui, 'check-pointer', { pointer: input, pay, amount: null }, pageOf('tester'))).toMatchObject(expected)
+      expect(await read(ui, 'check-pointer', { pointer: input, pay, amount: null }, extensionPage('tester'))).toMatchObject(expected)
     })
   })
 

@@ -4,9 +4,8 @@ import type { CheckReport } from '../../src/shared/check-report.ts'
 import type { Overview, SettingsView, TabEventsView } from '../../src/shared/messages.ts'
 import type { AmountJson } from '../../src/shared/money.ts'
 import type { TabStatus } from '../../src/shared/status.ts'
+import { siteRules, USD6, USD9 } from './fixtures.ts'
 
-const USD9 = { code: 'USD', scale: 9 }
-const USD6 = { code: 'USD', scale: 6 }
 export const amount = (value: string, asset = USD9): AmountJson => ({ value, ...asset })
 
 export const paying: Extract<TabStatus, { kind: 'monetized' }> = {
@@ -27,7 +26,7 @@ export const settingsView: SettingsView = {
   budget: { amount: '5', period: 'monthly', renewDay: 1 },
   paused: false,
   idleMinutes: 10,
-  sites: { 'https://news.example': { ratePerHour: '0.5', cap: null, paused: false, never: false, simulate: true } },
+  sites: { 'https://news.example': siteRules({ ratePerHour: '0.5', simulate: true }) },
   uplink: { display: 'btp+wss://alice:•••@wallet.example' },
   uplinkState: { state: 'connected', host: 'wallet.example', asset: USD9, address: 'test.wallet.alice', at: 1_700_000_000_000 },
   readError: null,
@@ -36,7 +35,7 @@ export const settingsView: SettingsView = {
 export const overview: Overview = {
   status: paying,
   site: 'https://news.example',
-  siteRules: { ratePerHour: null, cap: '1.50', paused: false, never: false, simulate: false },
+  siteRules: siteRules({ cap: '1.50' }),
   paused: false,
   asset: USD9,
   budget: {

@@ -2,13 +2,11 @@
 // the ledger as unconfirmed at once and moves to sent when the receiver later says it arrived.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { REFUSALS_TO_STOP } from '../../src/background/payment/visit.ts'
-import type { PageSnapshot, PaymentEvent } from '../../src/shared/messages.ts'
+import type { PaymentEvent } from '../../src/shared/messages.ts'
 import { harness, monetizerWorld, reopenAfterLostReply } from './fakes.ts'
+import { snapshot } from './fixtures.ts'
 
 const PER_SECOND = 100_000n
-const page = (): PageSnapshot => ({
-  visitId: '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f', tags: [{ kind: 'link', value: 'https://r.example/pay', seenAt: 0 }], visible: true, csp: [], grants: [], grant: null,
-})
 
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1, 12) }) })
 afterEach(() => { vi.useRealTimers() })
@@ -19,7 +17,7 @@ describe('a receiver that refuses', () => {
     const { m } = monetizerWorld(h)
     const events: PaymentEvent[] = []
     m.setNotify((_tab, _frame, e) => events.push(e))
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const refused = { reason: 'The receiver refused payment (F99 application error).', refused: true, unknown: false }
     for (let i = 0; i < REFUSALS_TO_STOP; i++) {
@@ -41,7 +39,7 @@ describe('a receiver that refuses', () => {
   it('gets its refusal count reset by a payment that goes through', async () => {
     const h = harness()
     const { m } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const refused = { reason: 'refused', refused: true, unknown: false }
     for (let i = 0; i < REFUSALS_TO_STOP * 2; i++) {
@@ -60,7 +58,7 @@ describe('a reply lost after the connector executed the packet', () => {
   it('is charged at once as unconfirmed, then moved to sent when the reopened connection shows it arrived', async () => {
     const h = harness()
     const { m, ledger, budget } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const first = h.payers[0]
     expect(first?.allowance).toBe(PER_SECOND)
@@ -93,7 +91,7 @@ describe('a reply lost after the connector executed the packet', () => {
   it('stays unconfirmed, and charged, when the receiver says nothing arrived', async () => {
     const h = harness()
     const { m, ledger, budget } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     const second = await reopenAfterLostReply(h, (ms) => vi.advanceTimersByTimeAsync(ms))
     second.remoteBase = 0n
@@ -110,7 +108,7 @@ describe('a connection reopened again and again', () => {
   it('counts each connection\'s money once in the ledger, however many times the stream was reopened', async () => {
     const h = harness()
     const { m, ledger } = monetizerWorld(h)
-    m.pageState(1, page(), 'https://site.example/')
+    m.pageState(1, snapshot(), 'https://site.example/')
     await vi.advanceTimersByTimeAsync(0)
     // The receiver's stream total, shared by every reopening of the connection.
     let receiverTotal = 0n

@@ -1,22 +1,15 @@
-import { describe, expect, it } from 'vitest'
-import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Uplink } from '../../src/background/payment/uplink.ts'
+import { fakePlugin } from './fakes.ts'
 
 const URL_ = 'btp+ws://:secret-token@127.0.0.1:7768'
 
 /** A plugin whose connect() never finishes on its own, like ilp-plugin-btp retrying a refused socket. */
-function hangingPlugin(): Plugin & { disconnected: boolean } {
-  const p = {
-    disconnected: false,
-    connect: () => new Promise<void>(() => undefined),
-    disconnect: async () => { p.disconnected = true },
-    isConnected: () => false,
-    sendData: async () => Buffer.alloc(0),
-    registerDataHandler: () => undefined,
-    deregisterDataHandler: () => undefined,
-  }
-  return p
-}
+const hangingPlugin = () => fakePlugin({ connect: () => new Promise<void>(() => undefined) })
+
+// The uplink's socket errors, connect timeout and spare plugin all wait on timers: fake time.
+beforeEach(() => { vi.useFakeTimers() })
+afterEach(() => { vi.useRealTimers() })
 
 describe('the uplink', () => {
   it('reports a refused socket at once, with its reason, and cleans up', async () => {
@@ -27,16 +20,19 @@ describe('the uplink', () => {
       now: () => 42,
     })
     uplink.configure(URL_)
-    const started = Date.now()
-    await expect(uplink.connectPlugin()).rejects.toThrow(/refused the connection or could not be reached/)
-    expect(Date.now() - started).toBeLessThan(1000)
+    let failure: unknown = null
+    uplink.connectPlugin().catch((e: unknown) => { failure = e })
+    // The socket error comes 5 ms in: that, not the connect timeout seconds later, must end it.
+    await vi.advanceTimersByTimeAsync(5)
+    expect(failure).toBeInstanceOf(Error)
+    expect((failure as Error).message).toMatch(/refused the connection or could not be reached/)
     expect(plugin.disconnected).toBe(true)
     expect(uplink.state).toMatchObject({ state: 'failed', host: '127.0.0.1:7768' })
     expect(JSON.stringify(uplink.state)).not.toContain('secret-token')
   })
 
   it('learns its asset through ILDCP and keeps it while reconnecting', async () => {
-    const connected = { ...hangingPlugin(), connect: async () => undefined }
+    const connected = fakePlugin({ connect: async () => undefined })
     const uplink = new Uplink({
       createPlugin: () => connected,
       ildcp: async () => ({ clientAddress: 'test.trickle.wallet.abc', assetCode: 'EUR', assetScale: 6 }),
@@ -53,7 +49,7 @@ describe('the uplink', () => {
   })
 
   it.each([['an empty code', '', 9], ['a code of 65 characters', 'X'.repeat(65), 9], ['a scale of 256', 'USD', 256]])('refuses an announced asset with %s, saying why', async (_name, assetCode, assetScale) => {
-    const connected = { ...hangingPlugin(), connect: async () => undefined }
+    const connected = fakePlugin({ connect: async () => undefined })
     const uplink = new Uplink({ createPlugin: () => connected, ildcp: async () => ({ clientAddress: 'test.x', assetCode, assetScale }), now: () => 42 })
     uplink.configure(URL_)
     expect(await uplink.probe()).toMatchObject({ state: 'failed', reason: expect.stringMatching(/asset Trickle cannot use/) as unknown })
@@ -68,19 +64,12 @@ describe('the uplink', () => {
 
 describe('the spare plugin', () => {
   function counting() {
-    const made: { server: string; connected: boolean; disconnected: boolean }[] = []
+    const made: (ReturnType<typeof fakePlugin> & { server: string })[] = []
     const uplink = new Uplink({
       createPlugin: (server) => {
-        const state = { server, connected: false, disconnected: false }
-        made.push(state)
-        return {
-          connect: async () => { state.connected = true },
-          disconnect: async () => { state.disconnected = true },
-          isConnected: () => state.connected && !state.disconnected,
-          sendData: async () => Buffer.alloc(0),
-          registerDataHandler: () => undefined,
-          deregisterDataHandler: () => undefined,
-        }
+        const plugin = Object.assign(fakePlugin(), { server })
+        made.push(plugin)
+        return plugin
       },
       ildcp: async () => ({ clientAddress: 'x', assetCode: 'USD', assetScale: 9 }),
       now: () => 0,
@@ -93,12 +82,12 @@ describe('the spare plugin', () => {
     uplink.configure(URL_)
     await uplink.connectPlugin()
     expect(made.length).toBe(1) // the spare comes a moment later, off the first payment's path
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(150)
     expect(made.length).toBe(2)
     expect(made[1]?.connected).toBe(true)
     await uplink.connectPlugin()
     expect(made.length).toBe(2) // the spare was used, not a new connection
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(150)
     expect(made.length).toBe(3) // and the next spare is ready
   })
 
@@ -106,9 +95,9 @@ describe('the spare plugin', () => {
     const { uplink, made } = counting()
     uplink.configure(URL_)
     await uplink.connectPlugin()
-    await new Promise((r) => setTimeout(r, 150))
+    await vi.advanceTimersByTimeAsync(150)
     uplink.configure('btp+ws://:other-token@127.0.0.1:9999')
-    await new Promise((r) => setTimeout(r, 0))
+    await vi.advanceTimersByTimeAsync(0)
     expect(made[1]?.disconnected).toBe(true)
     await uplink.connectPlugin()
     expect(made[2]?.server).toBe('btp+ws://:other-token@127.0.0.1:9999')

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Visit, type VisitPage } from '../../src/background/payment/visit.ts'
 import { learnQuantum, scaleQuantum } from '../../src/background/payment/quantum.ts'
-import { FakePayer, harness } from './fakes.ts'
+import { fakePlugin, harness } from './fakes.ts'
+import { visitId } from './fixtures.ts'
 import type { SpspFailure } from '../../src/background/payment/spsp.ts'
 import { resolvePaymentTarget, type PaymentTarget } from '../../src/shared/pointer.ts'
 import { err } from '../../src/shared/result.ts'
@@ -13,9 +14,8 @@ const target: PaymentTarget = (() => {
   if (!r.ok) throw new Error('bad fixture')
   return r.value
 })()
-const VISIT = '0b5f3c1e-8d2a-4c3b-9e7f-1a2b3c4d5e6f'
 /** The visit's page: tab `tabId`, paying `target` for site.example. */
-const onPage = (tabId = 1): VisitPage => ({ tabId, visitId: VISIT, target, seenAt: Date.now(), site: 'https://site.example', simulated: false })
+const onPage = (tabId = 1): VisitPage => ({ tabId, visitId: visitId(0), target, seenAt: Date.now(), site: 'https://site.example', simulated: false })
 
 /** Lets pending promises and 0 ms timers run without moving the clock much. */
 const settle = async () => { await vi.advanceTimersByTimeAsync(0) }
@@ -42,23 +42,21 @@ describe('a visit pays visible time × rate', () => {
   })
 
   it('gives a connection nothing that a completed storage write has not recorded', async () => {
-    const h = harness()
     let onDisk = 0n
     const violations: string[] = []
+    const h = harness({}, {
+      onPayer: (p) => {
+        const allow = p.allow.bind(p)
+        p.allow = (total) => {
+          if (total > onDisk) violations.push(`allowed ${total} with ${onDisk} on disk`)
+          allow(total)
+        }
+      },
+    })
     h.deps.save = async (record) => {
       await Promise.resolve() // the write takes a moment; it counts once it has landed
       onDisk = BigInt(record.counted)
       h.saved.push(record)
-    }
-    const open = h.deps.openPayer.bind(h.deps)
-    h.deps.openPayer = async (o) => {
-      const p = await open(o)
-      const allow = p.allow.bind(p)
-      p.allow = (total) => {
-        if (total > onDisk) violations.push(`allowed ${total} with ${onDisk} on disk`)
-        allow(total)
-      }
-      return p
     }
     const v = new Visit(onPage(), h.deps)
     v.setVisible(true)
@@ -296,13 +294,7 @@ describe('whole receiver units', () => {
     await settle()
     expect(known.payers[0]?.allows).toEqual([100_000n])
     // Another currency: its unit in ours is unknown until a packet says.
-    const unknown = harness({ ratePerHour: () => 361_234_567n })
-    unknown.deps.openPayer = async (opts) => {
-      const p = new FakePayer(opts)
-      p.destinationAsset = { code: 'EUR', scale: 6 }
-      unknown.payers.push(p)
-      return p
-    }
+    const unknown = harness({ ratePerHour: () => 361_234_567n }, { onPayer: (p) => { p.destinationAsset = { code: 'EUR', scale: 6 } } })
     new Visit(onPage(2), unknown.deps).setVisible(true)
     await settle()
     expect(unknown.payers[0]?.allows).toEqual([100_342n])
@@ -328,7 +320,7 @@ describe('an uplink that is down', () => {
       connectPlugin: async () => {
         attempts++
         if (down) throw new Error('Could not connect to the uplink: it refused the connection')
-        return { disconnect: async () => undefined } as unknown as import('ilp-protocol-stream/dist/src/util/plugin-interface').Plugin
+        return fakePlugin()
       },
     })
     const v = new Visit(onPage(), h.deps)
