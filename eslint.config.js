@@ -22,7 +22,7 @@ const boundary = (files, forbidden, message) => ({
 })
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-firefox/', 'node_modules/', '.tmp/'] },
+  { ignores: ['dist/', 'dist-firefox/', 'packages/', 'node_modules/', '.tmp/'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

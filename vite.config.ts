@@ -86,9 +86,11 @@ export default defineConfig({
   },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // Store packages (`npm run zip`) carry no source maps; the source archive stands in for them.
+    sourcemap: process.env.TRICKLE_RELEASE !== '1',
     emptyOutDir: true,
-    outDir: OUT_DIR[target],
+    // TRICKLE_OUT_DIR: build elsewhere (the package test builds twice without touching dist/).
+    outDir: process.env.TRICKLE_OUT_DIR ?? OUT_DIR[target],
     // Extension pages the manifest does not name.
     rollupOptions: { input: { tester: 'src/tester/index.html', events: 'src/events/index.html' } },
   },

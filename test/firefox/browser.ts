@@ -32,9 +32,10 @@ export interface FirefoxWithExtension {
 
 /**
  * `idleTimeoutMs`: Firefox's `extensions.background.idle.timeout`, how long the event page may sit
- * without extension events before Firefox stops it (30 s by default).
+ * without extension events before Firefox stops it (30 s by default). `acceptInsecureCerts`: accept a
+ * test's self-signed certificate.
  */
-export async function launchFirefox(opts: { idleTimeoutMs?: number; extensionDir?: string } = {}): Promise<FirefoxWithExtension> {
+export async function launchFirefox(opts: { idleTimeoutMs?: number; extensionDir?: string; acceptInsecureCerts?: boolean } = {}): Promise<FirefoxWithExtension> {
   const dir = opts.extensionDir ?? FIREFOX_EXTENSION_DIR
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`No Firefox build in ${dir}: run \`npm run build:firefox\` first.`)
   const profile = mkdtempSync(join(tmpdir(), 'trickle-firefox-'))
@@ -43,6 +44,8 @@ export async function launchFirefox(opts: { idleTimeoutMs?: number; extensionDir
     executablePath: firefoxPath(),
     headless: true,
     userDataDir: profile,
+    // A test's self-signed certificate (a wss:// uplink) is accepted only when asked for.
+    acceptInsecureCerts: opts.acceptInsecureCerts === true,
     // Lets the remote protocol open moz-extension:// pages.
     args: ['--remote-allow-system-access', '--width=1100', '--height=800'],
     extraPrefsFirefox: {

@@ -6,7 +6,7 @@
 import type { Page } from 'puppeteer-core'
 import type { TabStatus } from '../../src/shared/status.ts'
 import type { CrossPage, CrossStack } from '../cross/stack.ts'
-import { startNetwork } from '../sandbox/network.ts'
+import { startNetwork, type Network } from '../sandbox/network.ts'
 import { EXTENSION_ORIGIN, launchFirefox, waitForLoad, type FirefoxWithExtension } from './browser.ts'
 
 type Reply = { ok: boolean; value?: unknown; error?: string }
@@ -64,9 +64,21 @@ export interface FirefoxStack extends CrossStack {
   control: Page
 }
 
-export async function startFirefoxStack(opts: { idleTimeoutMs?: number } = {}): Promise<FirefoxStack> {
-  const net = await startNetwork({ uplinkProxy: true })
-  const firefox = await launchFirefox(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs })
+/** An uplink in front of the sandbox's wallet account other than the fault proxy (a TLS front, say). */
+export interface UplinkFront { url: string; readonly accepted: number; readonly open: number; stop(): Promise<void> }
+
+/**
+ * `idleTimeoutMs`: Firefox's event-page idle timeout (its default, 30 s, when absent). `uplink`: the
+ * uplink to configure instead of the fault proxy's `btp+ws://` one; `acceptInsecureCerts` for a
+ * test certificate.
+ */
+export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?: (net: Network) => Promise<UplinkFront>; acceptInsecureCerts?: boolean } = {}): Promise<FirefoxStack> {
+  const net = await startNetwork({ uplinkProxy: opts.uplink === undefined })
+  const front = opts.uplink === undefined ? null : await opts.uplink(net)
+  const firefox = await launchFirefox({
+    ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }),
+    ...(opts.acceptInsecureCerts === true ? { acceptInsecureCerts: true } : {}),
+  })
   const control = await firefox.openExtensionPage('src/options/index.html')
   const pages = new Map<CrossPage, Page>()
 
@@ -78,7 +90,7 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number } = {}): 
     await clickButton(control, 'Save')
     await waitForText(control, '[role="status"]', 'Saved.', 5000)
   }
-  await configure({ uplinkUrl: net.uplinkUrl })
+  await configure({ uplinkUrl: front?.url ?? net.uplinkUrl })
   await waitForText(control, '[aria-label="Uplink status"]', 'Connected')
 
   const ask = async <T,>(type: string, input: unknown): Promise<T> => {
@@ -121,6 +133,12 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number } = {}): 
   const stack: FirefoxStack = {
     browserName: 'firefox',
     net,
+    uplinkSockets() {
+      if (front !== null) return { accepted: front.accepted, open: front.open }
+      const proxy = net.proxy
+      if (proxy === null) throw new Error('no uplink proxy')
+      return { accepted: proxy.stats.accepted, open: proxy.stats.open }
+    },
     firefox,
     control,
     async open(url) {
@@ -171,19 +189,18 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number } = {}): 
       // Firefox stops an event page that gets no extension events for its idle timeout; a hidden page
       // is paid nothing, so nothing wakes it. The stack must run with a short timeout for this.
       if (opts.idleTimeoutMs === undefined) throw new Error('stopBackground needs a stack started with idleTimeoutMs')
-      const proxy = net.proxy
-      if (proxy === null) throw new Error('no uplink proxy')
-      const openBefore = proxy.stats.open
+      const openBefore = stack.uplinkSockets().open
       await stack.hide(p)
       const deadline = Date.now() + opts.idleTimeoutMs + 15_000
       // The stopped background's uplink sockets close with it.
-      while (proxy.stats.open >= openBefore && openBefore > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
-      if (proxy.stats.open >= openBefore && openBefore > 0) throw new Error('Firefox did not stop the background')
+      while (stack.uplinkSockets().open >= openBefore && openBefore > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      if (stack.uplinkSockets().open >= openBefore && openBefore > 0) throw new Error('Firefox did not stop the background')
       console.log(`firefox: the event page was stopped ${Date.now() - deadline + opts.idleTimeoutMs + 15_000} ms after its page was hidden (idle timeout ${opts.idleTimeoutMs} ms)`)
       await stack.show(p)
     },
     async stop() {
       await firefox.close()
+      await front?.stop()
       await net.stop()
     },
   }
