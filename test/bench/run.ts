@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: measures Trickle in a real Chromium against the sandbox network and writes
- * docs/benchmarks.md. Reference numbers (a bare Node STREAM sender on the same network) are measured
+ * `npm run bench`: measures Trickle in a real Chromium, then in a real Firefox, against the sandbox
+ * network and writes docs/benchmarks.md. Reference numbers (a bare Node STREAM sender on the same network) are measured
  * in the same run, so ratios stay meaningful on a shared, noisy machine.
  *
  *   TRICKLE_BENCH_LOADS=20 TRICKLE_BENCH_RATE_SECONDS=60 npm run bench
@@ -11,8 +11,10 @@ import { resolve } from 'node:path'
 import BtpPlugin from 'ilp-plugin-btp'
 import { createConnection } from 'ilp-protocol-stream'
 import type { TabStatus } from '../../src/shared/status.ts'
-import { chromiumVersion } from './versions.ts'
+import type { CrossStack } from '../cross/stack.ts'
 import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
+import { startFirefoxStack } from '../firefox/stack.ts'
+import { chromiumVersion, firefoxVersion } from './versions.ts'
 
 const LOADS = Number(process.env.TRICKLE_BENCH_LOADS ?? 20)
 const RATE_SECONDS = Number(process.env.TRICKLE_BENCH_RATE_SECONDS ?? 60)
@@ -59,13 +61,57 @@ async function firstPayment(stack: Stack, name: string, cold: boolean): Promise<
   return { extension: status.firstPaidAt - status.seenAt, receiver: arrival - status.seenAt, steps }
 }
 
+/** One warm page load on any browser of the cross-browser contract (Firefox here). */
+async function firstPaymentOn(cross: CrossStack, name: string): Promise<Sample> {
+  const page = await cross.open(cross.net.site.pageFor('link', name))
+  const status = await waitFor(`first payment to ${name}`, async () => {
+    const s: TabStatus = await cross.status(page).catch(() => ({ kind: 'unavailable' as const }))
+    return s.kind === 'monetized' && s.firstPaidAt !== null ? s : undefined
+  }, 15_000)
+  const arrival = cross.net.receiver.account(name).packets[0]?.at ?? NaN
+  await page.close()
+  if (status.kind !== 'monetized' || status.firstPaidAt === null) throw new Error('unreachable')
+  return { extension: status.firstPaidAt - status.seenAt, receiver: arrival - status.seenAt, steps: {} }
+}
+
+/** Rate × visible time over RATE_SECONDS on any browser of the cross-browser contract. */
+async function rateAccuracyOn(cross: CrossStack, name: string): Promise<{ expected: bigint; delivered: bigint; visibleMs: number; packets: number; minGapMs: number }> {
+  const page = await cross.open(cross.net.site.pageFor('meta', name))
+  const seen = await waitFor('the visit', async () => {
+    const s = await cross.status(page)
+    return s.kind === 'monetized' ? s.seenAt : undefined
+  })
+  await sleep(RATE_SECONDS * 1000)
+  const end = Date.now()
+  await page.close()
+  await sleep(300)
+  return rateOf(cross.net.receiver.account(name).packets, cross.net.receiver.account(name).total, seen, end)
+}
+
+/**
+ * Compares at the last packet: each packet pays up to (its sending time + the leading second), so the
+ * receiver should hold rate × (time of the last packet − tag seen + 1 s), less its latency.
+ */
+function rateOf(packets: readonly { at: number }[], delivered: bigint, seen: number, end: number): { expected: bigint; delivered: bigint; visibleMs: number; packets: number; minGapMs: number } {
+  const last = packets.at(-1)
+  const visibleMs = (last?.at ?? end) - seen
+  const expected = (100n * BigInt(visibleMs + 1000)) / 1000n // 100 receiver units per second at the default rate
+  let minGapMs = Infinity
+  for (let i = 1; i < packets.length; i++) minGapMs = Math.min(minGapMs, (packets[i]?.at ?? 0) - (packets[i - 1]?.at ?? 0))
+  return { expected, delivered, visibleMs, packets: packets.length, minGapMs }
+}
+
 /** The floor: a Node sender doing SPSP + BTP connect + STREAM connect + first packet, nothing else. */
 async function bareSender(stack: Stack, name: string): Promise<number> {
+  return bareSenderOn(stack.net.receiver.spspBase, stack.net.uplinkUrl, name)
+}
+
+async function bareSenderOn(spspBase: string, uplinkUrl: string, name: string): Promise<number> {
   const t0 = performance.now()
-  const res = await fetch(`${stack.net.receiver.spspBase}/${name}`, { headers: { accept: 'application/spsp4+json' } })
+  const res = await fetch(`${spspBase}/${name}`, { headers: { accept: 'application/spsp4+json' } })
   const spsp = await res.json() as { destination_account: string; shared_secret: string }
   const conn = await createConnection({
-    plugin: new BtpPlugin({ server: stack.net.uplinkUrl }),
+    plugin: new BtpPlugin({ server: uplinkUrl }),
     destinationAccount: spsp.destination_account,
     sharedSecret: Buffer.from(spsp.shared_secret, 'base64'),
     exchangeRate: 1,
@@ -91,20 +137,11 @@ async function rateAccuracy(stack: Stack): Promise<{ expected: bigint; delivered
   await page.close()
   await sleep(300)
   const account = stack.net.receiver.account(name)
-  // Compare at the last packet: each packet pays up to (its sending time + the leading second), so
-  // the receiver should hold rate × (time of the last packet − tag seen + 1 s), less its latency.
-  const last = account.packets.at(-1)
-  const delivered = account.total
-  const visibleMs = (last?.at ?? end) - seen
-  const expected = (100n * BigInt(visibleMs + 1000)) / 1000n // 100 receiver units per second at the default rate
-  let minGapMs = Infinity
-  for (let i = 1; i < account.packets.length; i++) {
-    minGapMs = Math.min(minGapMs, (account.packets[i]?.at ?? 0) - (account.packets[i - 1]?.at ?? 0))
-  }
-  return { expected, delivered, visibleMs, packets: account.packets.length, minGapMs }
+  return rateOf(account.packets, account.total, seen, end)
 }
 
 const stack = await startStack()
+let firefoxSection = ''
 try {
   console.log(`bench: ${LOADS} loads each, ${RATE_SECONDS} s of rate`)
   const bare: number[] = []
@@ -139,6 +176,53 @@ try {
   }).join('\n')
   const errorPct = (Number(rate.delivered - rate.expected) / Number(rate.expected)) * 100
   const row = (label: string, xs: number[], target: string): string => `| ${label} | ${fmt(pct(xs, 50))} | ${fmt(pct(xs, 95))} | ${target} |`
+  await stack.stop()
+
+  // Firefox, in the same run: the same network code, its own browser. Chromium is closed first (one
+  // browser at a time on this machine); the bare sender is measured again beside it.
+  const ff = await startFirefoxStack({ noProxy: true })
+  try {
+    const ffBare: number[] = []
+    const ffWarm: Sample[] = []
+    await firstPaymentOn(ff, 'bench-ff-warmup')
+    for (let i = 0; i < LOADS; i++) {
+      ffBare.push(await bareSenderOn(ff.net.receiver.spspBase, ff.net.uplinkUrl, `bench-ff-node-${i}`))
+      await sleep(PAUSE_MS)
+      ffWarm.push(await firstPaymentOn(ff, `bench-ff-warm-${i}`))
+      await sleep(PAUSE_MS)
+      process.stdout.write('.')
+    }
+    console.log()
+    const ffRate = await rateAccuracyOn(ff, 'bench-ff-rate')
+    const f50 = pct(ffWarm.map((s) => s.extension), 50)
+    const fb50 = pct(ffBare, 50)
+    const ffError = (Number(ffRate.delivered - ffRate.expected) / Number(ffRate.expected)) * 100
+    firefoxSection = `
+## Firefox, same run (${await firefoxVersion()})
+
+The same measures in Firefox ESR (the add-on installed as a temporary add-on, headless, driven over
+WebDriver BiDi), after Chromium was closed; the bare sender measured again beside it. Firefox has no
+way to kill its event page on demand, so there is no cold case here (docs/FIREFOX.md says what
+happens when Firefox stops it).
+
+| case | p50 | p95 |
+|---|---|---|
+${row('extension, warm background', ffWarm.map((s) => s.extension), '').replace(/ \|  \|$/, ' |')}
+${row('bare Node sender', ffBare, '').replace(/ \|  \|$/, ' |')}
+
+Warm p50 / bare sender p50 = **${(f50 / fb50).toFixed(2)}×** (Chromium in this run: ${(w50 / b50).toFixed(2)}×).
+
+| rate over ${RATE_SECONDS} s | Firefox | Chromium |
+|---|---|---|
+| expected at the receiver | ${ffRate.expected} units | ${rate.expected} units |
+| delivered (receiver's records) | ${ffRate.delivered} units | ${rate.delivered} units |
+| error | ${ffError.toFixed(3)} % | ${errorPct.toFixed(3)} % |
+| packets per second | ${(ffRate.packets / (ffRate.visibleMs / 1000)).toFixed(2)} | ${(rate.packets / (rate.visibleMs / 1000)).toFixed(2)} |
+| shortest interval between two packets | ${ffRate.minGapMs} ms | ${rate.minGapMs} ms |
+`
+  } finally {
+    await ff.stop()
+  }
   const md = `# Benchmarks
 
 Measured by \`npm run bench\` (\`TRICKLE_BENCH_LOADS\`, \`TRICKLE_BENCH_RATE_SECONDS\` to change the sample
@@ -184,14 +268,15 @@ ${stepRows}
 | packets | ${rate.packets} (${(rate.packets / (rate.visibleMs / 1000)).toFixed(2)} per second) |
 | shortest interval between two packets | ${rate.minGapMs} ms (target at most one a second: ${rate.minGapMs >= 1000 ? 'met' : 'not met'}) |
 
+${firefoxSection}
 ## How to rerun
 
 \`\`\`
-npm run bench            # builds the extension, then writes this file
+npm run bench            # builds both browsers' extensions, then writes this file
 \`\`\`
 `
   writeFileSync(OUT, md)
   console.log(md)
 } finally {
-  await stack.stop()
+  await stack.stop().catch(() => undefined)
 }

@@ -1,56 +1,15 @@
 // The scenarios both browsers run (test/cross/scenarios.ts), here in Chromium.
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
-import type { CrossPage, CrossStack } from '../cross/stack.ts'
+import type { CrossStack } from '../cross/stack.ts'
 import { crossScenarios } from '../cross/scenarios.ts'
+import { chromiumCross } from './cross-chromium.ts'
 import { startStack, type Stack } from './stack.ts'
 
 let stack: Stack
 let cross: CrossStack
 beforeAll(async () => {
   stack = await startStack({ uplinkProxy: true })
-  const pages = new Map<CrossPage, Page>()
-  const pageOf = (p: CrossPage): Page => {
-    const page = pages.get(p)
-    if (page === undefined) throw new Error('not a page of this stack')
-    return page
-  }
-  let spare: Page | null = null
-  cross = {
-    browserName: 'chromium',
-    net: stack.net,
-    uplinkSockets() {
-      const proxy = stack.net.proxy
-      if (proxy === null) throw new Error('no uplink proxy')
-      return { accepted: proxy.stats.accepted, open: proxy.stats.open }
-    },
-    async open(url) {
-      const page = await stack.browser.context.newPage()
-      await page.goto(url)
-      await page.bringToFront()
-      const wrapped: CrossPage = {
-        goto: (u) => page.goto(u),
-        reload: () => page.reload(),
-        close: async () => { pages.delete(wrapped); await page.close() },
-        bringToFront: () => page.bringToFront(),
-        evaluate: (fn) => page.evaluate(fn),
-      }
-      pages.set(wrapped, page)
-      return wrapped
-    },
-    async hide(p) {
-      pageOf(p)
-      spare ??= await stack.browser.context.newPage()
-      await spare.bringToFront()
-    },
-    async show(p) { await pageOf(p).bringToFront() },
-    status: (p) => stack.status(pageOf(p)),
-    ask: (type, input) => stack.ask(type, input),
-    configure: (opts) => stack.configure(opts),
-    popupText: (p) => stack.popupText(pageOf(p)),
-    async stopBackground() { await stack.browser.killWorker() },
-    stop: () => stack.stop(),
-  }
+  cross = chromiumCross(stack)
 })
 afterAll(async () => { await stack?.stop() })
 

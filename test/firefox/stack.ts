@@ -70,10 +70,10 @@ export interface UplinkFront { url: string; readonly accepted: number; readonly 
 /**
  * `idleTimeoutMs`: Firefox's event-page idle timeout (its default, 30 s, when absent). `uplink`: the
  * uplink to configure instead of the fault proxy's `btp+ws://` one; `acceptInsecureCerts` for a
- * test certificate.
+ * test certificate; `noProxy`: the wallet account directly, as the benchmark measures Chromium.
  */
-export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?: (net: Network) => Promise<UplinkFront>; acceptInsecureCerts?: boolean } = {}): Promise<FirefoxStack> {
-  const net = await startNetwork({ uplinkProxy: opts.uplink === undefined })
+export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?: (net: Network) => Promise<UplinkFront>; acceptInsecureCerts?: boolean; noProxy?: boolean } = {}): Promise<FirefoxStack> {
+  const net = await startNetwork({ uplinkProxy: opts.uplink === undefined && opts.noProxy !== true })
   const front = opts.uplink === undefined ? null : await opts.uplink(net)
   const firefox = await launchFirefox({
     ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }),
