@@ -183,14 +183,31 @@ function shortScenarios(stack: () => CrossStack, paying: (kind: 'meta' | 'link',
 
   describe('the trust boundary', () => {
     it('nothing a content script can read holds the uplink\'s secret', async () => {
-      // Content scripts can read storage.local in both browsers (and storage.session in neither by
-      // default): Trickle keeps its settings, the uplink's token among them, in its own IndexedDB.
-      const stored = await stack().ask('get-settings', null)
-      expect(JSON.stringify(stored)).not.toContain('sandbox-wallet-token')
+      // Content scripts can read storage.local in Firefox (Chromium's are refused it), and
+      // storage.session in neither: Trickle keeps its settings, the uplink's token among them, in its
+      // own IndexedDB, which a content script (of the page's origin) cannot open.
       const page = await paying('link', 'x-trust')
+      const { local, session } = await stack().extensionStorage()
+      expect(JSON.stringify(local)).not.toContain('sandbox-wallet-token')
+      expect(JSON.stringify(session)).not.toContain('sandbox-wallet-token')
+      expect(JSON.stringify(await stack().ask('get-settings', null))).not.toContain('sandbox-wallet-token')
       // The page's own world cannot see Trickle's state either.
       expect(await page.evaluate(() => JSON.stringify(Object.keys(localStorage)) + document.cookie)).not.toMatch(/trickle|token/i)
       await page.close()
+    })
+
+    it('settings planted in storage.local (where earlier versions kept them) change nothing, even after a restart', async () => {
+      const page = await paying('link', 'x-plant')
+      const before = await stack().ask<{ ratePerHour: string; uplinkState: { host?: string } }>('get-settings', null)
+      await stack().plantInStorageLocal({ settings: { version: 2, uplinkUrl: 'btp+ws://:attacker@127.0.0.1:9', ratePerHour: '360', budget: { amount: '1000000', period: 'monthly', renewDay: 1 }, paused: false, idleMinutes: 10, sites: {} } })
+      await stack().stopBackground(page)
+      const paidBefore = stack().net.receiver.account('x-plant').packets.length
+      await waitFor('payment after the restart', () => (stack().net.receiver.account('x-plant').packets.length > paidBefore ? true : undefined), 15_000)
+      const after = await stack().ask<{ ratePerHour: string; uplinkState: { host?: string } }>('get-settings', null)
+      expect(after.ratePerHour).toBe(before.ratePerHour)
+      expect(after.uplinkState.host).toBe(before.uplinkState.host)
+      await page.close()
+      await stack().plantInStorageLocal({ settings: null })
     })
   })
 

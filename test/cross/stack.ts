@@ -28,6 +28,10 @@ export interface CrossStack {
   show(page: CrossPage): Promise<void>
   status(page: CrossPage): Promise<TabStatus>
   ask<T = unknown>(type: string, input: unknown): Promise<T>
+  /** Everything in `storage.local` and `storage.session`, read by Trickle's own page. */
+  extensionStorage(): Promise<{ local: Record<string, unknown>; session: Record<string, unknown> }>
+  /** Writes `items` into `storage.local`, as a Firefox content script can (Chromium's cannot). */
+  plantInStorageLocal(items: Record<string, unknown>): Promise<void>
   /** Saves settings through the options page, by its labels. */
   configure(opts: { ratePerHour?: string; budget?: string }): Promise<void>
   /** The popup for the tab of `page`, opened as the user would see it, and its text. */

@@ -45,6 +45,8 @@ export function chromiumCross(stack: Stack): CrossStack {
     status: (p) => stack.status(pageOf(p)),
     ask: (type, input) => stack.ask(type, input),
     configure: (opts) => stack.configure(opts),
+    extensionStorage: () => stack.control.evaluate(async () => ({ local: await chrome.storage.local.get(null), session: await chrome.storage.session.get(null) })),
+    async plantInStorageLocal(items) { await stack.control.evaluate(async (i) => { await chrome.storage.local.set(i) }, items) },
     popupText: (p) => stack.popupText(pageOf(p)),
     async stopBackground() { await stack.browser.killWorker() },
     stop: () => stack.stop(),

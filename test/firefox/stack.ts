@@ -158,6 +158,15 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?:
     },
     ask,
     configure,
+    extensionStorage: () => control.evaluate(async () => {
+      const b = (globalThis as unknown as { browser: { storage: Record<'local' | 'session', { get(k: null): Promise<Record<string, unknown>> }> } }).browser
+      return { local: await b.storage.local.get(null), session: await b.storage.session.get(null) }
+    }),
+    async plantInStorageLocal(items) {
+      await control.evaluate(async (i) => {
+        await (globalThis as unknown as { browser: { storage: { local: { set(o: object): Promise<void> } } } }).browser.storage.local.set(i)
+      }, items)
+    },
     async popupText(p) {
       const id = await tabId(p)
       // A window of its own, like the real popup: a tab in the page's window would hide the page.
