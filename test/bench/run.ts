@@ -12,6 +12,7 @@ import BtpPlugin from 'ilp-plugin-btp'
 import { createConnection } from 'ilp-protocol-stream'
 import type { TabStatus } from '../../src/shared/status.ts'
 import type { CrossStack } from '../cross/stack.ts'
+import { chromiumCross } from '../e2e/cross-chromium.ts'
 import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
 import { startFirefoxStack } from '../firefox/stack.ts'
 import { chromiumVersion, firefoxVersion } from './versions.ts'
@@ -37,31 +38,16 @@ const STEP_TEXT: Record<string, string> = {
 
 interface Sample { extension: number; receiver: number; steps: Record<string, number> }
 
-/** One page load: tag seen (content script clock) → first fulfilled packet (worker) and first arrival (receiver). */
+/** One page load in Chromium: warm, or "cold" with the service worker killed first. */
 async function firstPayment(stack: Stack, name: string, cold: boolean): Promise<Sample> {
   if (cold) {
     await stack.browser.killWorker()
     await sleep(300) // let the old worker go; the page load below starts a new one
   }
-  const page = await stack.browser.context.newPage()
-  await page.goto(stack.net.site.pageFor('link', name))
-  const status = await waitFor(`first payment to ${name}`, async () => {
-    const s: TabStatus = await stack.status(page).catch(() => ({ kind: 'unavailable' as const }))
-    return s.kind === 'monetized' && s.firstPaidAt !== null ? s : undefined
-  }, 15_000)
-  const arrival = stack.net.receiver.account(name).packets[0]?.at ?? NaN
-  await page.close()
-  if (status.kind !== 'monetized' || status.firstPaidAt === null) throw new Error('unreachable')
-  const steps: Record<string, number> = {}
-  let previous = status.seenAt
-  for (const t of status.timeline) {
-    steps[t.point] = t.at - previous
-    previous = t.at
-  }
-  return { extension: status.firstPaidAt - status.seenAt, receiver: arrival - status.seenAt, steps }
+  return firstPaymentOn(chromiumCross(stack), name)
 }
 
-/** One warm page load on any browser of the cross-browser contract (Firefox here). */
+/** One page load: tag seen (content script clock) → first fulfilled packet (background) and first arrival (receiver). */
 async function firstPaymentOn(cross: CrossStack, name: string): Promise<Sample> {
   const page = await cross.open(cross.net.site.pageFor('link', name))
   const status = await waitFor(`first payment to ${name}`, async () => {
@@ -71,7 +57,13 @@ async function firstPaymentOn(cross: CrossStack, name: string): Promise<Sample> 
   const arrival = cross.net.receiver.account(name).packets[0]?.at ?? NaN
   await page.close()
   if (status.kind !== 'monetized' || status.firstPaidAt === null) throw new Error('unreachable')
-  return { extension: status.firstPaidAt - status.seenAt, receiver: arrival - status.seenAt, steps: {} }
+  const steps: Record<string, number> = {}
+  let previous = status.seenAt
+  for (const t of status.timeline) {
+    steps[t.point] = t.at - previous
+    previous = t.at
+  }
+  return { extension: status.firstPaidAt - status.seenAt, receiver: arrival - status.seenAt, steps }
 }
 
 /** Rate × visible time over RATE_SECONDS on any browser of the cross-browser contract. */
@@ -124,21 +116,6 @@ async function bareSenderOn(spspBase: string, uplinkUrl: string, name: string): 
   return elapsed
 }
 
-async function rateAccuracy(stack: Stack): Promise<{ expected: bigint; delivered: bigint; visibleMs: number; packets: number; minGapMs: number }> {
-  const name = 'bench-rate'
-  const page = await stack.browser.context.newPage()
-  await page.goto(stack.net.site.pageFor('meta', name))
-  const seen = await waitFor('the visit', async () => {
-    const s = await stack.status(page)
-    return s.kind === 'monetized' ? s.seenAt : undefined
-  })
-  await sleep(RATE_SECONDS * 1000)
-  const end = Date.now()
-  await page.close()
-  await sleep(300)
-  const account = stack.net.receiver.account(name)
-  return rateOf(account.packets, account.total, seen, end)
-}
 
 const stack = await startStack()
 let firefoxSection = ''
@@ -161,7 +138,7 @@ try {
     process.stdout.write('.')
   }
   console.log()
-  const rate = await rateAccuracy(stack)
+  const rate = await rateAccuracyOn(chromiumCross(stack), 'bench-rate')
 
   const w50 = pct(warm.map((s) => s.extension), 50)
   const w95 = pct(warm.map((s) => s.extension), 95)

@@ -7,22 +7,12 @@ import { describe, expect, it } from 'vitest'
 import type { Overview } from '../../src/shared/messages.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
 import type { Packet } from '../sandbox/receiver.ts'
-import { sleep, type CrossPage, type CrossStack } from './stack.ts'
+import { sleep, waitFor, type CrossPage, type CrossStack } from './stack.ts'
 
 // The sandbox converts USD scale 9 → USD scale 6 one-to-one: the default 0.36 USD/hour is 100,000
 // units/s sent and 100 units/s received.
 const RECEIVED_PER_SECOND = 100
 const UNIT = 1000n // uplink units (scale 9) per receiver unit (scale 6)
-
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
 
 /** Money per second over packets after the first (each pays for the time since the one before). */
 function rate(packets: readonly Packet[]): { perSecond: number; spanMs: number } {
@@ -39,6 +29,12 @@ function longestGap(packets: readonly Packet[]): number {
   let gap = 0
   for (let i = 1; i < packets.length; i++) gap = Math.max(gap, (packets[i]?.at ?? 0) - (packets[i - 1]?.at ?? 0))
   return gap
+}
+
+/** When the tab's visit took its first step: a visit restored by a new background has a later one. */
+async function firstStep(stack: CrossStack, page: CrossPage): Promise<number | undefined> {
+  const s = await stack.status(page)
+  return s.kind === 'monetized' ? s.timeline[0]?.at : undefined
 }
 
 /** Waits until a receiver's total has not moved for `quietMs`, and returns it. */
@@ -113,6 +109,21 @@ function shortScenarios(stack: () => CrossStack, paying: (kind: 'meta' | 'link',
       expect(text).toMatch(/Sent this visit\s*\$0\.\d+/)
       await page.close()
     })
+
+    it('the popup\'s buttons pause this site and resume it', async () => {
+      const name = 'x-popup-pause'
+      const page = await paying('link', name)
+      const account = stack().net.receiver.account(name)
+      await stack().popupPress(page, 'Pause this site')
+      await sleep(500) // a packet already on its way may still arrive
+      const pausedAt = account.packets.length
+      await sleep(3000)
+      expect(account.packets.length).toBe(pausedAt)
+      expect(await stack().status(page)).toMatchObject({ kind: 'monetized', phase: 'paused', reason: 'You paused this site.' })
+      await stack().popupPress(page, 'Resume this site')
+      await waitFor('payment after resuming the site', () => (account.packets.length > pausedAt ? true : undefined), 5000)
+      await page.close()
+    })
   })
 
   describe('the page API', () => {
@@ -137,8 +148,13 @@ function shortScenarios(stack: () => CrossStack, paying: (kind: 'meta' | 'link',
   describe('the budget', () => {
     it('stops payment exactly at it, and the popup says so', async () => {
       const name = 'x-budget'
-      const o = await stack().ask<Overview>('get-overview', { tabId: null })
-      const used = BigInt(o.budget.spent?.value ?? '0') + BigInt(o.budget.held?.value ?? '0')
+      // Visits of earlier tests still settling give back what they held but never sent: counted now,
+      // that would leave this budget more room than five seconds. Wait until nothing is held.
+      const o = await waitFor('earlier visits to settle', async () => {
+        const v = await stack().ask<Overview>('get-overview', { tabId: null })
+        return (v.budget.held?.value ?? '0') === '0' ? v : undefined
+      }, 45_000)
+      const used = BigInt(o.budget.spent?.value ?? '0')
       await stack().configure({ budget: toDecimalString(used + 500n * UNIT, 9) }) // five seconds' worth
       try {
         const page = await stack().open(stack().net.site.pageFor('link', name))
@@ -164,6 +180,7 @@ function shortScenarios(stack: () => CrossStack, paying: (kind: 'meta' | 'link',
       const account = stack().net.receiver.account(name)
       const startedAt = account.packets[0]?.at ?? Date.now()
       await sleep(2000)
+      const startedBefore = await firstStep(stack(), page)
       let hiddenMs = 0
       const before = Date.now()
       await stack().stopBackground(page)
@@ -171,6 +188,8 @@ function shortScenarios(stack: () => CrossStack, paying: (kind: 'meta' | 'link',
       if (stack().browserName === 'firefox') hiddenMs = Date.now() - before
       const stoppedAt = account.packets.length
       await waitFor('payment after the background came back', () => (account.packets.length > stoppedAt ? true : undefined), 15_000)
+      // The restored visit is a new object with a timeline of its own (what the long visit's check relies on).
+      expect(await firstStep(stack(), page)).not.toBe(startedBefore)
       await sleep(3000)
       await page.close()
       const total = await settled(stack(), name)
@@ -218,8 +237,11 @@ function longScenario(stack: () => CrossStack, paying: (kind: 'meta' | 'link', n
     it('pays for more than two minutes without a stall, the background never stopped', { timeout: 200_000 }, async () => {
       const name = 'x-long'
       const page = await paying('link', name)
-      const closed = (): number => { const s = stack().uplinkSockets(); return s.accepted - s.open }
-      const closedAtStart = closed()
+      // A background that was stopped and started again restores the visit as a new object, whose
+      // timeline starts again: the same first step at the end means the same visit, never restarted.
+      const started = (): Promise<number | undefined> => firstStep(stack(), page)
+      const startedAt = await started()
+      expect(startedAt).toBeDefined()
       await sleep(125_000)
       const packets = stack().net.receiver.account(name).packets
       const { perSecond, spanMs } = rate(packets)
@@ -227,10 +249,7 @@ function longScenario(stack: () => CrossStack, paying: (kind: 'meta' | 'link', n
       expect(longestGap(packets)).toBeLessThan(1600)
       expect(perSecond).toBeGreaterThan(RECEIVED_PER_SECOND * 0.99)
       expect(perSecond).toBeLessThan(RECEIVED_PER_SECOND * 1.01)
-      // No uplink socket closed: the background was never stopped meanwhile (its sockets close with
-      // it; a new spare connection for the next page may open, which is no restart).
-      expect(stack().uplinkSockets().accepted).toBeGreaterThan(0)
-      expect(closed()).toBe(closedAtStart)
+      expect(await started()).toBe(startedAt)
       console.log(`${stack().browserName}: ${packets.length} packets over ${(spanMs / 1000).toFixed(1)} s, ${perSecond.toFixed(2)} units/s, longest gap ${longestGap(packets)} ms`)
       await page.close()
     })

@@ -16,6 +16,40 @@ export interface CrossPage {
   evaluate<R>(fn: () => R | Promise<R>): Promise<R>
 }
 
+/** What a driver's own page has in common with the others (playwright-core's and puppeteer-core's). */
+interface DriverPage {
+  goto(url: string): Promise<unknown>
+  reload(): Promise<unknown>
+  close(): Promise<void>
+  bringToFront(): Promise<void>
+}
+
+/**
+ * The driver's pages behind their CrossPage, so a stack can get its own page back (`pageOf`).
+ * `evaluate` runs a function in a driver page (the two libraries type it differently).
+ */
+export function pageRegistry<P extends DriverPage>(evaluate: <R>(page: P, fn: () => R | Promise<R>) => Promise<R>): { wrap: (page: P) => CrossPage; pageOf: (p: CrossPage) => P } {
+  const pages = new Map<CrossPage, P>()
+  return {
+    wrap: (page) => {
+      const cross: CrossPage = {
+        goto: (url) => page.goto(url),
+        reload: () => page.reload(),
+        close: async () => { pages.delete(cross); await page.close() },
+        bringToFront: () => page.bringToFront(),
+        evaluate: (fn) => evaluate(page, fn),
+      }
+      pages.set(cross, page)
+      return cross
+    },
+    pageOf: (p) => {
+      const page = pages.get(p)
+      if (page === undefined) throw new Error('not a page of this stack')
+      return page
+    },
+  }
+}
+
 export interface CrossStack {
   browserName: 'chromium' | 'firefox'
   net: Network
@@ -36,6 +70,8 @@ export interface CrossStack {
   configure(opts: { ratePerHour?: string; budget?: string }): Promise<void>
   /** The popup for the tab of `page`, opened as the user would see it, and its text. */
   popupText(page: CrossPage): Promise<string>
+  /** Opens the popup for the tab of `page`, presses the button named `button`, and closes it. */
+  popupPress(page: CrossPage, button: string): Promise<void>
   /**
    * Stops Trickle's background while `page` is being paid, as the browser itself may: Chromium's
    * service worker is killed; Firefox's event page is let go idle (hidden page, lowered idle timeout).
@@ -46,3 +82,14 @@ export interface CrossStack {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Polls until `fn` returns a value that is not undefined, or throws after `ms`. */
+export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}

@@ -3,16 +3,11 @@
  * by the scenarios both browsers run and by the benchmark.
  */
 import type { Page } from 'playwright-core'
-import type { CrossPage, CrossStack } from '../cross/stack.ts'
+import { pageRegistry, type CrossStack } from '../cross/stack.ts'
 import type { Stack } from './stack.ts'
 
 export function chromiumCross(stack: Stack): CrossStack {
-  const pages = new Map<CrossPage, Page>()
-  const pageOf = (p: CrossPage): Page => {
-    const page = pages.get(p)
-    if (page === undefined) throw new Error('not a page of this stack')
-    return page
-  }
+  const { wrap, pageOf } = pageRegistry<Page>((page, fn) => page.evaluate(fn))
   let spare: Page | null = null
   return {
     browserName: 'chromium',
@@ -26,15 +21,7 @@ export function chromiumCross(stack: Stack): CrossStack {
       const page = await stack.browser.context.newPage()
       await page.goto(url)
       await page.bringToFront()
-      const wrapped: CrossPage = {
-        goto: (u) => page.goto(u),
-        reload: () => page.reload(),
-        close: async () => { pages.delete(wrapped); await page.close() },
-        bringToFront: () => page.bringToFront(),
-        evaluate: (fn) => page.evaluate(fn),
-      }
-      pages.set(wrapped, page)
-      return wrapped
+      return wrap(page)
     },
     async hide(p) {
       pageOf(p)
@@ -48,6 +35,12 @@ export function chromiumCross(stack: Stack): CrossStack {
     extensionStorage: () => stack.control.evaluate(async () => ({ local: await chrome.storage.local.get(null), session: await chrome.storage.session.get(null) })),
     async plantInStorageLocal(items) { await stack.control.evaluate(async (i) => { await chrome.storage.local.set(i) }, items) },
     popupText: (p) => stack.popupText(pageOf(p)),
+    async popupPress(p, button) {
+      const popup = await stack.openPopup(pageOf(p))
+      await popup.getByRole('button', { name: button }).click()
+      await popup.waitForTimeout(300)
+      await popup.close()
+    },
     async stopBackground() { await stack.browser.killWorker() },
     stop: () => stack.stop(),
   }

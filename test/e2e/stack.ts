@@ -120,18 +120,7 @@ export async function startStack(opts: { uplinkProxy?: boolean; publicSite?: boo
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Polls until `fn` returns a value that is not undefined, or throws after `ms`. */
-export async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await sleep(50)
-  }
-}
+export { sleep, waitFor } from '../cross/stack.ts'
 
 /**
  * The receiver's own rate over a window: money in packets after the first, divided by the time from

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'puppeteer-core'
 import type { TabStatus } from '../../src/shared/status.ts'
-import type { CrossPage, CrossStack } from '../cross/stack.ts'
+import { pageRegistry, waitFor, type CrossPage, type CrossStack } from '../cross/stack.ts'
 import { startNetwork, type Network } from '../sandbox/network.ts'
 import { EXTENSION_ORIGIN, launchFirefox, waitForLoad, type FirefoxWithExtension } from './browser.ts'
 
@@ -49,16 +49,6 @@ async function waitForText(page: Page, selector: string, text: string, timeoutMs
   }
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 export interface FirefoxStack extends CrossStack {
   firefox: FirefoxWithExtension
   control: Page
@@ -80,7 +70,7 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?:
     ...(opts.acceptInsecureCerts === true ? { acceptInsecureCerts: true } : {}),
   })
   const control = await firefox.openExtensionPage('src/options/index.html')
-  const pages = new Map<CrossPage, Page>()
+  const { wrap, pageOf } = pageRegistry<Page>((page, fn) => page.evaluate(fn))
 
   const configure = async ({ uplinkUrl, ratePerHour, budget }: { uplinkUrl?: string; ratePerHour?: string; budget?: string }): Promise<void> => {
     await control.bringToFront()
@@ -100,12 +90,6 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?:
     return reply.value as T
   }
 
-  const pageOf = (p: CrossPage): Page => {
-    const page = pages.get(p)
-    if (page === undefined) throw new Error('not a page of this stack')
-    return page
-  }
-
   const tabId = async (p: CrossPage): Promise<number> => {
     const url = pageOf(p).url()
     // Firefox's match patterns take no port, so tabs are found by comparing URLs here.
@@ -117,16 +101,29 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?:
     return id
   }
 
-  const wrap = (page: Page): CrossPage => {
-    const cross: CrossPage = {
-      goto: (url) => page.goto(url),
-      reload: () => page.reload(),
-      close: async () => { pages.delete(cross); await page.close() },
-      bringToFront: () => page.bringToFront(),
-      evaluate: (fn) => page.evaluate(fn),
-    }
-    pages.set(cross, page)
-    return cross
+  /** The popup for the tab of `p`, in a window of its own like the real one (a tab would hide the page). */
+  const openPopup = async (p: CrossPage): Promise<Page> => {
+    const id = await tabId(p)
+    const url = `${EXTENSION_ORIGIN}/src/popup/index.html?tab=${id}`
+    const before = new Set(await firefox.browser.pages())
+    await control.evaluate(async () => {
+      await (globalThis as unknown as { browser: { windows: { create(o: object): Promise<unknown> } } }).browser.windows.create({ url: 'about:blank', type: 'popup', focused: false, width: 360, height: 560 })
+    })
+    const popup = await waitFor('the popup window', async () => (await firefox.browser.pages()).find((x) => !before.has(x)))
+    // Firefox focuses a new window whatever `focused` says; the real popup is a panel that leaves
+    // the page's window focused. So the window opens blank, focus goes back to the page's window,
+    // and only then is the popup loaded (it would not see a focus change after it opened).
+    await control.evaluate(async (tab) => {
+      const b = (globalThis as unknown as { browser: { tabs: { get(id: number): Promise<{ windowId?: number }> }; windows: { update(id: number, o: object): Promise<unknown> } } }).browser
+      const { windowId } = await b.tabs.get(tab)
+      if (windowId !== undefined) await b.windows.update(windowId, { focused: true })
+    }, id)
+    await new Promise((r) => setTimeout(r, 300))
+    void popup.goto(url).catch(() => undefined)
+    await waitForLoad(popup)
+    await waitForText(popup, 'section.status', '', 5000)
+    await new Promise((r) => setTimeout(r, 300))
+    return popup
   }
 
   let spare: Page | null = null
@@ -168,31 +165,18 @@ export async function startFirefoxStack(opts: { idleTimeoutMs?: number; uplink?:
       }, items)
     },
     async popupText(p) {
-      const id = await tabId(p)
-      // A window of its own, like the real popup: a tab in the page's window would hide the page.
-      const url = `${EXTENSION_ORIGIN}/src/popup/index.html?tab=${id}`
-      const before = new Set(await firefox.browser.pages())
-      await control.evaluate(async () => {
-        await (globalThis as unknown as { browser: { windows: { create(o: object): Promise<unknown> } } }).browser.windows.create({ url: 'about:blank', type: 'popup', focused: false, width: 360, height: 560 })
-      })
-      const popup = await waitFor('the popup window', async () => (await firefox.browser.pages()).find((x) => !before.has(x)))
-      // Firefox focuses a new window whatever `focused` says; the real popup is a panel that leaves
-      // the page's window focused. So the window opens blank, focus goes back to the page's window,
-      // and only then is the popup loaded (it would not see a focus change after it opened).
-      await control.evaluate(async (tab) => {
-        const b = (globalThis as unknown as { browser: { tabs: { get(id: number): Promise<{ windowId?: number }> }; windows: { update(id: number, o: object): Promise<unknown> } } }).browser
-        const { windowId } = await b.tabs.get(tab)
-        if (windowId !== undefined) await b.windows.update(windowId, { focused: true })
-      }, id)
-      await new Promise((r) => setTimeout(r, 300))
-      void popup.goto(url).catch(() => undefined)
-      await waitForLoad(popup)
-      await waitForText(popup, 'section.status', '', 5000)
-      await new Promise((r) => setTimeout(r, 300))
+      const popup = await openPopup(p)
       const text = await popup.evaluate(() => document.querySelector('main')?.innerText ?? '')
       await popup.close()
       await pageOf(p).bringToFront()
       return text
+    },
+    async popupPress(p, button) {
+      const popup = await openPopup(p)
+      await clickButton(popup, button)
+      await new Promise((r) => setTimeout(r, 300))
+      await popup.close()
+      await pageOf(p).bringToFront()
     },
     async stopBackground(p) {
       // Firefox stops an event page that gets no extension events for its idle timeout; a hidden page
