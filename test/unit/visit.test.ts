@@ -335,3 +335,35 @@ describe('an uplink that is down', () => {
     await v.stop()
   })
 })
+
+describe('an attempt and what happens while it runs (found in review of the split)', () => {
+  it('an uplink change that aborts the attempt just after its connection opened drops that connection', async () => {
+    let armed = true
+    let v: Visit | null = null
+    // A reconnect in the same turn as the uplink is reported connected: after the attempt's last
+    // abort check in the old layout, before the visit took the connection.
+    const h = harness({ reportUplinkConnected: () => { if (armed) { armed = false; queueMicrotask(() => { void v?.reconnect() }) } } })
+    v = new Visit(onPage(), h.deps)
+    v.setVisible(true)
+    await settle()
+    await settle()
+    expect(h.payers[0]?.isOpen).toBe(false) // the connection made through the old uplink is closed
+    expect(h.payers).toHaveLength(2) // and a new one is made
+  })
+
+  it('a reload while SPSP is answering checks the receiver against the new page\'s rules', async () => {
+    const { ok } = await import('../../src/shared/result.ts')
+    const { spspAnswer } = await import('./fixtures.ts')
+    let answer: () => void = () => undefined
+    const h = harness({ querySpsp: (url) => new Promise((r) => { answer = () => { r(ok(spspAnswer(url))) } }) })
+    const v = new Visit(onPage(), h.deps)
+    v.setVisible(true)
+    await settle()
+    // The reload: the same site's next page, whose CSP allows this receiver nowhere.
+    v.rebind(visitId(2), { ...h.deps, permits: () => false })
+    answer()
+    await settle()
+    expect(h.payers).toHaveLength(0)
+    expect(v.status()).toMatchObject({ phase: 'failed', reason: expect.stringMatching(/Content-Security-Policy/) as unknown })
+  })
+})

@@ -12,7 +12,7 @@ import type { Payer, PayerOptions, VisitNetwork, VisitPolicy } from './visit-dep
 /** A failure after the attempt was aborted is the aborter's business: the visit ignores it. */
 export type LinkOutcome =
   /** `rate`: the visit's rate in the uplink's asset, as `accept` priced it. */
-  | { kind: 'open'; payer: Payer; destinationAccount: string; sharedSecret: Uint8Array; finalUrl: string; rate: bigint }
+  | { kind: 'open'; link: OpenLink }
   /** `uplink`: the user's uplink failed, not the receiver. `linkLost`: a reopened link cannot be. */
   | { kind: 'failed'; reason: string; retryable: boolean; uplink: boolean; linkLost: boolean }
   | { kind: 'aborted' }
@@ -30,24 +30,36 @@ export interface LinkRequest {
   onClosed: PayerOptions['onClosed']
   /** The visit's rate in the connection's asset, or why the visit cannot pay in it. */
   accept(payer: Payer): bigint | string
+  /**
+   * Called in the same tick as the connection is known good, so that nothing (an abort, the payer
+   * closing) can come between the checks and the visit taking it: false if the visit no longer wants
+   * it (stopped), and then it is closed.
+   */
+  install(link: OpenLink): boolean
 }
+
+export interface OpenLink { payer: Payer; destinationAccount: string; sharedSecret: Uint8Array; finalUrl: string; rate: bigint }
 
 const failure = (reason: string, retryable: boolean, more: { uplink?: boolean; linkLost?: boolean } = {}): LinkOutcome =>
   ({ kind: 'failed', reason, retryable, uplink: more.uplink ?? false, linkLost: more.linkLost ?? false })
 
-export async function openLink(net: VisitNetwork & Pick<VisitPolicy, 'permits'>, req: LinkRequest): Promise<LinkOutcome> {
+/**
+ * `deps` is read at each step, never kept: a reload during the attempt gives the visit the new page's
+ * rules (its CSP, say), and those are the ones the receiver's final URL is checked against.
+ */
+export async function openLink(deps: () => VisitNetwork & Pick<VisitPolicy, 'permits'>, req: LinkRequest): Promise<LinkOutcome> {
   const { signal } = req
   // SPSP and the uplink are independent: ask and connect at once (the plugin is dropped if SPSP fails).
-  const pluginPromise = net.connectPlugin(signal).then(
+  const pluginPromise = deps().connectPlugin(signal).then(
     (plugin) => { req.mark('uplink'); return { plugin, error: null } },
     (e: unknown) => ({ plugin: null, error: errorMessage(e) }),
   )
   const dropPlugin = async (): Promise<void> => { await (await pluginPromise).plugin?.disconnect().catch(() => undefined) }
-  const link = req.resume
-  const secret = link === null ? null : decodeSharedSecret(link.sharedSecret)
-  const spsp = link !== null && secret !== null
-    ? { ok: true as const, value: { destinationAccount: link.destinationAccount, sharedSecret: secret, finalUrl: req.url } }
-    : await net.querySpsp(req.url, signal)
+  const resume = req.resume
+  const secret = resume === null ? null : decodeSharedSecret(resume.sharedSecret)
+  const spsp = resume !== null && secret !== null
+    ? { ok: true as const, value: { destinationAccount: resume.destinationAccount, sharedSecret: secret, finalUrl: req.url } }
+    : await deps().querySpsp(req.url, signal)
   req.mark('spsp')
   if (signal.aborted) {
     await dropPlugin()
@@ -57,36 +69,42 @@ export async function openLink(net: VisitNetwork & Pick<VisitPolicy, 'permits'>,
     await dropPlugin()
     return failure(spsp.error.message, spsp.error.retryable)
   }
-  if (!net.permits(spsp.value.finalUrl)) {
+  if (!deps().permits(spsp.value.finalUrl)) {
     await dropPlugin()
     return failure('The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.', false)
   }
   req.resolved(spsp.value.finalUrl)
   const { plugin, error } = await pluginPromise
   if (plugin === null) return failure(error ?? 'The uplink is not available.', true, { uplink: true })
+  let payer: Payer
   try {
-    const payer = await net.openPayer({
+    payer = await deps().openPayer({
       plugin,
       destinationAccount: spsp.value.destinationAccount,
       sharedSecret: spsp.value.sharedSecret,
       onFulfilled: req.onFulfilled,
       onClosed: req.onClosed,
     })
-    req.mark('stream')
-    if (signal.aborted) {
-      await payer.close()
-      return { kind: 'aborted' }
-    }
-    net.reportUplinkConnected(payer.sourceAsset, payer.sourceAddress)
-    const rate = req.accept(payer)
-    if (typeof rate === 'string') {
-      await payer.close()
-      return failure(rate, false)
-    }
-    return { kind: 'open', payer, destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, finalUrl: spsp.value.finalUrl, rate }
   } catch (e) {
     await plugin.disconnect().catch(() => undefined)
     // The old connection cannot be reopened: what was in flight stays unconfirmed; start afresh.
     return failure(`Could not open a STREAM connection to the receiver: ${errorMessage(e)}`, true, { linkLost: true })
   }
+  req.mark('stream')
+  if (signal.aborted) {
+    await payer.close()
+    return { kind: 'aborted' }
+  }
+  deps().reportUplinkConnected(payer.sourceAsset, payer.sourceAddress)
+  const rate = req.accept(payer)
+  if (typeof rate === 'string') {
+    await payer.close()
+    return failure(rate, false)
+  }
+  const link = { payer, destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, finalUrl: spsp.value.finalUrl, rate }
+  if (!req.install(link)) {
+    await payer.close()
+    return { kind: 'aborted' }
+  }
+  return { kind: 'open', link }
 }

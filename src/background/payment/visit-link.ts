@@ -79,7 +79,7 @@ export class VisitLink {
     this.preauthorize()
     const check = money.resumeLink
     let slot: Slot | null = null
-    const outcome = await openLink(host.deps, {
+    const outcome = await openLink(() => host.deps, {
       url: host.receiverUrl,
       resume: check,
       signal,
@@ -98,19 +98,19 @@ export class VisitLink {
         }
         return host.rateFor(payer.sourceAsset) ?? `The rate cannot be expressed in ${payer.sourceAsset.code} at scale ${payer.sourceAsset.scale}.`
       },
+      install: (link) => {
+        if (host.stopped || signal.aborted) return false
+        this.accrual.setRate(link.rate, host.deps.now())
+        slot = money.openSlot(link, check)
+        this.current = slot
+        return true
+      },
     })
     if (outcome.kind !== 'open') {
       if (outcome.kind === 'failed' && outcome.linkLost) money.resumeLink = null
       if (outcome.kind === 'failed' && !signal.aborted) this.failed(outcome.reason, outcome.retryable, outcome.uplink)
       return
     }
-    if (host.stopped) {
-      await outcome.payer.close()
-      return
-    }
-    this.accrual.setRate(outcome.rate, host.deps.now())
-    slot = money.openSlot(outcome, check)
-    this.current = slot
     if (host.looking) await this.pacer.raise()
     else host.openedUnseen()
   }
