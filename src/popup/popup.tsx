@@ -194,8 +194,9 @@ function TabSummary({ status }: { status: TabStatus }) {
           <dl>
             <dt>{status.receivers === undefined ? 'Receiver' : 'Receivers'}</dt>
             <dd>{status.receiverHost}{status.receivers === undefined ? '' : ` and ${status.receivers - 1} more, sharing the rate`}</dd>
-            <dt>Sent this visit</dt><dd data-testid="sent">{showAmount(status.sent)}</dd>
-            {status.delivered !== null && <><dt>Received</dt><dd>{showAmount(status.delivered)}</dd></>}
+            {/* With several receivers both figures are their totals, and say so: never the tab's sum beside one receiver's share. */}
+            <dt>Sent this visit{status.receivers === undefined ? '' : ` (all ${status.receivers} receivers)`}</dt><dd data-testid="sent">{showAmount(status.sent)}</dd>
+            {status.delivered !== null && <><dt>Received{status.receivers === undefined ? '' : ` (all ${status.receivers} receivers)`}</dt><dd>{showAmount(status.delivered)}</dd></>}
           </dl>
         </section>
       )

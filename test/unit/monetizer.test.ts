@@ -104,6 +104,16 @@ describe('a visit carried over a reload', () => {
 })
 
 describe('several receivers on one page', () => {
+  it('the status\'s sent and received cover the same receivers: all of them', async () => {
+    const { h, m, total } = await run(['https://a.example/x', 'https://b.example/y'], 5)
+    await vi.advanceTimersByTimeAsync(0)
+    const delivered = h.payers.reduce((sum, p) => sum + p.delivered, 0n)
+    expect(h.payers.every((p) => p.delivered > 0n)).toBe(true)
+    expect(m.status(7)).toMatchObject({ receivers: 2, sent: { value: total.toString() }, delivered: { value: delivered.toString(), code: 'USD', scale: 6 } })
+    m.tabRemoved(7)
+    await vi.advanceTimersByTimeAsync(10_000)
+  })
+
   it('split the rate: two links cost what one does, and both are paid', async () => {
     const one = await run(['https://a.example/x'], 10)
     const two = await run(['https://a.example/x', 'https://b.example/y'], 10)

@@ -16,6 +16,7 @@ import type { Budget, Holder } from '../ledger/budget.ts'
 import { LookupLimiter } from '../payment/lookup-limiter.ts'
 import { PaymentBook, type VisitLedger } from '../ledger/payment-book.ts'
 import { CarryOver } from './carry-over.ts'
+import { payingStatus } from './paying-status.ts'
 import { wireVisit } from './visit-wiring.ts'
 import { RestoredVisits } from './restored-visits.ts'
 import { Settlement } from '../ledger/settlement.ts'
@@ -381,15 +382,7 @@ export class Monetizer {
 
   status(tabId: number): TabStatus {
     const visits = [...(this.visits.get(tabId)?.values() ?? [])]
-    const first = visits[0]
-    if (first !== undefined) {
-      const status = first.status()
-      if (status.kind !== 'monetized' || visits.length === 1 || status.sent === null) return status
-      // Several receivers: what the tab sent in total (one uplink asset for all of them).
-      const total = visits.reduce((sum, v) => sum + v.sent, 0n)
-      return { ...status, receivers: visits.length, sent: { ...status.sent, value: total.toString() } }
-    }
-    return unpaidStatus(this.frames.get(tabId), this.tabState(tabId).never)
+    return visits.length > 0 ? payingStatus(visits) : unpaidStatus(this.frames.get(tabId), this.tabState(tabId).never)
   }
 }
 

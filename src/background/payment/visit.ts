@@ -110,6 +110,9 @@ export class Visit {
   get visitId(): string { return this.currentVisitId }
   get visible(): boolean { return this.looking }
   get sent(): bigint { return this.money.sent }
+  /** What its receiver got, in the receiver's asset (null until known). */
+  get delivered(): bigint { return this.money.delivered }
+  get destinationAsset(): Asset | null { return this.money.destinationAsset }
   get sourceAsset(): Asset | null { return this.money.sourceAsset }
   /** It stopped trying (the receiver refused, or every retry failed): only a new visit tries again. */
   get gaveUp(): boolean { return this.phase === 'failed' }
