@@ -62,6 +62,9 @@ function significantFractionDigits(decimal: string): number {
   return firstNonZero === -1 ? 2 : firstNonZero + 4
 }
 
+/** The same currency at the same scale. */
+export const sameAsset = (a: Asset, b: Asset): boolean => a.code === b.code && a.scale === b.scale
+
 /** Whether a value read back from storage is an asset: a currency code and a scale of 0–255. */
 export const isAsset = (v: unknown): v is Asset =>
   isRecord(v) && typeof v.code === 'string' && v.code !== '' && v.code.length <= 64 && typeof v.scale === 'number' && Number.isInteger(v.scale) && v.scale >= 0 && v.scale <= 255

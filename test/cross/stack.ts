@@ -53,8 +53,6 @@ export function pageRegistry<P extends DriverPage>(evaluate: <R>(page: P, fn: ()
 export interface CrossStack {
   browserName: 'chromium' | 'firefox'
   net: Network
-  /** The uplink's sockets as the proxy or front before the connector counts them: a stopped background closes its own. */
-  uplinkSockets(): { accepted: number; open: number }
   /** A new tab on `url`, in front. */
   open(url: string): Promise<CrossPage>
   /** Puts another tab in front of `page` (which is then hidden), or `page` back in front. */

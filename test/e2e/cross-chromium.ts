@@ -12,11 +12,6 @@ export function chromiumCross(stack: Stack): CrossStack {
   return {
     browserName: 'chromium',
     net: stack.net,
-    uplinkSockets() {
-      const proxy = stack.net.proxy
-      if (proxy === null) throw new Error('no uplink proxy')
-      return { accepted: proxy.stats.accepted, open: proxy.stats.open }
-    },
     async open(url) {
       const page = await stack.browser.context.newPage()
       await page.goto(url)

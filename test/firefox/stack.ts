@@ -50,6 +50,8 @@ async function waitForText(page: Page, selector: string, text: string, timeoutMs
 }
 
 export interface FirefoxStack extends CrossStack {
+  /** The uplink's sockets as the proxy or front before the connector counts them: a stopped background closes its own. */
+  uplinkSockets(): { accepted: number; open: number }
   firefox: FirefoxWithExtension
   control: Page
 }

@@ -4,7 +4,7 @@
  * receivers (they once covered the tab and its first receiver, and half the money looked lost).
  * Received in different currencies adds up to no one figure: then none is given.
  */
-import type { Asset } from '../../shared/money.ts'
+import { sameAsset, type Asset } from '../../shared/money.ts'
 import type { TabStatus } from '../../shared/status.ts'
 
 export interface PaidVisit {
@@ -22,7 +22,7 @@ export function payingStatus(visits: readonly PaidVisit[]): TabStatus {
   if (status.kind !== 'monetized' || visits.length === 1 || status.sent === null) return status
   const sent = visits.reduce((sum, v) => sum + v.sent, 0n)
   const asset = first.destinationAsset
-  const oneAsset = asset !== null && visits.every((v) => v.destinationAsset?.code === asset.code && v.destinationAsset.scale === asset.scale)
+  const oneAsset = asset !== null && visits.every((v) => v.destinationAsset !== null && sameAsset(v.destinationAsset, asset))
   const delivered = oneAsset ? { value: visits.reduce((sum, v) => sum + v.delivered, 0n).toString(), code: asset.code, scale: asset.scale } : null
   return { ...status, receivers: visits.length, sent: { ...status.sent, value: sent.toString() }, delivered }
 }

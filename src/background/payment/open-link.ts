@@ -1,7 +1,7 @@
 /**
  * One attempt at a connection to a visit's receiver: SPSP and the uplink at once, then STREAM. After
  * a worker restart with money possibly in flight, the very connection it went out on is reopened
- * instead of asking SPSP for a new one (its first reply settles what arrived; see visit-books.ts).
+ * instead of asking SPSP for a new one (its first reply settles what arrived; see visit-money.ts).
  */
 import type { TimelinePoint } from '../../shared/status.ts'
 import { errorMessage } from '../../shared/result.ts'
@@ -11,8 +11,8 @@ import type { Payer, PayerOptions, VisitNetwork, VisitPolicy } from './visit-dep
 
 /** A failure after the attempt was aborted is the aborter's business: the visit ignores it. */
 export type LinkOutcome =
-  /** `rate`: the visit's rate in the uplink's asset, as `accept` priced it. */
-  | { kind: 'open'; link: OpenLink }
+  /** The visit took the connection (`install`). */
+  | { kind: 'open' }
   /** `uplink`: the user's uplink failed, not the receiver. `linkLost`: a reopened link cannot be. */
   | { kind: 'failed'; reason: string; retryable: boolean; uplink: boolean; linkLost: boolean }
   | { kind: 'aborted' }
@@ -38,7 +38,8 @@ export interface LinkRequest {
   install(link: OpenLink): boolean
 }
 
-export interface OpenLink { payer: Payer; destinationAccount: string; sharedSecret: Uint8Array; finalUrl: string; rate: bigint }
+/** `rate`: the visit's rate in the uplink's asset, as `accept` priced it. */
+export interface OpenLink { payer: Payer; destinationAccount: string; sharedSecret: Uint8Array; rate: bigint }
 
 const failure = (reason: string, retryable: boolean, more: { uplink?: boolean; linkLost?: boolean } = {}): LinkOutcome =>
   ({ kind: 'failed', reason, retryable, uplink: more.uplink ?? false, linkLost: more.linkLost ?? false })
@@ -101,10 +102,9 @@ export async function openLink(deps: () => VisitNetwork & Pick<VisitPolicy, 'per
     await payer.close()
     return failure(rate, false)
   }
-  const link = { payer, destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, finalUrl: spsp.value.finalUrl, rate }
-  if (!req.install(link)) {
+  if (!req.install({ payer, destinationAccount: spsp.value.destinationAccount, sharedSecret: spsp.value.sharedSecret, rate })) {
     await payer.close()
     return { kind: 'aborted' }
   }
-  return { kind: 'open', link }
+  return { kind: 'open' }
 }

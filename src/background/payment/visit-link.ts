@@ -3,7 +3,7 @@
  * connection (its slot), fulfilled packets, a connection that dies or is refused, back-off and giving
  * up. Pacing is pacer.ts; the money itself is visit-money.ts; whether anyone is looking is the visit's.
  */
-import type { Asset } from '../../shared/money.ts'
+import { sameAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
 import type { PayPhase, TimelinePoint } from '../../shared/status.ts'
 import type { Accrual } from './accrual.ts'
@@ -93,7 +93,7 @@ export class VisitLink {
       onClosed: (error, stop) => { if (slot !== null) this.died(slot, error, stop) },
       accept: (payer) => {
         const known = money.sourceAsset
-        if (known !== null && (known.code !== payer.sourceAsset.code || known.scale !== payer.sourceAsset.scale)) {
+        if (known !== null && !sameAsset(known, payer.sourceAsset)) {
           return 'The uplink\'s currency changed during this visit; reload the page to pay in the new one.'
         }
         return host.rateFor(payer.sourceAsset) ?? `The rate cannot be expressed in ${payer.sourceAsset.code} at scale ${payer.sourceAsset.scale}.`

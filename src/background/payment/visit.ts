@@ -17,13 +17,12 @@ import { VisitMoney } from './visit-money.ts'
 
 export type { Payer, VisitDeps, VisitEvent, VisitSetup } from './visit-deps.ts'
 export type { LinkState, VisitRecord } from '../ledger/visit-record.ts'
-export { RAISE_INTERVAL_MS } from './pacer.ts'
-export { REFUSALS_TO_STOP, UPLINK_RETRY_DELAYS_MS } from './backoff.ts'
+export { REFUSALS_TO_STOP } from './backoff.ts'
 
 /** How long a hidden tab keeps its connection before closing it (quick tab switches reuse it). */
-export const PAUSE_GRACE_MS = 30_000
+const PAUSE_GRACE_MS = 30_000
 /** How much of the time between a dead worker's last write and its successor's resumption is paid. */
-export const RESUME_GAP_MS = 2000
+const RESUME_GAP_MS = 2000
 
 /** Which page a visit pays for, and to whom. */
 export interface VisitPage extends VisitSetup {
@@ -110,7 +109,7 @@ export class Visit {
   get visitId(): string { return this.currentVisitId }
   get visible(): boolean { return this.looking }
   get sent(): bigint { return this.money.sent }
-  /** What its receiver got, in the receiver's asset (null until known). */
+  /** What its receiver got, in the receiver's asset (`destinationAsset`, null until known). */
   get delivered(): bigint { return this.money.delivered }
   get destinationAsset(): Asset | null { return this.money.destinationAsset }
   get sourceAsset(): Asset | null { return this.money.sourceAsset }
