@@ -2,6 +2,7 @@ import { crx } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
+import { locales } from './build/locales.ts'
 import { manifestFor, OUT_DIR, targetFrom } from './build/targets.ts'
 
 /**
@@ -73,7 +74,7 @@ const shim = (path: string): string => fileURLToPath(new URL(path, import.meta.u
 const target = targetFrom(process.env)
 
 export default defineConfig({
-  plugins: [windowCryptoToGlobalThis(), noRawHtml(), preact(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
+  plugins: [windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
   resolve: {
     // Node built-ins the ILP libraries require, mapped to browser packages. `crypto` is deliberately
     // not aliased: the libraries' own `browser` fields map it to Web Crypto.
