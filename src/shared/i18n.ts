@@ -50,10 +50,11 @@ export function t(key: MessageKey, ...subs: Substitution[]): string {
 /** The plural message `key` for the count `n` (which is also `$1`; `subs` follow as `$2`…). */
 export function tn(key: PluralKey, n: number, ...subs: Substitution[]): string {
   const category = plurals(uiLocale()).select(n)
-  const exact = `${key}_${category}` as MessageKey
+  const base: string = key
+  const exact = `${base}_${category}` as MessageKey
   const count = new Intl.NumberFormat(uiLocale()).format(n)
   const text = t(exact, count, ...subs)
-  return text === exact ? t(`${key}_other` as MessageKey, count, ...subs) : text
+  return text === exact ? t(`${base}_other` as MessageKey, count, ...subs) : text
 }
 
 const rules = new Map<string, Intl.PluralRules>()
