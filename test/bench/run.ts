@@ -15,6 +15,7 @@ import type { CrossStack } from '../cross/stack.ts'
 import { chromiumCross } from '../e2e/cross-chromium.ts'
 import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
 import { startFirefoxStack } from '../firefox/stack.ts'
+import { renderBench, renderSection } from './render.ts'
 import { chromiumVersion, firefoxVersion } from './versions.ts'
 
 const LOADS = Number(process.env.TRICKLE_BENCH_LOADS ?? 20)
@@ -200,6 +201,7 @@ Warm p50 / bare sender p50 = **${(f50 / fb50).toFixed(2)}×** (Chromium in this 
   } finally {
     await ff.stop()
   }
+  const render = await renderBench(Math.max(3, Math.min(LOADS, 10)))
   const md = `# Benchmarks
 
 Measured by \`npm run bench\` (\`TRICKLE_BENCH_LOADS\`, \`TRICKLE_BENCH_RATE_SECONDS\` to change the sample
@@ -246,6 +248,7 @@ ${stepRows}
 | shortest interval between two packets | ${rate.minGapMs} ms (target at most one a second: ${rate.minGapMs >= 1000 ? 'met' : 'not met'}) |
 
 ${firefoxSection}
+${renderSection(render, Math.max(3, Math.min(LOADS, 10)))}
 ## How to rerun
 
 \`\`\`
