@@ -222,7 +222,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },
     onTabActivated: () => { void ready.then(() => attention.refreshFocus()) },
     /** A tab replaced by another (prerender activation, instant pages): its new id may now be shown. */
-    onTabReplaced: () => { void ready.then(() => attention.refreshFocus()) },
+    onTabReplaced: (_added: number, removed: number) => { toolbar.tabRemoved(removed); void ready.then(() => attention.refreshFocus()) },
     onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => { monetizer.tabMoved(tabId, info.newWindowId); return attention.refreshFocus() }) },
     onIdleChanged: (state: IdleState) => { attention.setIdle(state) },
     onBeforeRedirect: (details: RedirectDetails) => { redirects.observed(details) },

@@ -70,6 +70,11 @@ describe('the toolbar button', () => {
     const o = await stack.ask<Overview>('get-overview', { tabId: null })
     expect(o.budget.remaining?.value).toBe('0')
 
+    // Every call went through: the icon too, which the browser does not give back.
+    const worker = await stack.browser.worker()
+    const log = await worker.evaluate(() => (globalThis as { __trickleLog?: string[] }).__trickleLog ?? [])
+    expect(log.some((line) => /tab \d+: paying/.test(line))).toBe(true) // the log is the worker's, and read
+    expect(log.filter((line) => line.includes('toolbar'))).toEqual([])
     await stack.configure({ budget: toDecimalString((await used()) + 1_000_000n * UNIT, 9) })
     await stack.control.evaluate(async (id) => { await chrome.tabs.remove(id) }, otherId)
     await page.close()
