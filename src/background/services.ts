@@ -15,6 +15,7 @@ import { Budget, LOOKBACK_DAYS } from './ledger/budget.ts'
 import { createPortHandler, PagePorts } from './messaging/content-port.ts'
 import { Ledger } from './ledger/ledger.ts'
 import { Monetizer } from './pages/monetizer.ts'
+import { Toolbar, toolbarState } from './pages/toolbar.ts'
 import { SettingsStore } from './platform/settings-store.ts'
 import { FramePolicies, type HeadersDetails } from './pages/frame-policies.ts'
 import { RedirectWatch, type RedirectDetails } from './payment/redirect-watch.ts'
@@ -53,9 +54,11 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   })
   // Open extension pages are told when what they show may have changed (ui-changes.ts).
   const uiChanges = new UiChanges(now)
+  // …and so is each tab's toolbar button (pages/toolbar.ts), from the same notices.
+  const changed = (): void => { uiChanges.changed(); toolbar.changed() }
   uplink.onChange((s) => {
     log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`)
-    uiChanges.changed()
+    changed()
   })
   const pagePorts = new PagePorts()
   const extensionOrigin = schemeAndHost(new URL(browser.runtime.getURL('/')))
@@ -104,13 +107,19 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     log,
     notify: (tabId, frameId, event) => {
       pagePorts.send(tabId, frameId, event)
-      uiChanges.changed()
+      changed()
     },
   })
   attention.onChange(() => {
     monetizer.attentionChanged()
-    uiChanges.changed()
+    changed()
   })
+  // Each tab's toolbar button, from what the popup would be told (`attention.reason` of no window: idle or locked).
+  const siteOf = (tabId: number): string => monetizer.siteOfTab(tabId) ?? ''
+  const toolbar = new Toolbar({ action: browser.action, log, stateOf: (tabId) => toolbarState(monetizer.status(tabId), {
+    uplink: uplink.state.state, paused: settings.current.paused, sitePaused: settings.current.sites[siteOf(tabId)]?.paused === true,
+    idle: attention.reason(undefined) !== null, limit: () => budget.room(siteOf(tabId)).limit,
+  }) })
 
   /** Idle detection follows the user's setting (the idle API counts in seconds). */
   async function watchIdle(): Promise<void> {
@@ -170,11 +179,12 @@ export function createServices({ browser, fetch, now, log }: Platform) {
 
   const extensionId = browser.runtime.id
   const events = new TabEvents()
-  const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts, events, changed: () => { uiChanges.changed() } })
+  const onPagePort = createPortHandler({ extensionId, monetizer, ready, log, ports: pagePorts, events, changed })
   return {
     ready,
     onConnect: (port: Runtime.Port) => {
       if (port.name !== POPUP_PORT_NAME && port.name !== PAGE_WATCH_PORT_NAME) {
+        toolbar.track(port.sender?.tab?.id, port.sender?.frameId === 0)
         onPagePort(port)
         return
       }
@@ -188,7 +198,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       attention.popupOpened()
       port.onDisconnect.addListener(() => { attention.popupClosed() })
     },
-    onMessage: notifyingChanges(uiChanges, createUiHandler({
+    onMessage: notifyingChanges(changed, createUiHandler({
       extensionId,
       extensionOrigin,
       settings,
@@ -203,7 +213,8 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, redirectTarget, now }),
     })),
     onTabRemoved: (tabId: number) => {
-      uiChanges.changed()
+      toolbar.tabRemoved(tabId)
+      changed()
       events.forget(tabId)
       framePolicies.tabRemoved(tabId)
       void ready.then(() => monetizer.tabRemoved(tabId))
@@ -211,7 +222,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     onFocusChanged: () => { void ready.then(() => attention.refreshFocus()) },
     onTabActivated: () => { void ready.then(() => attention.refreshFocus()) },
     /** A tab replaced by another (prerender activation, instant pages): its new id may now be shown. */
-    onTabReplaced: () => { void ready.then(() => attention.refreshFocus()) },
+    onTabReplaced: (_added: number, removed: number) => { toolbar.tabRemoved(removed); void ready.then(() => attention.refreshFocus()) },
     onTabAttached: (tabId: number, info: { newWindowId: number }) => { void ready.then(() => { monetizer.tabMoved(tabId, info.newWindowId); return attention.refreshFocus() }) },
     onIdleChanged: (state: IdleState) => { attention.setIdle(state) },
     onBeforeRedirect: (details: RedirectDetails) => { redirects.observed(details) },
@@ -220,11 +231,11 @@ export function createServices({ browser, fetch, now, log }: Platform) {
 }
 
 /** A UI request that may change something (anything but a `get-…`) tells the open pages once answered. */
-function notifyingChanges<H extends (message: unknown, sender: Runtime.MessageSender) => unknown>(changes: UiChanges, handler: H): H {
+function notifyingChanges<H extends (message: unknown, sender: Runtime.MessageSender) => unknown>(changed: () => void, handler: H): H {
   return ((message: unknown, sender: Runtime.MessageSender) => {
     const reply = handler(message, sender)
     const type = isRecord(message) ? message.type : undefined
-    if (typeof type === 'string' && !type.startsWith('get-')) void Promise.resolve(reply).finally(() => { changes.changed() })
+    if (typeof type === 'string' && !type.startsWith('get-')) void Promise.resolve(reply).finally(changed)
     return reply
   }) as H
 }
