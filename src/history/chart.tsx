@@ -59,7 +59,7 @@ export function SpendingChart(props: ChartProps) {
       data.svg.elem('text', { x: x2, y: y(lineValues.at(-1) ?? 0) - 4, 'text-anchor': 'end' }, 'ct-budget-label').text(lineLabel)
     })
     return () => { chart.detach(); el.replaceChildren() }
-  })
+  }, [summary, lineLabel, labels.join('\n'), spent.join(','), line?.join(',') ?? ''])
 
   return (
     <figure class="chart">
