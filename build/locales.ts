@@ -12,25 +12,27 @@
  * English keys, with the same substitutions, nothing empty, every plural category its language uses.
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import type { Plugin } from 'vite'
 
 export interface Message { message: string; description?: string }
 export type Messages = Record<string, Message>
 
-export const LOCALES_DIR = new URL('../src/locales/', import.meta.url)
+/** src/locales (a path from a string: under happy-dom, `URL` is not Node's). */
+export const LOCALES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../src/locales')
 export const DEFAULT_LANGUAGE = 'en'
 const KEY = /^[A-Za-z][A-Za-z0-9_]*$/
 const SUBSTITUTION = /\$(\d)/g
 
 /** Every language's messages, merged from its fragments (a key defined twice is an error). */
-export function readLocales(dir: URL = LOCALES_DIR): Map<string, Messages> {
+export function readLocales(dir: string = LOCALES_DIR): Map<string, Messages> {
   const out = new Map<string, Messages>()
   for (const language of readdirSync(dir).sort()) {
     const merged: Messages = {}
-    const folder = new URL(`${language}/`, dir)
+    const folder = join(dir, language)
     for (const file of readdirSync(folder).filter((f) => f.endsWith('.json')).sort()) {
-      const fragment = JSON.parse(readFileSync(join(folder.pathname, file), 'utf8')) as Messages
+      const fragment = JSON.parse(readFileSync(join(folder, file), 'utf8')) as Messages
       for (const [key, value] of Object.entries(fragment)) {
         if (Object.hasOwn(merged, key)) throw new Error(`locales: "${key}" is defined twice in ${language} (again in ${file})`)
         merged[key] = value

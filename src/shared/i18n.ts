@@ -10,6 +10,7 @@
 import type common from '../locales/en/common.json'
 import type events from '../locales/en/events.json'
 import type history from '../locales/en/history.json'
+import type ledger from '../locales/en/ledger.json'
 import type options from '../locales/en/options.json'
 import type popup from '../locales/en/popup.json'
 import type tester from '../locales/en/tester.json'
@@ -17,7 +18,7 @@ import type toolbar from '../locales/en/toolbar.json'
 import type welcome from '../locales/en/welcome.json'
 import type worker from '../locales/en/worker.json'
 
-type All = typeof common & typeof events & typeof history & typeof options & typeof popup & typeof tester & typeof toolbar & typeof welcome & typeof worker
+type All = typeof common & typeof events & typeof history & typeof ledger & typeof options & typeof popup & typeof tester & typeof toolbar & typeof welcome & typeof worker
 /** A message's name: a typo, or a message not in English, does not compile. */
 export type MessageKey = Extract<keyof All, string>
 /** A plural message's name without its category (`foo` for `foo_one`, `foo_other`). */

@@ -7,6 +7,8 @@ import {
   type Guard, type GuardType,
 } from './guards.ts'
 import type { CheckReport } from './check-report.ts'
+import type { HistoryDays, SiteHistory, Statement } from './history.ts'
+import { isDayKey } from './period.ts'
 import { SEEN_TYPES, type SeenEvent } from './wm-channel.ts'
 import { isAsset, type AmountJson, type Asset } from './money.ts'
 import { BUDGET_PERIODS, type BudgetPeriod, type BudgetSettings, type PublicSettings, type SiteSettings } from './settings.ts'
@@ -172,6 +174,9 @@ export interface UiOutputs {
   'get-tab-events': TabEventsView
   'check-pointer': CheckReport
   'ack-repairs': null
+  'get-history-days': HistoryDays
+  'get-statement': Statement
+  'get-site-history': SiteHistory
 }
 
 /**
@@ -206,6 +211,8 @@ const isSettingsInput = exact({
 })
 export type SettingsInput = GuardType<typeof isSettingsInput>
 
+const isHistoryRange = exact({ from: isDayKey, to: isDayKey })
+
 /** Each message from Trickle's own pages: the guard of its input, and so the input's type. */
 export const uiInputGuards = {
   'get-tab-status': exact({ tabId: isSafeInteger }),
@@ -225,6 +232,10 @@ export const uiInputGuards = {
   'check-pointer': exact({ pointer: isBoundedString(4096), pay: isBoolean, amount: nullable(isDecimalText) }),
   /** The user dismissed the repairs notice: repairs up to `upTo` (the newest `at` shown) are not listed again. */
   'ack-repairs': exact({ upTo: isSafeInteger }),
+  /** The history page (shared/history.ts): ranges of local days, [from, to); the worker checks their length. */
+  'get-history-days': isHistoryRange,
+  'get-statement': isHistoryRange,
+  'get-site-history': exact({ site: isBoundedString(2048), from: isDayKey, to: isDayKey }),
 } satisfies { [K in keyof UiOutputs]: Guard<unknown> }
 
 /** Messages from Trickle's own pages to the worker: inputs from their guards, outputs declared above. */

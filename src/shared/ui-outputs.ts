@@ -151,6 +151,18 @@ const isCheckReport = exactWithOptional({
   at: isIsoTime,
 }, { payment: exact({ sent: isAmount, delivered: nullable(isAmount), rate: nullable(isRate) }) })
 
+const isHistoryRange = exact({ from: isDayKey, to: isDayKey })
+/** At most a row per day of the longest range, per site's receivers and assets: a ceiling, not a count. */
+const MAX_HISTORY_ROWS = 4_000_000
+const isDayTotal = exact({ day: isDayKey, sent: isAmount, unconfirmed: isAmount, ms: isSafeInteger })
+const isStatementLine = exact({
+  site: isText, sent: isAmount, unconfirmed: isAmount, delivered: isArrayOf(isAmount, 1024), ms: isSafeInteger, packets: isSafeInteger,
+  receivers: isArrayOf(isText, 65_536),
+})
+const isSiteDay = exact({
+  day: isDayKey, receiver: isText, sent: isAmount, unconfirmed: isAmount, delivered: nullable(isAmount), ms: isSafeInteger, packets: isSafeInteger,
+})
+
 /** Each message's reply guard: a message added to UiOutputs without one does not compile. */
 export const uiOutputGuards = {
   'get-tab-status': isTabStatus,
@@ -167,4 +179,7 @@ export const uiOutputGuards = {
   'get-tab-events': isTabEventsView,
   'check-pointer': isCheckReport,
   'ack-repairs': isNull,
+  'get-history-days': exact({ range: isHistoryRange, days: isArrayOf(isDayTotal, MAX_HISTORY_ROWS) }),
+  'get-statement': exact({ range: isHistoryRange, lines: isArrayOf(isStatementLine, MAX_HISTORY_ROWS) }),
+  'get-site-history': exact({ site: isText, range: isHistoryRange, rules: isSiteRules, days: isArrayOf(isSiteDay, MAX_HISTORY_ROWS) }),
 } satisfies { [K in keyof UiOutputs]: Guard<UiOutputs[K]> }

@@ -99,3 +99,10 @@ export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}`
 export function extensionPage(name: string): { id: string; url: string } {
   return { id: EXTENSION_ID, url: `${EXTENSION_ORIGIN}/src/${name}/index.html` }
 }
+
+/** The history part of a ledger with nothing in it (for UI handler tests that do not read history). */
+export const emptyHistory = {
+  dayTotals: async () => [],
+  statement: async (range: { from: string; to: string }) => ({ range, lines: [] }),
+  siteDays: async () => [],
+}

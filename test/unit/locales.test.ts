@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { checkLocales, readLocales, type Messages } from '../../build/locales.ts'
 import { t, tn, useMessages } from '../../src/shared/i18n.ts'
@@ -42,7 +41,7 @@ describe('checkLocales', () => {
     mkdirSync(join(dir, 'en'))
     writeFileSync(join(dir, 'en', 'a.json'), JSON.stringify({ x: m('1') }))
     writeFileSync(join(dir, 'en', 'b.json'), JSON.stringify({ x: m('2') }))
-    expect(() => readLocales(pathToFileURL(`${dir}/`))).toThrow('"x" is defined twice in en (again in b.json)')
+    expect(() => readLocales(dir)).toThrow('"x" is defined twice in en (again in b.json)')
   })
 })
 

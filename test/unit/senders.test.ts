@@ -6,13 +6,13 @@ import { createPortHandler } from '../../src/background/messaging/content-port.t
 import { SettingsStore } from '../../src/background/platform/settings-store.ts'
 import { createUiHandler } from '../../src/background/messaging/ui-api.ts'
 import { fakePort, harness, memoryArea, monetizerWorld, offlineUplink, quiet } from './fakes.ts'
-import { EXTENSION_ID, EXTENSION_ORIGIN, snapshot } from './fixtures.ts'
+import { emptyHistory, EXTENSION_ID, EXTENSION_ORIGIN, snapshot } from './fixtures.ts'
 
 function world() {
   const uplink = offlineUplink()
   const { m: monetizer, budget } = monetizerWorld(harness({ uplinkConfigured: () => false }))
   const settings = new SettingsStore(memoryArea())
-  const rows = { rows: async () => [] }
+  const rows = { rows: async () => [], ...emptyHistory }
   const ui = createUiHandler({ extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer, budget, ledger: rows, ready: Promise.resolve() })
   return { ui, monetizer }
 }

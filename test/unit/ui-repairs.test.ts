@@ -10,7 +10,7 @@ import { isUiEnvelope, type SettingsView } from '../../src/shared/messages.ts'
 import { DEFAULT_SETTINGS, toPublic } from '../../src/shared/settings.ts'
 import { repairSummary, uplinkSummary } from '../../src/ui/format.ts'
 import { harness, memoryArea, monetizerWorld, offlineUplink, quiet, unreadableArea } from './fakes.ts'
-import { EXTENSION_ID, EXTENSION_ORIGIN, extensionPage } from './fixtures.ts'
+import { emptyHistory, EXTENSION_ID, EXTENSION_ORIGIN, extensionPage } from './fixtures.ts'
 
 const options = extensionPage('options')
 const popup = extensionPage('popup')
@@ -23,6 +23,7 @@ function world(opts: { area?: Storage.StorageArea; ready?: Promise<void> } = {})
   const acks: (number | undefined)[] = []
   const ledger = {
     rows: async () => [],
+    ...emptyHistory,
     repairs: async () => repairs,
     acknowledgeRepairs: async (upTo?: number) => { acks.push(upTo); repairs = repairs.filter((r) => upTo !== undefined && r.at > upTo) },
   }

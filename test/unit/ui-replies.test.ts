@@ -3,13 +3,16 @@
 // HTTP receivers, is read through `ask` as the popup reads it (after a JSON round trip, as Chrome sends
 // messages) and checked by its guard (also after a structured clone, as Firefox sends them): a guard
 // that refused a real reply would break the page. A reply of the wrong shape becomes an error instead.
+import 'fake-indexeddb/auto'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Runtime, Storage } from 'webextension-polyfill'
+import { Ledger } from '../../src/background/ledger/ledger.ts'
 import { createUiHandler } from '../../src/background/messaging/ui-api.ts'
 import { MAX_FRAMES_PER_TAB } from '../../src/background/pages/monetizer.ts'
 import { Uplink } from '../../src/background/payment/uplink.ts'
 import { SettingsStore } from '../../src/background/platform/settings-store.ts'
 import { checkPointer } from '../../src/background/site-owner/pointer-check.ts'
+import { TESTER_SITE } from '../../src/background/site-owner/tester.ts'
 import { EVENTS_PER_TAB, TabEvents } from '../../src/background/site-owner/tab-events.ts'
 import { MAX_TAGS_REPORTED, type PageSnapshot, type UiOutputs, type UiToBackground } from '../../src/shared/messages.ts'
 import { err, ok } from '../../src/shared/result.ts'
@@ -17,7 +20,7 @@ import { uiOutputGuards } from '../../src/shared/ui-outputs.ts'
 import { seenEvent } from '../../src/shared/wm-channel.ts'
 import { ask } from '../../src/ui/api.ts'
 import { fakePlugin, harness, memoryArea, MemoryLedger, monetizerWorld, paySeconds, quiet, unreadableArea } from './fakes.ts'
-import { EXTENSION_ID, EXTENSION_ORIGIN, extensionPage, link, siteRules, snapshot, spspAnswer } from './fixtures.ts'
+import { entry, EXTENSION_ID, EXTENSION_ORIGIN, extensionPage, link, siteRules, snapshot, spspAnswer } from './fixtures.ts'
 import { serveReceivers } from './http-receivers.ts'
 import { amount, overview, paying, report, settingsView } from './ui-samples.ts'
 
@@ -37,6 +40,8 @@ type Handler = ReturnType<typeof createUiHandler>
  * The worker's UI handler over in-memory parts; receivers whose URL says "refuses" answer 404. The
  * tester's payments arrive, or with `noRoute` find no route.
  */
+let ledgers = 0
+
 function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
   const h = harness({
     querySpsp: async (url) => url.includes('refuses')
@@ -44,6 +49,8 @@ function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
       : ok(spspAnswer(url)),
   })
   const ledger = new MemoryLedger()
+  // The history's replies come from a real ledger (fake-indexeddb) that tests fill themselves.
+  const history = new Ledger({ name: `ui-replies-${++ledgers}`, timeZone: 'UTC' })
   const w = monetizerWorld(h, { ledger, settings: { sites: { [NEVER]: { ...site, never: true }, [SIMULATED]: { ...site, simulate: true } } } })
   // The plugin connects at once; ILDCP is answered by the Uplink's own fake.
   const uplink = new Uplink({ createPlugin: () => fakePlugin(), ildcp: async () => ({ clientAddress: 'test.trickle.wallet.abc', assetCode: 'USD', assetScale: 9 }), now: Date.now })
@@ -54,6 +61,9 @@ function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
     extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer: w.m, budget: w.budget, log: quiet, events, ready: Promise.resolve(),
     ledger: {
       rows: async () => ledger.rows(),
+      dayTotals: async (range) => history.dayTotals(range),
+      statement: async (range) => history.statement(range),
+      siteDays: async (site, range) => history.siteDays(site, range),
       repairs: async () => repairs,
       acknowledgeRepairs: async (upTo?: number) => { repairs = repairs.filter((r) => upTo !== undefined && r.at > upTo) },
     },
@@ -68,7 +78,7 @@ function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
         }
       : { skipReason: 'Skipped: no test payment was asked for.' }),
   })
-  return { ui, h, w, uplink, settings, events, ledger }
+  return { ui, h, w, uplink, settings, events, ledger, history }
 }
 
 const kindsRead = new Set<string>()
@@ -206,6 +216,21 @@ describe('the worker\'s real replies, read through ask()', () => {
       const input = pointer.startsWith('/') ? receivers.base + pointer : pointer
       expect(await read(ui, 'check-pointer', { pointer: input, pay, amount: null }, extensionPage('tester'))).toMatchObject(expected)
     })
+  })
+
+  it('the history: days, a statement over days and over months, one site', async () => {
+    const { ui, history } = worker()
+    const at = Date.UTC(2026, 10, 22, 12)
+    await history.record(entry({ at }), null)
+    await history.record(entry({ at: at + 86_400_000, site: 'https://blog.example', destination: { code: 'EUR', scale: 2 } }), null)
+    await history.record(entry({ at, site: TESTER_SITE }), null)
+    const page = extensionPage('history')
+    expect((await read(ui, 'get-history-days', { from: '2026-11-01', to: '2026-12-01' }, page)).days).toHaveLength(2)
+    const month = await read(ui, 'get-statement', { from: '2026-11-01', to: '2026-12-01' }, page)
+    expect(month.lines.map((l) => l.site)).toEqual(['https://blog.example', 'https://news.example', TESTER_SITE])
+    expect(await read(ui, 'get-statement', { from: '2026-11-22', to: '2026-11-23' }, page)).toMatchObject({ lines: [{ site: 'https://news.example' }, { site: TESTER_SITE }] })
+    expect(await read(ui, 'get-site-history', { site: 'news.example', from: '2026-01-01', to: '2027-01-01' }, page)).toMatchObject({ site: 'https://news.example', days: [{ day: '2026-11-22' }] })
+    expect(await read(ui, 'get-site-history', { site: TESTER_SITE, from: '2026-01-01', to: '2027-01-01' }, page)).toMatchObject({ site: TESTER_SITE, days: [{ day: '2026-11-22' }] })
   })
 
   it('covered every kind of reply', () => {

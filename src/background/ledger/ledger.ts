@@ -15,14 +15,18 @@
  * transaction, from `days` to `quarantine` (raw, with the reason) and replaced by what can still be
  * read of it (see `checkLedgerRow`: the salvage rule). The user is told once (`repairs`).
  */
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import { openDB } from 'idb'
 import { isRecord } from '../../shared/guards.ts'
 import type { Log } from '../../shared/log.ts'
+import type { HistoryRange, SiteDay, DayTotal, Statement } from '../../shared/history.ts'
 import type { RepairKind } from '../../shared/messages.ts'
 import type { Asset } from '../../shared/money.ts'
 import { dayKey, type DayKey } from '../../shared/period.ts'
 import type { VisitRecord } from './visit-record.ts'
+import { addToSum, dayTotals, siteDays, statement, sumIdentities } from './history-sums.ts'
 import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type LedgerRow } from './ledger-rows.ts'
+import { DB_VERSION, LEDGER_DB, type LedgerDb, type Schema, type StoredVisit } from './schema.ts'
+import { upgrade } from './upgrade.ts'
 
 export { checkLedgerRow, ROW_VERSION, type CheckedRow, type LedgerRow } from './ledger-rows.ts'
 
@@ -39,8 +43,6 @@ export interface LedgerEntry {
   ms: number
   packets: number
 }
-
-export type StoredVisit = VisitRecord & { key: string }
 
 /** What was set aside: a row of `days`, a record of `visits`, or the settings (storage.local). */
 export type QuarantineKind = RepairKind
@@ -64,16 +66,6 @@ export interface QuarantineEntry {
 /** What the user is told of a repair. */
 export interface Repair { id: string; at: number; kind: QuarantineKind; reason: string }
 
-interface Schema extends DBSchema {
-  // Values are `unknown`: what comes back from storage is checked, not believed (checkLedgerRow).
-  // Keys too: rowKey writes strings, but a damaged store may hold anything a key can be.
-  days: { key: IDBValidKey; value: unknown; indexes: { day: DayKey } }
-  visits: { key: string; value: StoredVisit }
-  quarantine: { key: string; value: unknown }
-  /** The user's settings (settings-store.ts): here, in the extension's own origin, no content script reaches them. */
-  settings: { key: string; value: unknown }
-}
-
 /** What the settings store needs of a storage area (storage.local has the same shape). */
 export interface KeyValueArea {
   get(key: string): Promise<Record<string, unknown>>
@@ -81,9 +73,6 @@ export interface KeyValueArea {
   remove?(key: string): Promise<void>
 }
 
-export const LEDGER_DB = 'trickle'
-/** 1: days and visits. 2: quarantine. 3: settings. */
-const DB_VERSION = 3
 /** How many acknowledged quarantine entries are kept (the newest), for whoever investigates. */
 export const KEEP_ACKNOWLEDGED = 100
 
@@ -102,7 +91,7 @@ function abort(tx: { abort(): void; done: Promise<void> }): void {
 // ---------------------------------------------------------------------------------------------------
 
 export class Ledger {
-  private opening: Promise<IDBPDatabase<Schema>> | null = null
+  private opening: Promise<LedgerDb> | null = null
   /** The unacknowledged repairs, once read (the popup asks every second: not an IndexedDB read each time). */
   private repairCache: Repair[] | null = null
 
@@ -110,8 +99,9 @@ export class Ledger {
 
   private now(): number { return (this.opts.now ?? Date.now)() }
 
-  private db(): Promise<IDBPDatabase<Schema>> {
+  private db(): Promise<LedgerDb> {
     const forget = (): void => { this.opening = null }
+    const log = this.opts.log
     this.opening ??= openDB<Schema>(this.opts.name ?? LEDGER_DB, DB_VERSION, {
       // A newer version (an update of Trickle mid-session) or a deletion waits for this connection:
       // let go of it; the next call opens the database again.
@@ -119,14 +109,10 @@ export class Ledger {
         (event.target as IDBDatabase).close()
         forget()
       },
-      upgrade(db, oldVersion) {
-        // Each step only adds: a database of any earlier version keeps its rows and records.
-        if (oldVersion < 1) {
-          db.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
-          db.createObjectStore('visits', { keyPath: 'key' })
-        }
-        if (oldVersion < 2) db.createObjectStore('quarantine', { keyPath: 'id' })
-        if (oldVersion < 3) db.createObjectStore('settings')
+      // idb does not wait for this; the upgrade's transaction lives as long as its requests chain. If
+      // building the history's aggregates failed, payments still go on: the history then shows less.
+      upgrade: (db, oldVersion, _newVersion, tx) => {
+        upgrade(db, oldVersion, tx).catch((e: unknown) => { log?.error('ledger: could not build the history\'s aggregates', e) })
       },
     }).catch((e: unknown) => {
       this.opening = null // let the next call try again
@@ -174,7 +160,7 @@ export class Ledger {
    */
   async record(entry: LedgerEntry, visit: VisitRecord | null, removeVisit = false): Promise<void> {
     const db = await this.db()
-    const tx = db.transaction(['days', 'visits', 'quarantine'], 'readwrite')
+    const tx = db.transaction(['days', 'visits', 'quarantine', 'months', 'totals'], 'readwrite')
     let repaired: QuarantineEntry | null = null
     try {
       const days = tx.objectStore('days')
@@ -192,9 +178,12 @@ export class Ledger {
           if (checked.salvage !== null) row = checked.salvage
         }
       }
-      await days.put(addTo(row, {
-        sent: entry.sent.toString(), delivered: entry.delivered.toString(), unconfirmed: entry.unconfirmed.toString(), ms: entry.ms, packets: entry.packets,
-      }))
+      const amounts = { sent: entry.sent.toString(), delivered: entry.delivered.toString(), unconfirmed: entry.unconfirmed.toString(), ms: entry.ms, packets: entry.packets }
+      await days.put(addTo(row, amounts))
+      // The history's aggregates change with the row, or not at all (history-sums.ts).
+      const sums = sumIdentities(identity)
+      await addToSum(tx.objectStore('months'), sums.month, amounts)
+      await addToSum(tx.objectStore('totals'), sums.total, amounts)
       if (visit !== null) {
         const visits = tx.objectStore('visits')
         if (removeVisit) await visits.delete(visitKey(visit))
@@ -212,6 +201,11 @@ export class Ledger {
       this.opts.log?.warn(`ledger: set a damaged row aside: ${repaired.reason}`)
     }
   }
+
+  /** The history page's questions, answered from the aggregates and indexes (history-sums.ts). */
+  async dayTotals(range: HistoryRange): Promise<DayTotal[]> { return dayTotals(await this.db(), range) }
+  async statement(range: HistoryRange): Promise<Statement> { return statement(await this.db(), range) }
+  async siteDays(site: string, range: HistoryRange): Promise<SiteDay[]> { return siteDays(await this.db(), site, range) }
 
   async removeVisit(visit: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void> {
     await (await this.db()).delete('visits', visitKey(visit))
@@ -255,7 +249,7 @@ export class Ledger {
    * then the rows are read again (once). If the quarantine cannot be written, the damaged rows stay
    * where they are and their salvage is returned for this read: the budget still counts them.
    */
-  private async readRows(read: (db: IDBPDatabase<Schema>) => Promise<Map<IDBValidKey, unknown>>, wanted: (row: LedgerRow) => boolean): Promise<LedgerRow[]> {
+  private async readRows(read: (db: LedgerDb) => Promise<Map<IDBValidKey, unknown>>, wanted: (row: LedgerRow) => boolean): Promise<LedgerRow[]> {
     const db = await this.db()
     let salvaged: LedgerRow[] = []
     for (let attempt = 0; ; attempt++) {
@@ -282,7 +276,7 @@ export class Ledger {
   }
 
   /** Moves damaged rows to quarantine and writes their salvage, in one transaction. */
-  private async quarantineRows(db: IDBPDatabase<Schema>, keys: readonly IDBValidKey[]): Promise<void> {
+  private async quarantineRows(db: LedgerDb, keys: readonly IDBValidKey[]): Promise<void> {
     const tx = db.transaction(['days', 'quarantine'], 'readwrite')
     const entries: QuarantineEntry[] = []
     try {

@@ -13,15 +13,20 @@ import {
   validateSite, validateUplink, type Settings,
 } from '../../shared/settings.ts'
 import type { Budget } from '../ledger/budget.ts'
+import type { HistoryRange } from '../../shared/history.ts'
+import { rangeProblem } from '../ledger/history-sums.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import { ledgerCsv, ledgerJson } from '../ledger/ledger-export.ts'
 import type { Monetizer } from '../pages/monetizer.ts'
 import type { TabEvents } from '../site-owner/tab-events.ts'
+import { TESTER_SITE } from '../site-owner/tester.ts'
 import type { SettingsStore } from '../platform/settings-store.ts'
 import type { Uplink } from '../payment/uplink.ts'
 
 /** The extension pages allowed to talk to the worker, as paths inside the extension. */
-export const UI_PAGES = ['/src/popup/index.html', '/src/options/index.html', '/src/tester/index.html', '/src/events/index.html'] as const
+export const UI_PAGES = [
+  '/src/popup/index.html', '/src/options/index.html', '/src/tester/index.html', '/src/events/index.html', '/src/history/index.html', '/src/welcome/index.html',
+] as const
 
 /** `scheme://host` of a URL. Not URL.origin: that is "null" for non-special schemes (chrome-extension:) outside the browser. */
 export const schemeAndHost = (url: URL): string => `${url.protocol}//${url.host}`
@@ -41,6 +46,12 @@ type Handlers = { [K in keyof UiToBackground]: (input: UiToBackground[K]['input'
 
 class UserError extends Error {}
 
+function checkedRange(range: HistoryRange): HistoryRange {
+  const problem = rangeProblem(range)
+  if (problem !== null) throw new UserError(problem)
+  return { from: range.from, to: range.to }
+}
+
 const amount = (value: bigint, asset: Asset | null): AmountJson | null =>
   asset === null ? null : { value: value.toString(), code: asset.code, scale: asset.scale }
 
@@ -58,7 +69,7 @@ export function createUiHandler(deps: {
   monetizer: Monetizer
   budget: Budget
   /** The repairs' part is absent in tests that do not need it (then there is nothing to tell). */
-  ledger: Pick<Ledger, 'rows'> & Partial<Pick<Ledger, 'repairs' | 'acknowledgeRepairs'>>
+  ledger: Pick<Ledger, 'rows' | 'dayTotals' | 'statement' | 'siteDays'> & Partial<Pick<Ledger, 'repairs' | 'acknowledgeRepairs'>>
   /** The worker's startup; requests wait for it, and are answered even if it failed. */
   ready: Promise<void>
   log?: Log
@@ -207,6 +218,16 @@ export function createUiHandler(deps: {
       if (deps.checkPointer === undefined) throw new UserError('The pointer tester is not available.')
       if (amount !== null && parseDecimal(amount, 0) === null) throw new UserError('Enter the test amount as a number such as 0.0001.')
       return deps.checkPointer(pointer, pay, amount)
+    },
+    'get-history-days': async (range) => ({ range, days: await deps.ledger.dayTotals(checkedRange(range)) }),
+    'get-statement': async (range) => deps.ledger.statement(checkedRange(range)),
+    'get-site-history': async ({ site, from, to }) => {
+      const key = siteKey(site)
+      // The ledger's test payments are kept under a name of their own, not an origin.
+      if (!key.ok && site !== TESTER_SITE) throw new UserError(key.error)
+      const name = key.ok ? key.value : site
+      const range = checkedRange({ from, to })
+      return { site: name, range, rules: deps.settings.current.sites[name] ?? DEFAULT_SITE, days: await deps.ledger.siteDays(name, range) }
     },
     'export-ledger': async ({ format }) => {
       const rows = await deps.ledger.rows()

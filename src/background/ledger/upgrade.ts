@@ -1,0 +1,19 @@
+/** How each version of the ledger database is reached from any earlier one (schema.ts says what each holds). */
+import { buildSums } from './history-sums.ts'
+import type { LedgerDb, UpgradeTx } from './schema.ts'
+
+/** Each step only adds: a database of any earlier version keeps its rows and records. */
+export async function upgrade(db: LedgerDb, oldVersion: number, tx: UpgradeTx): Promise<void> {
+  if (oldVersion < 1) {
+    db.createObjectStore('days', { keyPath: 'id' }).createIndex('day', 'day')
+    db.createObjectStore('visits', { keyPath: 'key' })
+  }
+  if (oldVersion < 2) db.createObjectStore('quarantine', { keyPath: 'id' })
+  if (oldVersion < 3) db.createObjectStore('settings')
+  if (oldVersion < 4) {
+    tx.objectStore('days').createIndex('site-day', ['site', 'day'])
+    db.createObjectStore('months', { keyPath: 'id' })
+    db.createObjectStore('totals', { keyPath: 'id' })
+    if (oldVersion >= 1) await buildSums(tx)
+  }
+}
