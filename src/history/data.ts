@@ -5,21 +5,10 @@ import type { Result } from '../shared/result.ts'
 import type { SiteSettings } from '../shared/settings.ts'
 import { ask } from '../ui/api.ts'
 
-/**
- * The three history messages as shared/history.ts specifies them. Until they are in messages.ts'
- * UiOutputs this page sees `ask` through their declared types (the reply is still checked by the
- * worker's reply guard for the message, in ask); once they are, this cast is to be removed.
- */
-interface HistoryApi {
-  'get-history-days': { input: HistoryRange; output: HistoryDays }
-  'get-statement': { input: HistoryRange; output: Statement }
-  'get-site-history': { input: { site: string } & HistoryRange; output: SiteHistory }
-}
-const askHistory = ask as unknown as <K extends keyof HistoryApi>(type: K, input: HistoryApi[K]['input']) => Promise<Result<HistoryApi[K]['output']>>
 
-export const historyDays = (range: HistoryRange): Promise<Result<HistoryDays>> => askHistory('get-history-days', range)
-export const statement = (range: HistoryRange): Promise<Result<Statement>> => askHistory('get-statement', range)
-export const siteHistory = (site: string, range: HistoryRange): Promise<Result<SiteHistory>> => askHistory('get-site-history', { site, ...range })
+export const historyDays = (range: HistoryRange): Promise<Result<HistoryDays>> => ask('get-history-days', range)
+export const statement = (range: HistoryRange): Promise<Result<Statement>> => ask('get-statement', range)
+export const siteHistory = (site: string, range: HistoryRange): Promise<Result<SiteHistory>> => ask('get-site-history', { site, ...range })
 export const settings = (): Promise<Result<SettingsView>> => ask('get-settings', null)
 export const overview = (): Promise<Result<Overview>> => ask('get-overview', { tabId: null })
 export const setSite = (site: string, rules: SiteSettings): Promise<Result<SettingsView>> => ask('set-site', { site, rules })
