@@ -1,7 +1,6 @@
 // The history page, against the real extension paying the real local network: what the statement
 // says arrived is what the receiver's own records say; the sent figures are the ledger's and add up
 // to the page's total; the CSV and JSON exports are the table on screen; `?site=` shows that site.
-import { readFile } from 'node:fs/promises'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatAmount, toDecimalString } from '../../src/shared/money.ts'
@@ -34,11 +33,25 @@ async function pay(url: string, name: string, ms: number): Promise<void> {
   await page.close()
 }
 
+/**
+ * Clicks an export button and returns the text of the Blob the page offered for download (this
+ * launcher's context does not surface download events; the Blob is the file's exact bytes).
+ */
 async function download(page: Page, button: string): Promise<string> {
-  const done = page.waitForEvent('download')
+  await page.evaluate(() => {
+    const w = window as unknown as { __exported?: Blob[]; __wrapped?: boolean }
+    w.__exported = []
+    if (w.__wrapped === true) return
+    w.__wrapped = true
+    const original = URL.createObjectURL.bind(URL)
+    URL.createObjectURL = (b: Blob | MediaSource) => { if (b instanceof Blob) w.__exported?.push(b); return original(b) }
+  })
   await page.getByRole('button', { name: button }).click()
-  const file = await (await done).path()
-  return readFile(file, 'utf8')
+  return page.evaluate(async () => {
+    const blob = (window as unknown as { __exported?: Blob[] }).__exported?.[0]
+    if (blob === undefined) throw new Error('no file was offered')
+    return blob.text()
+  })
 }
 
 /** The CSV as rows of cells (the test's own small reader: no quoted cells are expected here). */
