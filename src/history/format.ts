@@ -1,0 +1,49 @@
+/** The history page's formatting: dates of day keys, money and durations, all in the UI's locale. */
+import { formatAmount, type Amount } from '../shared/money.ts'
+import type { DayKey } from '../shared/period.ts'
+import { uiLocale } from '../shared/i18n.ts'
+import { addDays, type Granularity } from './aggregate.ts'
+
+const cache = new Map<string, Intl.DateTimeFormat>()
+function dates(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = JSON.stringify(options)
+  let f = cache.get(key)
+  // Day keys are calendar days: formatted at UTC midnight in UTC, so no zone can shift them.
+  if (f === undefined) cache.set(key, f = new Intl.DateTimeFormat(uiLocale(), { ...options, timeZone: 'UTC' }))
+  return f
+}
+const at = (day: DayKey): number => Date.parse(`${day}T00:00:00Z`)
+
+/** A day: "12 Mar 2026". */
+export const formatDay = (day: DayKey): string => dates({ day: 'numeric', month: 'short', year: 'numeric' }).format(at(day))
+
+/** A range of days [from, to), as the inclusive range people read: "1–31 Mar 2026". */
+export const formatRange = (from: DayKey, to: DayKey): string => {
+  const last = addDays(to, -1)
+  return last === from ? formatDay(from) : dates({ day: 'numeric', month: 'short', year: 'numeric' }).formatRange(at(from), at(last))
+}
+
+/** A chart bucket's label: a day, a week's first day, or a month. */
+export function formatBucket(start: DayKey, end: DayKey, granularity: Granularity): string {
+  if (granularity === 'month') return dates({ month: 'short', year: 'numeric' }).format(at(start))
+  if (granularity === 'week') return formatRange(start, end)
+  return dates({ day: 'numeric', month: 'short' }).format(at(start))
+}
+
+export const money = (a: Amount): string => formatAmount(a, uiLocale())
+
+type DurationFormat = new (locale: string, options: { style: string }) => { format(d: Record<string, number>): string }
+
+/** A duration: "1 hr, 5 min, 3 sec" (Intl.DurationFormat where the browser has it). */
+export function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000)
+  const hours = Math.floor(total / 3600)
+  const minutes = Math.floor((total % 3600) / 60)
+  const seconds = total % 60
+  const DF = (Intl as unknown as { DurationFormat?: DurationFormat }).DurationFormat
+  if (DF !== undefined) return new DF(uiLocale(), { style: 'short' }).format(total === 0 ? { seconds: 0 } : { hours, minutes, seconds })
+  const unit = (n: number, u: string): string => new Intl.NumberFormat(uiLocale(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(n)
+  return [hours > 0 ? unit(hours, 'hour') : '', minutes > 0 ? unit(minutes, 'minute') : '', seconds > 0 || total === 0 ? unit(seconds, 'second') : ''].filter((s) => s !== '').join(' ')
+}
+
+export const formatPercent = (p: number): string => new Intl.NumberFormat(uiLocale(), { maximumFractionDigits: 1 }).format(p)
