@@ -5,8 +5,8 @@
 // Import cycles are found by test/unit/layout.test.ts.
 import tseslint from 'typescript-eslint'
 
-const CONTEXTS = ['background', 'content', 'page', 'popup', 'options', 'tester', 'events', 'ui', 'cli']
-const PAGES = ['popup', 'options', 'tester', 'events', 'ui']
+const CONTEXTS = ['background', 'content', 'page', 'popup', 'options', 'tester', 'events', 'history', 'welcome', 'ui', 'cli']
+const PAGES = ['popup', 'options', 'tester', 'events', 'history', 'welcome', 'ui']
 
 /** Forbids imports that reach into the named source folders (relative or absolute). */
 const boundary = (files, forbidden, message) => ({
