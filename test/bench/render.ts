@@ -79,7 +79,10 @@ async function firstRender(browser: ExtensionBrowser, path: string, text: string
   const page = await browser.context.newPage()
   try {
     await page.goto(`chrome-extension://${browser.extensionId}/${path}`, { waitUntil: 'commit' })
-    const at = await page.waitForFunction((t) => (document.body?.innerText.includes(t) === true ? performance.now() : false), text, { polling: 'raf', timeout: 30_000 })
+    const at = await page.waitForFunction((t) => {
+      const body = document.body as HTMLElement | null // null until the document has one
+      return body !== null && body.innerText.includes(t) ? performance.now() : false
+    }, text, { polling: 'raf', timeout: 30_000 })
     return Number(await at.jsonValue())
   } finally {
     await page.close()
