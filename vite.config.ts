@@ -93,6 +93,6 @@ export default defineConfig({
     // TRICKLE_OUT_DIR: build elsewhere (the package test builds twice without touching dist/).
     outDir: process.env.TRICKLE_OUT_DIR ?? OUT_DIR[target],
     // Extension pages the manifest does not name.
-    rollupOptions: { input: { tester: 'src/tester/index.html', events: 'src/events/index.html', history: 'src/history/index.html' } },
+    rollupOptions: { input: { tester: 'src/tester/index.html', events: 'src/events/index.html', history: 'src/history/index.html', welcome: 'src/welcome/index.html' } },
   },
 })

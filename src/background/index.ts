@@ -4,6 +4,7 @@ import './platform/node-globals.ts'
 import browser from 'webextension-polyfill'
 import { createLog } from '../shared/log.ts'
 import { createServices, WEB_URLS } from './services.ts'
+import { firstRun } from './platform/first-run.ts'
 
 const services = createServices({ browser, fetch: globalThis.fetch.bind(globalThis), now: Date.now, log: createLog('worker') })
 browser.runtime.onConnect.addListener(services.onConnect)
@@ -14,6 +15,7 @@ browser.tabs.onAttached.addListener(services.onTabAttached)
 browser.tabs.onActivated.addListener(services.onTabActivated)
 browser.tabs.onReplaced.addListener(services.onTabReplaced)
 browser.idle.onStateChanged.addListener(services.onIdleChanged)
+browser.runtime.onInstalled.addListener(firstRun(browser))
 // The worker's own redirected requests (SPSP lookups), so each hop is checked before it is followed.
 browser.webRequest.onBeforeRedirect.addListener(services.onBeforeRedirect, { urls: WEB_URLS, types: ['xmlhttprequest', 'other'], tabId: -1 })
 // Response headers of pages and frames: their CSP and Permissions-Policy, which content scripts cannot see.

@@ -1,27 +1,23 @@
 /**
  * The popup: for the current tab, whether it is monetized, paying or paused, to whom, how much this
- * visit has sent, or why it is not paying; the budget at a glance and this period's top sites; pause
- * this site, never pay it, or pause everything. Refreshes every second while open.
+ * visit has sent, or why it is not paying; the budget at a glance (spent, in flight, left) and this
+ * period's top sites; pause this site, never pay it, simulate it, or pause everything; one click to
+ * this site's history. Asks again whenever the worker says something changed.
  */
 import { useEffect, useState } from 'preact/hooks'
 import browser from 'webextension-polyfill'
+import { t } from '../shared/i18n.ts'
 import { POPUP_PORT_NAME, type Overview, type RepairNotice, type SettingsView } from '../shared/messages.ts'
-import type { AmountJson } from '../shared/money.ts'
+import type { AmountJson, Asset } from '../shared/money.ts'
 import type { SiteSettings } from '../shared/settings.ts'
-import type { PayPhase, TabStatus, UplinkState } from '../shared/status.ts'
+import type { UplinkState } from '../shared/status.ts'
 import { ask, watchChanges } from '../ui/api.ts'
-import { repairSummary, showAmount, siteLabel, testerUrl } from '../ui/format.ts'
-
-const PHASE_TEXT: Record<PayPhase, string> = {
-  resolving: 'Looking up the receiver…',
-  connecting: 'Connecting…',
-  paying: 'Paying',
-  paused: 'Paused',
-  limit: 'Stopped at your limit',
-  retrying: 'Not paying right now',
-  'no-uplink': 'Not paying: no account set up',
-  failed: 'Not paying',
-}
+import { repairSummary, siteLabel, testerUrl } from '../ui/format.ts'
+import { BudgetView } from './budget-view.tsx'
+import { historyPath } from './links.ts'
+import { money, showDecimal } from './local-format.ts'
+import { slots } from './slots.tsx'
+import { TabSummary } from './tab-summary.tsx'
 
 /** Which tab to describe: `?tab=<id>` when opened as a page, else the active tab of this window. */
 async function currentTabId(): Promise<number | null> {
@@ -70,7 +66,7 @@ export function Popup() {
 
   const act = async (r: Promise<{ ok: boolean; error?: string }>): Promise<void> => {
     const done = await r
-    if (!done.ok) setError(done.error ?? 'Failed.')
+    if (!done.ok) setError(done.error ?? t('popup_failed'))
     if (tabId !== undefined) await refresh(tabId)
   }
 
@@ -81,149 +77,98 @@ export function Popup() {
     setDismissedUpTo(upTo)
     void act(ask('ack-repairs', { upTo }))
   }
+  const page = (path: string): string => browser.runtime.getURL(path)
+  const pointer = o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? o.status.input : null
   return (
     <>
       <header class="row">
-        <h1>Trickle</h1>
+        <h1>{t('extName')}</h1>
         {o !== null && (
           <button type="button" class="small" onClick={() => { void act(ask('set-paused', { paused: !o.paused })) }}>
-            {o.paused ? 'Resume all' : 'Pause all'}
+            {o.paused ? t('popup_resumeAll') : t('popup_pauseAll')}
           </button>
         )}
       </header>
       {error !== null && <p class="error" role="alert">{error}</p>}
       {repairs.length > 0 && <RepairsNotice repairs={repairs} onDismiss={dismiss} />}
-      {o?.paused === true && <p class="status" data-tone="wait" role="status">Trickle is paused: no site is paid until you resume.</p>}
+      {o?.paused === true && <p class="status" data-tone="wait" role="status">{t('popup_pausedAll')}</p>}
       {o?.status != null && <TabSummary status={o.status} />}
       {o !== null && o.site !== null && o.siteRules !== null && (
-        <SiteControls site={o.site} rules={o.siteRules} spent={o.siteSpent} onChange={(rules) => { void act(ask('set-site', { site: o.site ?? '', rules })) }} />
+        <SiteControls
+          site={o.site} rules={o.siteRules} spent={o.siteSpent} asset={o.asset}
+          historyHref={page(historyPath(o.site))}
+          onChange={(rules) => { void act(ask('set-site', { site: o.site ?? '', rules })) }}
+        />
       )}
       {o !== null && <BudgetView overview={o} />}
       {settings !== null && <UplinkLine state={settings.uplinkState} rate={settings.ratePerHour} readError={settings.readError} />}
-      <p class="muted">
-        <a href={browser.runtime.getURL('/src/options/index.html')} target="_blank" rel="noreferrer">Settings, sites and history</a>
-        {tabId != null && <>{' · '}<a href={browser.runtime.getURL(`/src/events/index.html?tab=${tabId}`)} target="_blank" rel="noreferrer">Events on this page</a></>}
-        {' · '}
-        <a href={testerUrl(o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? o.status.input : null, (p) => browser.runtime.getURL(p))} target="_blank" rel="noreferrer">
-          {o?.status?.kind === 'monetized' || o?.status?.kind === 'invalid' ? 'Test this page\'s pointer' : 'Test a payment pointer'}
-        </a>
-      </p>
+      <nav aria-label={t('popup_linksLabel')}>
+        <p class="muted">
+          <a href={page('/src/options/index.html')} target="_blank" rel="noreferrer">{t('popup_settings')}</a>
+          {' · '}
+          <a href={page(historyPath(null))} target="_blank" rel="noreferrer">{t('popup_history')}</a>
+          {tabId != null && <>{' · '}<a href={page(`/src/events/index.html?tab=${tabId}`)} target="_blank" rel="noreferrer">{t('popup_events')}</a></>}
+          {' · '}
+          <a href={testerUrl(pointer, page)} target="_blank" rel="noreferrer">{pointer !== null ? t('popup_testThis') : t('popup_testAny')}</a>
+        </p>
+      </nav>
     </>
   )
 }
 
-function SiteControls({ site, rules, spent, onChange }: { site: string; rules: SiteSettings; spent: AmountJson | null; onChange: (r: SiteSettings) => void }) {
+interface SiteControlsProps {
+  site: string
+  rules: SiteSettings
+  spent: AmountJson | null
+  asset: Asset | null
+  historyHref: string
+  onChange: (r: SiteSettings) => void
+}
+
+function SiteControls({ site, rules, spent, asset, historyHref, onChange }: SiteControlsProps) {
+  const host = <strong>{siteLabel(site)}</strong>
   return (
-    <section aria-label="This site">
-      <p><strong>{siteLabel(site)}</strong>: {showAmount(spent)} this period{rules.cap !== null ? `, cap ${rules.cap}` : ''}</p>
+    <section aria-label={t('popup_thisSite')}>
+      <p>
+        {rules.cap === null ? slots('popup_siteSpent', host, money(spent)) : slots('popup_siteSpentCap', host, money(spent), showDecimal(rules.cap, asset))}
+        {' '}<a href={historyHref} target="_blank" rel="noreferrer" data-testid="site-history">{t('popup_siteHistory')}</a>
+      </p>
       <div class="row">
         <button type="button" class="small" onClick={() => { onChange({ ...rules, paused: !rules.paused }) }}>
-          {rules.paused ? 'Resume this site' : 'Pause this site'}
+          {rules.paused ? t('popup_resumeSite') : t('popup_pauseSite')}
         </button>
         <button type="button" class="small" onClick={() => { onChange({ ...rules, never: !rules.never }) }}>
-          {rules.never ? 'Pay this site again' : 'Never pay this site'}
+          {rules.never ? t('popup_payAgain') : t('popup_neverSite')}
+        </button>
+        <button type="button" class="small" aria-describedby="simulate-hint" onClick={() => { onChange({ ...rules, simulate: !rules.simulate }) }}>
+          {rules.simulate ? t('popup_stopSimulating') : t('popup_simulateSite')}
         </button>
       </div>
+      <p class="hint" id="simulate-hint">{t('popup_simulateHint')}</p>
     </section>
   )
-}
-
-const dateFormat = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' })
-const showDay = (day: string): string => dateFormat.format(new Date(`${day}T00:00:00Z`))
-
-/** Parts per thousand of `part` in `whole`, computed on integers: for the progress bar only. */
-const permille = (part: AmountJson | null, whole: AmountJson | null): number => {
-  if (part === null || whole === null || BigInt(whole.value) === 0n) return part === null ? 0 : 1000
-  const p = (BigInt(part.value) * 1000n) / BigInt(whole.value)
-  return Number(p > 1000n ? 1000n : p)
-}
-
-function BudgetView({ overview }: { overview: Overview }) {
-  const { budget, topSites, asset } = overview
-  const used: AmountJson | null = budget.spent === null || budget.held === null ? null
-    : { ...budget.spent, value: (BigInt(budget.spent.value) + BigInt(budget.held.value)).toString() }
-  const fill = permille(used, budget.amount)
-  const kind = budget.period.kind === 'weekly' ? 'this week' : 'this month'
-  return (
-    <section aria-label="Budget">
-      <h2>Budget {kind}</h2>
-      {asset === null
-        ? <p class="muted">Known once your uplink has connected.</p>
-        : (
-          <>
-            <p data-testid="budget-line">{showAmount(budget.spent)} spent of {showAmount(budget.amount)}; {showAmount(budget.remaining)} left</p>
-            <progress max={1000} value={fill} aria-label={`${fill / 10}% of the budget used`} />
-            {budget.remaining !== null && BigInt(budget.remaining.value) === 0n && <p class="error" role="status">Budget used up: nothing more is paid until it renews or you raise it.</p>}
-          </>
-        )}
-      <p class="muted">Renews on {showDay(budget.period.end)}.</p>
-      {topSites.length > 0 && (
-        <>
-          <h2>Top sites {kind}</h2>
-          <ol class="sites" aria-label="Top sites">
-            {topSites.map((t) => <li key={t.site}><span>{siteLabel(t.site)}</span> <span>{showAmount(t.sent)}</span></li>)}
-          </ol>
-        </>
-      )}
-    </section>
-  )
-}
-
-function TabSummary({ status }: { status: TabStatus }) {
-  switch (status.kind) {
-    case 'unavailable':
-      return <section class="status" data-tone="wait" aria-label="This page"><strong>Not paying</strong><p class="muted">Trickle has not heard from this page: it is not a web page, or it has not loaded yet.</p></section>
-    case 'never':
-      return <section class="status" aria-label="This page"><strong>Never paid</strong><p class="muted">You chose never to pay this site.</p></section>
-    case 'not-monetized':
-      return <section class="status" aria-label="This page"><strong>Not monetized</strong><p class="muted">This page has no monetization tag, so Trickle pays nothing here.</p></section>
-    case 'invalid':
-      return (
-        <section class="status" data-tone="bad" aria-label="This page">
-          <strong>Not paying: the page's payment pointer is invalid</strong>
-          <p>{status.reason}</p>
-          <p class="muted">The page asked to pay <code>{status.input}</code>.</p>
-        </section>
-      )
-    case 'monetized': {
-      const tone = status.phase === 'paying' ? 'ok' : status.phase === 'failed' || status.phase === 'no-uplink' ? 'bad' : 'wait'
-      return (
-        <section class="status" data-tone={tone} aria-label="This page">
-          <strong data-phase={status.phase}>{status.simulated === true ? `Simulation (no money moves): ${PHASE_TEXT[status.phase].toLowerCase()}` : PHASE_TEXT[status.phase]}</strong>
-          {status.reason !== null && <p>{status.reason}</p>}
-          <dl>
-            <dt>{status.receivers === undefined ? 'Receiver' : 'Receivers'}</dt>
-            <dd>{status.receiverHost}{status.receivers === undefined ? '' : ` and ${status.receivers - 1} more, sharing the rate`}</dd>
-            {/* With several receivers both figures are their totals, and say so: never the tab's sum beside one receiver's share. */}
-            <dt>Sent this visit{status.receivers === undefined ? '' : ` (all ${status.receivers} receivers)`}</dt><dd data-testid="sent">{showAmount(status.sent)}</dd>
-            {status.delivered !== null && <><dt>Received{status.receivers === undefined ? '' : ` (all ${status.receivers} receivers)`}</dt><dd>{showAmount(status.delivered)}</dd></>}
-          </dl>
-        </section>
-      )
-    }
-  }
 }
 
 /** Told once: dismissing acknowledges these repairs in the worker, and they are not listed again. */
 function RepairsNotice({ repairs, onDismiss }: { repairs: readonly RepairNotice[]; onDismiss: () => void }) {
   return (
-    <section class="status" data-tone="wait" role="status" aria-label="Repairs">
+    <section class="status" data-tone="wait" role="status" aria-label={t('popup_repairsLabel')}>
       <p>{repairSummary(repairs)}</p>
       <details>
-        <summary>Details</summary>
+        <summary>{t('popup_details')}</summary>
         <ul>{repairs.map((r, i) => <li key={`${r.at}-${i}`}>{r.reason}</li>)}</ul>
       </details>
-      <button type="button" class="small" onClick={onDismiss}>Dismiss</button>
+      <button type="button" class="small" onClick={onDismiss}>{t('popup_dismiss')}</button>
     </section>
   )
 }
 
 function UplinkLine({ state, rate, readError }: { state: UplinkState; rate: string; readError: string | null }) {
   // Settings that could not be read say nothing about whether an uplink is set up.
-  if (readError !== null && state.state === 'not-configured') return <p class="error" role="alert" aria-label="Uplink">{readError}</p>
-  const text = state.state === 'not-configured' ? 'No uplink set up.'
-    : state.state === 'connecting' ? `Uplink ${state.host}: connecting…`
-    : state.state === 'connected' ? `Uplink ${state.host}: connected (${state.asset.code}), ${rate} ${state.asset.code}/hour`
-    : `Uplink ${state.host}: failed. ${state.reason}`
-  return <p class="muted" aria-label="Uplink">{text}</p>
+  if (readError !== null && state.state === 'not-configured') return <p class="error" role="alert" aria-label={t('popup_uplinkLabel')}>{readError}</p>
+  const text = state.state === 'not-configured' ? t('popup_uplinkNone')
+    : state.state === 'connecting' ? t('popup_uplinkConnecting', state.host)
+    : state.state === 'connected' ? t('popup_uplinkConnected', state.host, state.asset.code, showDecimal(rate, state.asset))
+    : t('popup_uplinkFailed', state.host, state.reason)
+  return <p class="muted" aria-label={t('popup_uplinkLabel')}>{text}</p>
 }

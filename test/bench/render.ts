@@ -9,10 +9,13 @@
  * site of the ledger is on screen (the popup's top sites, the history's statement).
  */
 import type { Page } from 'playwright-core'
-import { launchWithExtension, type ExtensionBrowser } from '../sandbox/browser.ts'
+import type { ExtensionBrowser } from '../sandbox/browser.ts'
 
 export const SITES = Number(process.env.TRICKLE_BENCH_SITES ?? 1000)
 export const DAYS = Number(process.env.TRICKLE_BENCH_DAYS ?? 365)
+
+/** For profiling by hand: the big ledger in the stack's browser. */
+export const seedForProfile = async (page: Page): Promise<number> => seed(page, SITES, DAYS)
 
 export interface RenderFigures { popup: number[]; history: number[] }
 export interface RenderResult { empty: RenderFigures; big: RenderFigures; seedMs: number; rows: number; workerStartMs: number }
@@ -21,6 +24,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** Writes the big ledger from an extension page: days rows, month rows, day totals. */
 async function seed(page: Page, sites: number, days: number): Promise<number> {
+  // tsx (esbuild) names functions through a helper the page does not have.
+  await page.evaluate('globalThis.__name = (f) => f')
   return page.evaluate(async ({ sites, days }) => {
     const open = (): Promise<IDBDatabase> => new Promise((resolve, reject) => {
       const r = indexedDB.open('trickle')
@@ -101,30 +106,28 @@ async function measure(browser: ExtensionBrowser, loads: number, text: string): 
   return out
 }
 
-/** Both pages with a small ledger (three sites, today), then with the big one, in one browser. */
-export async function renderBench(loads: number): Promise<RenderResult> {
-  const browser = await launchWithExtension()
-  try {
-    const page = await browser.openExtensionPage('src/options/index.html')
-    await seed(page, 3, 1)
-    await browser.killWorker()
-    await browser.worker()
-    const empty = await measure(browser, loads, 'site-0.example')
-    const t0 = performance.now()
-    const rows = await seed(page, SITES, DAYS)
-    const seedMs = performance.now() - t0
-    await page.close()
-    await browser.killWorker()
-    // The worker starts again over the big ledger: until it has read what the budget needs, pages wait.
-    const t1 = performance.now()
-    await browser.worker()
-    await firstRender(browser, 'src/popup/index.html', 'site-0.example')
-    const workerStartMs = performance.now() - t1
-    const big = await measure(browser, loads, 'site-0.example')
-    return { empty, big, seedMs, rows, workerStartMs }
-  } finally {
-    await browser.close()
-  }
+/**
+ * Both pages with a small ledger (three sites, today), then with the big one, in the browser of a
+ * stack whose uplink is connected (the popup lists sites in the uplink's asset, USD at scale 9).
+ */
+export async function renderBench(browser: ExtensionBrowser, loads: number): Promise<RenderResult> {
+  const page = await browser.openExtensionPage('src/options/index.html')
+  await seed(page, 3, 1)
+  await browser.killWorker()
+  await browser.worker()
+  const empty = await measure(browser, loads, 'site-0.example')
+  const t0 = performance.now()
+  const rows = await seed(page, SITES, DAYS)
+  const seedMs = performance.now() - t0
+  await page.close()
+  await browser.killWorker()
+  // The worker starts again over the big ledger: until it has read what the budget needs, pages wait.
+  const t1 = performance.now()
+  await browser.worker()
+  await firstRender(browser, 'src/popup/index.html', 'site-0.example')
+  const workerStartMs = performance.now() - t1
+  const big = await measure(browser, loads, 'site-0.example')
+  return { empty, big, seedMs, rows, workerStartMs }
 }
 
 export function renderSection(r: RenderResult, loads: number): string {

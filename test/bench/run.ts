@@ -201,7 +201,7 @@ Warm p50 / bare sender p50 = **${(f50 / fb50).toFixed(2)}×** (Chromium in this 
   } finally {
     await ff.stop()
   }
-  const render = await renderBench(Math.max(3, Math.min(LOADS, 10)))
+  const render = await renderBench(stack.browser, Math.max(3, Math.min(LOADS, 10)))
   const md = `# Benchmarks
 
 Measured by \`npm run bench\` (\`TRICKLE_BENCH_LOADS\`, \`TRICKLE_BENCH_RATE_SECONDS\` to change the sample

@@ -81,6 +81,16 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
   }
   const first = await worker()
   const extensionId = new URL(first.url()).host
+  // A fresh profile is a fresh install: Trickle opens its welcome page in a tab of its own. Wait for
+  // it, so that it cannot open later in front of a page the caller has brought to the front.
+  if (existsSync(join(dir, 'src/welcome/index.html'))) {
+    const welcome = `chrome-extension://${extensionId}/src/welcome/index.html`
+    const deadline = Date.now() + 10_000
+    while (!context.pages().some((p) => p.url() === welcome)) {
+      if (Date.now() > deadline) throw new Error('the welcome page did not open on install')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
 
   return {
     context,
