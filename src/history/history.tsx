@@ -23,6 +23,8 @@ import { StatementView } from './statement.tsx'
 
 const PERIODS_BACK = 24
 const BUCKETS = 12
+/** How many sites the chart's site list offers. */
+const SITE_CHOICES = 30
 
 /** The periods offered, newest first: this one and the ones before it. */
 function periodsBack(today: string, budget: SettingsView['budget']): Period[] {
@@ -113,6 +115,9 @@ export function History() {
     return cap === null ? null : parseDecimal(cap, a.scale)
   })), [stmt, view])
 
+  // The chart's site list: the period's most paid sites (the statement below finds any other).
+  const choices = useMemo(() => [...rows].sort((a, b) => (a.sent.value === b.sent.value ? 0 : a.sent.value > b.sent.value ? -1 : 1)).slice(0, SITE_CHOICES), [rows])
+
   const siteCap = site !== null && asset !== null ? (view?.sites[site]?.cap ?? null) : null
   const capUnits = siteCap === null || asset === null ? null : parseDecimal(siteCap, asset.scale)
   const chartDays = site !== null && siteHist !== null
@@ -149,8 +154,8 @@ export function History() {
           <label class="inline">{t('history_siteSelect')}
             <select value={site ?? ''} onChange={(e) => openSite(e.currentTarget.value === '' ? null : e.currentTarget.value)}>
               <option value="">{t('history_allSites')}</option>
-              {site !== null && !rows.some((r) => r.site === site) && <option value={site}>{siteLabel(site)}</option>}
-              {rows.map((r) => <option key={r.site} value={r.site}>{r.label}</option>)}
+              {site !== null && !choices.some((r) => r.site === site) && <option value={site}>{siteLabel(site)}</option>}
+              {choices.map((r) => <option key={r.site} value={r.site}>{r.label}</option>)}
             </select>
           </label>
         </div>

@@ -43,16 +43,27 @@ export function toDecimalString(value: bigint, scale: number): string {
 export function formatAmount(amount: Amount, locale?: string): string {
   const decimal = toDecimalString(amount.value, amount.scale)
   const fractionDigits = Math.min(amount.scale, Math.max(2, significantFractionDigits(decimal)))
-  const options: Intl.NumberFormatOptions = { minimumFractionDigits: Math.min(2, amount.scale), maximumFractionDigits: fractionDigits }
   const intlDecimal = decimal as unknown as number // Intl.NumberFormat formats decimal strings exactly (ES2023)
-  if (/^[A-Z]{3}$/.test(amount.code)) {
+  const currency = /^[A-Z]{3}$/.test(amount.code) ? numberFormat(locale, Math.min(2, amount.scale), fractionDigits, amount.code) : null
+  if (currency !== null) return currency.format(intlDecimal)
+  // Not a currency Intl knows: a plain number with the code after it.
+  return `${numberFormat(locale, Math.min(2, amount.scale), fractionDigits, null)?.format(intlDecimal) ?? decimal} ${amount.code}`
+}
+
+/** Formatters are costly to make (a statement formats thousands of amounts): one per shape, kept. */
+const formats = new Map<string, Intl.NumberFormat | null>()
+function numberFormat(locale: string | undefined, min: number, max: number, currency: string | null): Intl.NumberFormat | null {
+  const key = `${locale ?? ''} ${min} ${max} ${currency ?? ''}`
+  let f = formats.get(key)
+  if (f === undefined) {
     try {
-      return new Intl.NumberFormat(locale, { ...options, style: 'currency', currency: amount.code }).format(intlDecimal)
+      f = new Intl.NumberFormat(locale, { minimumFractionDigits: min, maximumFractionDigits: max, ...(currency === null ? {} : { style: 'currency', currency }) })
     } catch {
-      // not a currency Intl knows: fall through to a plain number with the code after it
+      f = null // a code Intl refuses as a currency
     }
+    formats.set(key, f)
   }
-  return `${new Intl.NumberFormat(locale, options).format(intlDecimal)} ${amount.code}`
+  return f
 }
 
 /** How many fraction digits show the first 4 significant digits of a small amount. */
