@@ -230,7 +230,13 @@ describe.each(PAGES)('the %s page', (name) => {
     const cdp = await page.context().newCDPSession(page)
     try {
       // A 640 px wide window at 200 %: 320 CSS px, two device pixels each.
+      await page.bringToFront()
       await cdp.send('Emulation.setDeviceMetricsOverride', { width: 320, height: 640, deviceScaleFactor: 2, mobile: false })
+      // The page has had its resize event (a chart redraws on it) and rendered a frame after it.
+      await page.waitForFunction(() => window.innerWidth === 320)
+      await page.evaluate(async () => {
+        await new Promise((resolve) => { requestAnimationFrame(() => { requestAnimationFrame(resolve) }) })
+      })
       const layout = await page.evaluate(() => {
         // The layout viewport less any vertical scrollbar: what is wider is cut off or scrolls.
         const width = document.documentElement.clientWidth
