@@ -226,7 +226,7 @@ describe.each(PAGES)('the %s page', (name) => {
     expect(moving.length, `${name}: animated with reduced motion:\n${moving.join('\n')}`).toBe(0)
   })
 
-  it('reflows at 200 % zoom: nothing wider than a 320 CSS px viewport', async () => {
+  it('reflows at 200 % zoom: nothing wider than a 320 CSS px viewport, no text over other text', async () => {
     const cdp = await page.context().newCDPSession(page)
     try {
       // A 640 px wide window at 200 %: 320 CSS px, two device pixels each.
@@ -247,11 +247,50 @@ describe.each(PAGES)('the %s page', (name) => {
             ? [`<${el.tagName.toLowerCase()}${el.hasAttribute('class') ? ` class=${el.getAttribute('class') ?? ''}` : ''}> ${Math.round(r.left)}–${Math.round(r.right)}: ${(el.textContent ?? '').trim().slice(0, 30)}`]
             : []
         })
-        return { width, innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, over }
+        // Text drawn over other text: every line box of every text node (SVG text as a whole), compared.
+        const boxes: { text: string; r: DOMRect }[] = []
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
+        for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+          const text = (node.textContent ?? '').trim()
+          const parent = node.parentElement
+          if (text === '' || parent === null || parent.closest('select, option, script, style') !== null) continue
+          // A closed <details> still lays its content out for this API; only its summary is drawn.
+          const closed = parent.closest('details:not([open])')
+          if (closed !== null && parent.closest('summary')?.parentElement !== closed) continue
+          const inSvg = parent.closest('svg') !== null
+          const range = document.createRange()
+          range.selectNodeContents(node)
+          const rects = inSvg ? [parent.getBoundingClientRect()] : [...range.getClientRects()]
+          // What of each box is drawn: cut by every ancestor that clips (visually hidden text is not drawn).
+          const clip = (r: DOMRect): DOMRect => {
+            let [left, top, right, bottom] = [r.left, r.top, r.right, r.bottom]
+            for (let el: Element | null = parent; el !== null && el !== document.body; el = el.parentElement) {
+              const st = getComputedStyle(el)
+              if (st.overflowX === 'visible' && st.overflowY === 'visible' && st.clipPath === 'none' && st.getPropertyValue('clip') === 'auto') continue
+              const c = el.getBoundingClientRect()
+              left = Math.max(left, c.left); top = Math.max(top, c.top); right = Math.min(right, c.right); bottom = Math.min(bottom, c.bottom)
+            }
+            return new DOMRect(left, top, right - left, bottom - top)
+          }
+          for (const r of rects.map(clip)) if (r.width > 1 && r.height > 1) boxes.push({ text: text.slice(0, 20), r })
+        }
+        const overlaps: string[] = []
+        for (let i = 0; i < boxes.length; i++) {
+          for (let j = i + 1; j < boxes.length; j++) {
+            const a = boxes[i]
+            const b = boxes[j]
+            if (a === undefined || b === undefined) continue
+            const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left)
+            const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top)
+            if (x > 2 && y > 2) overlaps.push(`"${a.text}" and "${b.text}"`)
+          }
+        }
+        return { width, innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, over, overlaps }
       })
       expect(layout.width).toBeLessThanOrEqual(320)
       expect(layout.width).toBeGreaterThan(280)
       expect(layout.over.length, `${name}: wider than the viewport:\n${layout.over.join('\n')}`).toBe(0)
+      expect(layout.overlaps.length, `${name}: text over other text:\n${layout.overlaps.join('\n')}`).toBe(0)
       expect(layout.innerWidth).toBe(320)
       expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width)
     } finally {
