@@ -205,6 +205,21 @@ describe.each(PAGES)('the %s page', (name) => {
     expect(visited.map((c) => c.describe).join('\n'), `${name}: focus order (each control once, as in the document)`).toBe(reachable.map((c) => c.describe).join('\n'))
     expect(visited.map((c) => c.key)).toEqual(reachable.map((c) => c.key))
     expect(noIndicator.length, `${name}: focused without a visible outline:\n${noIndicator.join('\n')}`).toBe(0)
+    // And back: Shift+Tab from the last control visits them all in reverse.
+    const last = reachable.at(-1)
+    if (last !== undefined && reachable.length > 1) {
+      await page.evaluate((key) => {
+        const index = Number(key.split('#')[1])
+        const el = document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')[index]
+        if (el instanceof HTMLElement) el.focus()
+      }, last.key)
+      const back: string[] = [last.key]
+      for (let i = 1; i < reachable.length; i++) {
+        await page.keyboard.press('Shift+Tab')
+        back.push((await page.evaluate(focusedNow))?.key ?? 'nothing')
+      }
+      expect(back.join(' '), `${name}: Shift+Tab order`).toBe(reachable.map((c) => c.key).reverse().join(' '))
+    }
     // Anything dialog-like that is open closes with Escape.
     for (const dialog of await page.locator('dialog[open], [role="dialog"], [role="alertdialog"]').filter({ visible: true }).all()) {
       await dialog.focus()
