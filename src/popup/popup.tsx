@@ -170,5 +170,5 @@ function UplinkLine({ state, rate, readError }: { state: UplinkState; rate: stri
     : state.state === 'connecting' ? t('popup_uplinkConnecting', state.host)
     : state.state === 'connected' ? t('popup_uplinkConnected', state.host, state.asset.code, showDecimal(rate, state.asset))
     : t('popup_uplinkFailed', state.host, state.reason)
-  return <p class="muted" aria-label={t('popup_uplinkLabel')}>{text}</p>
+  return <p class="muted" role="status" aria-label={t('popup_uplinkLabel')}>{text}</p>
 }
