@@ -41,10 +41,12 @@ export function SpendingChart(props: ChartProps) {
     const values = spent.map((s) => plot(s, asset))
     const lineValues = line?.map((v) => plot(v, asset)) ?? []
     const high = Math.max(0, ...values, ...lineValues)
+    const every = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor(el.clientWidth / 64))))
     const chart = new BarChart(el, { labels, series: [values] }, {
       low: 0,
       high: high === 0 ? 1 : high * 1.1,
-      axisX: { showGrid: false, labelInterpolationFnc: (v: unknown, i: number) => (buckets.length > 16 && i % Math.ceil(buckets.length / 12) !== 0 ? '' : String(v)) },
+      // As many labels as fit (about 64 px each: at 320 px or a 200 % zoom, five), evenly spaced.
+      axisX: { showGrid: false, labelInterpolationFnc: (v: unknown, i: number) => (i % every !== 0 ? '' : String(v)) },
       axisY: { onlyInteger: false, labelInterpolationFnc: (v: unknown) => new Intl.NumberFormat(document.documentElement.lang).format(Number(v)) },
       chartPadding: { top: 20, right: 16, bottom: 4, left: 8 },
     })
