@@ -145,7 +145,7 @@ export function validateSite(s: SiteSettings): Result<SiteSettings> {
     cap = c.value
   }
   if (typeof s.paused !== 'boolean' || typeof s.never !== 'boolean' || typeof s.simulate !== 'boolean') {
-    return err('A site is paused or not, paid or never paid, simulated or not.')
+    return err(t('worker_siteFlags'))
   }
   return ok({ ratePerHour, cap, paused: s.paused, never: s.never, simulate: s.simulate })
 }

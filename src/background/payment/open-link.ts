@@ -90,7 +90,7 @@ export async function openLink(deps: () => VisitNetwork & Pick<VisitPolicy, 'per
   } catch (e) {
     await plugin.disconnect().catch(() => undefined)
     // The old connection cannot be reopened: what was in flight stays unconfirmed; start afresh.
-    return failure(`Could not open a STREAM connection to the receiver: ${errorMessage(e)}`, true, { linkLost: true })
+    return failure(t('worker_streamFailed', errorMessage(e)), true, { linkLost: true })
   }
   req.mark('stream')
   if (signal.aborted) {

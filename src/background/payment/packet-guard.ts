@@ -98,14 +98,14 @@ export class PacketGuard implements Plugin {
 
   async sendData(data: Buffer): Promise<Buffer> {
     await this.pace()
-    if (this.closed) throw new GuardStopped('The connection is closed.')
+    if (this.closed) throw new GuardStopped(t('worker_connectionIsClosed'))
     if (this.stopped !== null) throw new GuardStopped(this.stopped.reason)
     // While the uplink's socket is down (its plugin reconnecting), a packet would be written to a
     // socket that is not open and silently lost, its reply awaited for 35 s: the payment stalled that
     // long after every connector restart. Refuse it now instead: nothing left, the visit reconnects.
     if (!this.inner.isConnected()) {
       this.stop({ reason: t('worker_uplinkDropped'), refused: false, unknown: false, uplink: true })
-      throw new GuardStopped('The connection to your uplink dropped.')
+      throw new GuardStopped(t('worker_uplinkDropped'))
     }
     let amount = 0n
     let expiresAt = this.now() + 30_000

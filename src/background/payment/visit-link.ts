@@ -66,7 +66,7 @@ export class VisitLink {
     const attempt = new AbortController()
     this.attempt = attempt
     this.run(attempt.signal)
-      .catch((e: unknown) => this.failed(`Unexpected error: ${errorMessage(e)}`, true))
+      .catch((e: unknown) => this.failed(t('worker_unexpected', errorMessage(e)), true))
       .finally(() => {
         if (this.attempt === attempt) this.attempt = null
       })
