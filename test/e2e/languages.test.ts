@@ -42,7 +42,8 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
  */
 const tells = Object.entries(english).flatMap(([key, { message }]) => {
   const german = translated[key]?.message
-  if (german === undefined || german === message) return []
+  // Only a real difference is evidence: not the same text, nor the same word capitalised (uplink, Uplink).
+  if (german === undefined || german.toLowerCase() === message.toLowerCase()) return []
   const literal = message.replace(/\$\$/g, '$')
   const parts = literal.split(/\$\d/)
   if (parts.join('').trim().length <= 3) return []
