@@ -14,6 +14,11 @@ import { validateUplink } from '../shared/settings.ts'
 import { checkPointer, type CheckDeps } from '../background/site-owner/pointer-check.ts'
 import { reportText } from '../shared/check-report.ts'
 import { sendTestPayment } from '../background/site-owner/test-payment.ts'
+import { readLocales } from '../../build/locales.ts'
+import { useMessages } from '../shared/i18n.ts'
+
+// Node has no browser i18n: the CLI speaks English, from the same messages the extension ships.
+useMessages(readLocales().get('en') ?? null)
 
 const UPLINK_TIMEOUT_MS = 10_000
 

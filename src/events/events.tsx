@@ -6,8 +6,13 @@
 import { useEffect, useState } from 'preact/hooks'
 import type { TabEventsView } from '../shared/messages.ts'
 import { ask, watchChanges } from '../ui/api.ts'
+import { t, uiLocale } from '../shared/i18n.ts'
 
-const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 })
+const time = new Intl.DateTimeFormat(uiLocale(), { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 })
+
+/** A tag's verdict for people (the `data-verdict` attribute keeps the protocol's word). */
+const verdictText = (v: TabEventsView['tags'][number]['verdict']): string =>
+  v === 'paid' ? t('events_verdictPaid') : v === 'ignored' ? t('events_verdictIgnored') : t('events_verdictRefused')
 
 export function EventView() {
   const tabId = Number(new URLSearchParams(location.search).get('tab'))
@@ -17,7 +22,7 @@ export function EventView() {
 
   useEffect(() => {
     if (!Number.isSafeInteger(tabId) || tabId <= 0) {
-      setError('Open this view from Trickle\'s popup on a web page.')
+      setError(t('events_openFromPopup'))
       return
     }
     let stopped = false
@@ -43,37 +48,37 @@ export function EventView() {
 
   return (
     <>
-      <h1>Monetization on this page</h1>
+      <h1>{t('events_title')}</h1>
       {error !== null && <p class="error" role="alert">{error}</p>}
       {view !== null && (
         <>
-          <h2>Tags</h2>
-          {view.tags.length === 0 ? <p class="muted">No monetization tag found.</p> : (
-            <table aria-label="Tags">
-              <thead><tr><th>Frame</th><th>Tag</th><th>Verdict</th><th>Why</th></tr></thead>
+          <h2>{t('events_tags')}</h2>
+          {view.tags.length === 0 ? <p class="muted">{t('events_noTag')}</p> : (
+            <table aria-label={t('events_tags')}>
+              <thead><tr><th>{t('events_frame')}</th><th>{t('events_tag')}</th><th>{t('events_verdict')}</th><th>{t('events_why')}</th></tr></thead>
               <tbody>
-                {view.tags.map((t, i) => (
-                  <tr key={i} data-verdict={t.verdict}>
-                    <td>{t.frameId}</td><td><code>{t.kind === 'link' ? `<link href="${t.value}">` : `<meta content="${t.value}">`}</code></td>
-                    <td>{t.verdict}</td><td>{t.reason}</td>
+                {view.tags.map((tag, i) => (
+                  <tr key={i} data-verdict={tag.verdict}>
+                    <td>{tag.frameId}</td><td><code>{tag.kind === 'link' ? `<link href="${tag.value}">` : `<meta content="${tag.value}">`}</code></td>
+                    <td>{verdictText(tag.verdict)}</td><td>{tag.reason}</td>
                   </tr>
                 ))}
               </tbody>
             </table>
           )}
-          <h2>Frames</h2>
-          <table aria-label="Frames">
-            <thead><tr><th>Frame</th><th>Origin</th><th>Monetized</th><th>Why</th></tr></thead>
+          <h2>{t('events_frames')}</h2>
+          <table aria-label={t('events_frames')}>
+            <thead><tr><th>{t('events_frame')}</th><th>{t('events_origin')}</th><th>{t('events_monetized')}</th><th>{t('events_why')}</th></tr></thead>
             <tbody>
               {view.frames.map((f) => (
-                <tr key={f.frameId}><td>{f.frameId}</td><td>{f.origin}</td><td>{f.allowed ? 'allowed' : 'refused'}</td><td>{f.reason}</td></tr>
+                <tr key={f.frameId}><td>{f.frameId}</td><td>{f.origin}</td><td>{f.allowed ? t('events_allowed') : t('events_refused')}</td><td>{f.reason}</td></tr>
               ))}
             </tbody>
           </table>
-          <h2>Events the page received</h2>
-          {view.events.length === 0 ? <p class="muted">None yet.</p> : (
-            <table aria-label="Events">
-              <thead><tr><th>Time</th><th>Frame</th><th>Event</th><th>Fields</th></tr></thead>
+          <h2>{t('events_received')}</h2>
+          {view.events.length === 0 ? <p class="muted">{t('events_noneYet')}</p> : (
+            <table aria-label={t('events_events')}>
+              <thead><tr><th>{t('events_time')}</th><th>{t('events_frame')}</th><th>{t('events_event')}</th><th>{t('events_fields')}</th></tr></thead>
               <tbody>
                 {view.events.map((e, i) => (
                   <tr key={i} data-type={e.type}>
@@ -85,8 +90,8 @@ export function EventView() {
             </table>
           )}
           <div class="row">
-            <button type="button" onClick={() => { void copy() }}>Copy as JSON</button>
-            {copied && <span role="status" class="muted">Copied.</span>}
+            <button type="button" onClick={() => { void copy() }}>{t('events_copyJson')}</button>
+            {copied && <span role="status" class="muted">{t('events_copied')}</span>}
           </div>
         </>
       )}

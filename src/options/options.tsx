@@ -11,8 +11,11 @@ import type { UplinkState } from '../shared/status.ts'
 import browser from 'webextension-polyfill'
 import { ask, watchChanges } from '../ui/api.ts'
 import { testerUrl, uplinkSummary } from '../ui/format.ts'
+import { t, uiLocale } from '../shared/i18n.ts'
 
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday']
+/** The days of the week in the browser's language, Sunday first (day 0, as the settings count them). */
+const WEEKDAYS = Array.from({ length: 7 }, (_, i) =>
+  new Intl.DateTimeFormat(uiLocale(), { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2023, 0, 1 + i)))
 
 /** Offers text as a file download (no permission needed: a blob link on our own page). */
 function download(name: string, type: string, text: string): void {
@@ -88,7 +91,7 @@ export function Options() {
     }
     setView(r.value)
     setUplink('')
-    setMessage({ error: false, text: 'Saved.' })
+    setMessage({ error: false, text: t('options_saved') })
   }
 
   const exportSettings = async (): Promise<void> => {
@@ -104,7 +107,7 @@ export function Options() {
       setView(r.value)
       fill(r.value)
     }
-    setMessage(r.ok ? { error: false, text: 'Settings imported.' } : { error: true, text: r.error })
+    setMessage(r.ok ? { error: false, text: t('options_imported') } : { error: true, text: r.error })
   }
 
   const exportLedger = async (format: LedgerFormat): Promise<void> => {
@@ -116,80 +119,80 @@ export function Options() {
   const forget = async (): Promise<void> => {
     const r = await ask('forget-uplink', null)
     if (r.ok) setView(r.value)
-    setMessage(r.ok ? { error: false, text: 'Uplink removed.' } : { error: true, text: r.error })
+    setMessage(r.ok ? { error: false, text: t('options_uplinkRemoved') } : { error: true, text: r.error })
   }
 
   return (
     <>
-      <h1>Trickle settings</h1>
+      <h1>{t('options_title')}</h1>
       <form onSubmit={(e) => { void save(e) }}>
-        <h2>Your Interledger account</h2>
+        <h2>{t('options_account')}</h2>
         {(() => {
           const line = uplinkSummary(view, loadError)
-          return <p class={line.error ? 'error' : 'muted'} role={line.error ? 'alert' : undefined} aria-label="Current uplink">{line.text}</p>
+          return <p class={line.error ? 'error' : 'muted'} role={line.error ? 'alert' : undefined} aria-label={t('options_currentUplinkLabel')}>{line.text}</p>
         })()}
         {view !== null && loadError !== null && <p class="error" role="alert">{loadError}</p>}
         {view !== null && <UplinkStatus state={view.uplinkState} />}
         <label for="uplink">
-          Uplink URL
-          <p class="hint" id="uplink-hint">btp+wss://user:token@host — leave empty to keep the current one.</p>
+          {t('options_uplinkUrl')}
+          <p class="hint" id="uplink-hint">{t('options_uplinkHint')}</p>
         </label>
         <input id="uplink" type="password" autocomplete="off" spellcheck={false} aria-describedby="uplink-hint"
           value={uplink} onInput={(e) => setUplink(e.currentTarget.value)} />
         <label for="rate">
-          Rate per hour
-          <p class="hint" id="rate-hint">In your account's currency, for each hour a page is visible. Default 0.36.</p>
+          {t('options_rate')}
+          <p class="hint" id="rate-hint">{t('options_rateHint')}</p>
         </label>
         <input id="rate" type="text" inputMode="decimal" aria-describedby="rate-hint"
           value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
-        <h2>Budget</h2>
+        <h2>{t('options_budget')}</h2>
         <label for="budget">
-          Budget per period
-          <p class="hint" id="budget-hint">The most Trickle sends per period, in your account's currency. Default 5 a month. Payment stops there, exactly.</p>
+          {t('options_budgetPerPeriod')}
+          <p class="hint" id="budget-hint">{t('options_budgetHint')}</p>
         </label>
         <input id="budget" type="text" inputMode="decimal" aria-describedby="budget-hint"
           value={budget} onInput={(e) => setBudget(e.currentTarget.value)} />
-        <label for="period">Renews</label>
+        <label for="period">{t('options_renews')}</label>
         <select id="period" value={period} onChange={(e) => {
           const next = e.currentTarget.value === 'weekly' ? 'weekly' : 'monthly'
           setPeriod(next)
           setRenewDay(1)
         }}>
-          <option value="monthly">monthly</option>
-          <option value="weekly">weekly</option>
+          <option value="monthly">{t('options_monthly')}</option>
+          <option value="weekly">{t('options_weekly')}</option>
         </select>{' '}
-        <select id="renew-day" aria-label="Renewal day" value={String(renewDay)} onChange={(e) => setRenewDay(Number(e.currentTarget.value))}>
+        <select id="renew-day" aria-label={t('options_renewalDay')} value={String(renewDay)} onChange={(e) => setRenewDay(Number(e.currentTarget.value))}>
           {period === 'monthly'
-            ? Array.from({ length: 31 }, (_, i) => <option key={i} value={String(i + 1)}>on day {i + 1}</option>)
-            : WEEKDAYS.map((d, i) => <option key={d} value={String(i)}>on {d}</option>)}
+            ? Array.from({ length: 31 }, (_, i) => <option key={i} value={String(i + 1)}>{t('options_onDay', i + 1)}</option>)
+            : WEEKDAYS.map((d, i) => <option key={d} value={String(i)}>{t('options_onWeekday', d)}</option>)}
         </select>
         <label for="idle">
-          Pause when idle for (minutes)
-          <p class="hint" id="idle-hint">Without keyboard or mouse input for this long, payment pauses. Default 10.</p>
+          {t('options_idle')}
+          <p class="hint" id="idle-hint">{t('options_idleHint')}</p>
         </label>
         <input id="idle" type="number" min={1} max={240} aria-describedby="idle-hint"
           value={idle} onInput={(e) => setIdle(e.currentTarget.value)} />
         <div>
-          <button type="submit">Save</button>{' '}
-          {view !== null && view.uplink !== null && view.readError === null && <button type="button" onClick={() => { void forget() }}>Remove uplink</button>}
+          <button type="submit">{t('options_save')}</button>{' '}
+          {view !== null && view.uplink !== null && view.readError === null && <button type="button" onClick={() => { void forget() }}>{t('options_removeUplink')}</button>}
         </div>
         {message !== null && <p role={message.error ? 'alert' : 'status'} class={message.error ? 'error' : ''}>{message.text}</p>}
       </form>
       {view !== null && <Sites sites={view.sites} onSaved={setView} onError={(text) => setMessage({ error: true, text })} />}
-      <h2>For site owners</h2>
-      <p><a href={testerUrl(null, (p) => browser.runtime.getURL(p))} target="_blank" rel="noreferrer">Test a payment pointer</a>: can it be paid, and if not, why?</p>
-      <h2>Your data</h2>
-      <p class="muted">Settings files leave out your uplink and its secret.</p>
+      <h2>{t('options_forSiteOwners')}</h2>
+      <p><a href={testerUrl(null, (p) => browser.runtime.getURL(p))} target="_blank" rel="noreferrer">{t('options_testPointer')}</a>{t('options_testPointerWhy')}</p>
+      <h2>{t('options_yourData')}</h2>
+      <p class="muted">{t('options_dataHint')}</p>
       <div class="row">
-        <button type="button" onClick={() => { void exportSettings() }}>Export settings</button>
-        <label class="button">Import settings
-          <input type="file" accept="application/json,.json" aria-label="Import settings file" hidden
+        <button type="button" onClick={() => { void exportSettings() }}>{t('options_exportSettings')}</button>
+        <label class="button">{t('options_importSettings')}
+          <input type="file" accept="application/json,.json" aria-label={t('options_importSettingsFile')} hidden
             onChange={(e) => { void importSettings(e.currentTarget.files?.[0]); e.currentTarget.value = '' }} />
         </label>
       </div>
       <div class="row">
-        <button type="button" onClick={() => { void exportLedger('csv') }}>Export history (CSV)</button>
-        <button type="button" onClick={() => { void exportLedger('json') }}>Export history (JSON)</button>
+        <button type="button" onClick={() => { void exportLedger('csv') }}>{t('options_exportCsv')}</button>
+        <button type="button" onClick={() => { void exportLedger('json') }}>{t('options_exportJson')}</button>
       </div>
     </>
   )
@@ -224,36 +227,36 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
 
   const entries = Object.entries(sites).sort(([a], [b]) => a.localeCompare(b))
   return (
-    <form onSubmit={(e) => { void add(e) }} aria-label="Sites">
-      <h2>Sites</h2>
+    <form onSubmit={(e) => { void add(e) }} aria-label={t('options_sites')}>
+      <h2>{t('options_sites')}</h2>
       {entries.length > 0 && (
         <table>
-          <thead><tr><th>Site</th><th>Rate/hour</th><th>Cap</th><th>State</th><th /></tr></thead>
+          <thead><tr><th>{t('options_site')}</th><th>{t('options_ratePerHourShort')}</th><th>{t('options_cap')}</th><th>{t('options_state')}</th><th /></tr></thead>
           <tbody>
             {entries.map(([key, rules]) => (
               <tr key={key}>
                 <td>{key}</td>
-                <td>{rules.ratePerHour ?? 'default'}</td>
-                <td>{rules.cap ?? 'none'}</td>
-                <td>{rules.never ? 'never paid' : rules.paused ? 'paused' : rules.simulate ? 'simulated (no money moves)' : 'paid'}</td>
-                <td><button type="button" class="small" aria-label={`Forget ${key}`} onClick={() => { void save(key, DEFAULT_SITE) }}>Remove</button></td>
+                <td>{rules.ratePerHour ?? t('options_rateDefault')}</td>
+                <td>{rules.cap ?? t('options_capNone')}</td>
+                <td>{rules.never ? t('options_stateNever') : rules.paused ? t('options_statePaused') : rules.simulate ? t('options_stateSimulated') : t('options_statePaid')}</td>
+                <td><button type="button" class="small" aria-label={t('options_forgetSite', key)} onClick={() => { void save(key, DEFAULT_SITE) }}>{t('options_remove')}</button></td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
-      <label for="site">Site<p class="hint">news.example or https://news.example</p></label>
+      <label for="site">{t('options_site')}<p class="hint">{t('options_siteHint')}</p></label>
       <input id="site" type="text" value={site} onInput={(e) => setSite(e.currentTarget.value)} />
-      <label for="site-rate">Hourly rate for this site<p class="hint">Empty: your rate above.</p></label>
+      <label for="site-rate">{t('options_siteRate')}<p class="hint">{t('options_siteRateHint')}</p></label>
       <input id="site-rate" type="text" inputMode="decimal" value={rate} onInput={(e) => setRate(e.currentTarget.value)} />
-      <label for="site-cap">Cap for this site, per period<p class="hint">Empty: no cap (your budget still applies).</p></label>
+      <label for="site-cap">{t('options_siteCap')}<p class="hint">{t('options_siteCapHint')}</p></label>
       <input id="site-cap" type="text" inputMode="decimal" value={cap} onInput={(e) => setCap(e.currentTarget.value)} />
-      <label><input id="site-never" type="checkbox" checked={never} onChange={(e) => setNever(e.currentTarget.checked)} /> Never pay this site</label>
+      <label><input id="site-never" type="checkbox" checked={never} onChange={(e) => setNever(e.currentTarget.checked)} /> {t('options_never')}</label>
       <label>
-        <input id="site-simulate" type="checkbox" checked={simulate} onChange={(e) => setSimulate(e.currentTarget.checked)} /> Simulate payments (no money moves)
-        <p class="hint">For site owners: the page gets the usual Web Monetization events with simulated amounts; nothing is paid, counted or recorded.</p>
+        <input id="site-simulate" type="checkbox" checked={simulate} onChange={(e) => setSimulate(e.currentTarget.checked)} /> {t('options_simulate')}
+        <p class="hint">{t('options_simulateHint')}</p>
       </label>
-      <button type="submit">Apply to site</button>
+      <button type="submit">{t('options_applySite')}</button>
     </form>
   )
 }
@@ -261,8 +264,8 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
 function UplinkStatus({ state }: { state: UplinkState }) {
   switch (state.state) {
     case 'not-configured': return null
-    case 'connecting': return <p aria-label="Uplink status">Connecting to {state.host}…</p>
-    case 'connected': return <p aria-label="Uplink status">Connected to {state.host}: {state.asset.code}, scale {state.asset.scale}, address {state.address}</p>
-    case 'failed': return <p aria-label="Uplink status" class="error">Uplink failed: {state.reason}</p>
+    case 'connecting': return <p aria-label={t('options_uplinkStatus')}>{t('options_connecting', state.host)}</p>
+    case 'connected': return <p aria-label={t('options_uplinkStatus')}>{t('options_connected', state.host, state.asset.code, state.asset.scale, state.address)}</p>
+    case 'failed': return <p aria-label={t('options_uplinkStatus')} class="error">{t('options_uplinkFailed', state.reason)}</p>
   }
 }

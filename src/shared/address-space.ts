@@ -7,6 +7,7 @@
  * Only the host as written is known: an extension cannot resolve names in Chromium, so a public name
  * whose DNS answer is a private address is treated as public (docs/SECURITY.md).
  */
+import { t } from './i18n.ts'
 export type AddressSpace = 'loopback' | 'private' | 'public'
 
 const RANK: Record<AddressSpace, number> = { public: 0, private: 1, loopback: 2 }
@@ -43,14 +44,14 @@ export function addressSpaceOfUrl(url: string): AddressSpace | null {
  */
 export function reachRefusal(targetUrl: string, pageUrls: readonly string[]): string | null {
   const target = addressSpaceOfUrl(targetUrl)
-  if (target === null) return 'The receiver has no host.'
+  if (target === null) return t('worker_receiverNoHost')
   if (target === 'public') return null
   const pages = pageUrls.map(addressSpaceOfUrl)
   // No page, or one whose URL cannot be read, counts as public.
   const least = pages.length === 0 ? 0 : Math.min(...pages.map((s) => (s === null ? 0 : RANK[s])))
   if (RANK[target] <= least) return null
-  const where = target === 'loopback' ? 'on your own computer' : 'on your local network'
-  return `This page is not itself ${where}, so Trickle does not contact a receiver there (${new URL(targetUrl).host}).`
+  const host = new URL(targetUrl).host
+  return target === 'loopback' ? t('worker_reachLoopback', host) : t('worker_reachPrivate', host)
 }
 
 function parseIpv4(host: string): number[] | null {

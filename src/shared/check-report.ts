@@ -1,4 +1,5 @@
 /** The pointer tester's report: shared by the worker, the tester page and the command line. */
+import { t } from './i18n.ts'
 import type { AmountJson } from './money.ts'
 
 export const CHECK_STEPS = [
@@ -28,12 +29,14 @@ export interface CheckReport {
 
 /** The report as text, for a wallet's support. */
 export function reportText(r: CheckReport): string {
-  const mark = (ok: boolean | null): string => (ok === null ? '-' : ok ? 'ok' : 'FAIL')
-  const lines = [`Trickle pointer check: ${r.input}`, `at ${r.at}`, `result: ${r.ok ? 'payable' : `not payable (fails at ${r.failed ?? '?'})`}`, '']
+  const marks = { none: '-', ok: t('tester_textOk'), fail: t('tester_textFail') }
+  const width = Math.max(4, marks.ok.length, marks.fail.length)
+  const mark = (ok: boolean | null): string => (ok === null ? marks.none : ok ? marks.ok : marks.fail)
+  const lines = [t('tester_textTitle', r.input), t('tester_textAt', r.at), r.ok ? t('tester_textPayable') : t('tester_textNotPayable', r.failed ?? '?'), '']
   for (const s of r.steps) {
-    lines.push(`${mark(s.ok).padEnd(4)} ${s.step.padEnd(19)} ${String(s.ms).padStart(5)} ms  ${s.detail}`)
-    if (s.fix !== undefined) lines.push(`     fix: ${s.fix}`)
+    lines.push(`${mark(s.ok).padEnd(width)} ${s.step.padEnd(19)} ${t('tester_ms', String(s.ms).padStart(5))}  ${s.detail}`)
+    if (s.fix !== undefined) lines.push(`${' '.repeat(width + 1)}${t('tester_textFix', s.fix)}`)
   }
-  if (r.payment?.rate != null) lines.push('', `exchange rate seen: ${r.payment.rate}`)
+  if (r.payment?.rate != null) lines.push('', t('tester_textRate', r.payment.rate))
   return lines.join('\n')
 }

@@ -3,6 +3,7 @@
  * will ever query. Anything outside the profile is refused with a reason a person can read, before any
  * network request is made.
  */
+import { t } from './i18n.ts'
 import { err, ok, type Result } from './result.ts'
 
 export interface PaymentTarget {
@@ -19,22 +20,23 @@ export type PointerProblem =
   | 'empty' | 'too-long' | 'not-ascii' | 'whitespace' | 'bad-syntax' | 'userinfo' | 'port'
   | 'query' | 'fragment' | 'bad-host' | 'insecure' | 'scheme'
 
-const PROBLEM_TEXT: Record<PointerProblem, string> = {
-  'empty': 'The monetization tag is empty.',
-  'too-long': 'The payment pointer is longer than 2048 characters.',
-  'not-ascii': 'Payment pointers may contain ASCII characters only (RFC 0026).',
-  'whitespace': 'A payment pointer cannot contain spaces.',
-  'bad-syntax': 'This is neither a payment pointer ($wallet.example/alice) nor an https:// URL.',
-  'userinfo': 'A payment pointer cannot contain a user name or password.',
-  'port': 'A payment pointer cannot contain a port; use an https:// URL instead.',
-  'query': 'A payment pointer cannot contain a query (?…).',
-  'fragment': 'A payment pointer cannot contain a fragment (#…).',
-  'bad-host': 'The host of this payment pointer is not a valid host name.',
-  'insecure': 'Plain http:// is accepted only for localhost and 127.0.0.1; use https://.',
-  'scheme': 'Only https:// URLs can be paid.',
+/** Why a pointer cannot be paid, in words for people (in the browser's language). */
+export function describePointerProblem(p: PointerProblem): string {
+  switch (p) {
+    case 'empty': return t('worker_pointerEmpty')
+    case 'too-long': return t('worker_pointerTooLong', MAX_LENGTH)
+    case 'not-ascii': return t('worker_pointerNotAscii')
+    case 'whitespace': return t('worker_pointerWhitespace')
+    case 'bad-syntax': return t('worker_pointerSyntax')
+    case 'userinfo': return t('worker_pointerUserinfo')
+    case 'port': return t('worker_pointerPort')
+    case 'query': return t('worker_pointerQuery')
+    case 'fragment': return t('worker_pointerFragment')
+    case 'bad-host': return t('worker_pointerHost')
+    case 'insecure': return t('worker_pointerInsecure')
+    case 'scheme': return t('worker_pointerScheme')
+  }
 }
-
-export const describePointerProblem = (p: PointerProblem): string => PROBLEM_TEXT[p]
 
 const MAX_LENGTH = 2048
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])

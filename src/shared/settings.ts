@@ -3,6 +3,7 @@
  * Stored in browser.storage.local under `settings`. The uplink URL carries the user's BTP secret, so it
  * is read only by the service worker; pages get `PublicSettings`, with the secret removed.
  */
+import { t } from './i18n.ts'
 import { parseDecimal } from './money.ts'
 import { isLoopbackHost } from './pointer.ts'
 import { err, ok, type Result } from './result.ts'
@@ -86,33 +87,33 @@ const AMOUNT = /^\d{1,12}(\.\d{1,18})?$/
 
 export function validateRate(text: string): Result<string> {
   const rate = text.trim()
-  if (!RATE.test(rate)) return err('Enter the rate as a number such as 0.36.')
-  if (!/[1-9]/.test(rate)) return err('The rate must be more than zero; to stop paying, pause instead.')
+  if (!RATE.test(rate)) return err(t('worker_rateFormat'))
+  if (!/[1-9]/.test(rate)) return err(t('worker_rateZero'))
   // Compared exactly, as units at the finest scale a rate may be written in.
-  if ((parseDecimal(rate, 18) ?? 0n) > (parseDecimal(MAX_RATE_PER_HOUR, 18) ?? 0n)) return err(`The rate is capped at ${MAX_RATE_PER_HOUR} per hour.`)
+  if ((parseDecimal(rate, 18) ?? 0n) > (parseDecimal(MAX_RATE_PER_HOUR, 18) ?? 0n)) return err(t('worker_rateCapped', MAX_RATE_PER_HOUR))
   return ok(rate)
 }
 
 /** A budget or a cap: a non-negative decimal (0 is allowed: it stops payment). */
-export function validateAmount(text: string, what: string): Result<string> {
+export function validateAmount(text: string, what: 'budget' | 'cap'): Result<string> {
   const amount = text.trim()
-  if (!AMOUNT.test(amount)) return err(`Enter the ${what} as a number such as 5 or 0.50.`)
+  if (!AMOUNT.test(amount)) return err(what === 'budget' ? t('worker_budgetFormat') : t('worker_capFormat'))
   return ok(amount)
 }
 
 export function validateBudget(b: BudgetSettings): Result<BudgetSettings> {
   const amount = validateAmount(b.amount, 'budget')
   if (!amount.ok) return amount
-  if (b.period !== 'monthly' && b.period !== 'weekly') return err('The budget renews monthly or weekly.')
+  if (b.period !== 'monthly' && b.period !== 'weekly') return err(t('worker_budgetPeriod'))
   const [lo, hi] = b.period === 'monthly' ? [1, 31] : [0, 6]
   if (!Number.isInteger(b.renewDay) || b.renewDay < lo || b.renewDay > hi) {
-    return err(b.period === 'monthly' ? 'Pick a day of the month from 1 to 31.' : 'Pick a day of the week.')
+    return err(b.period === 'monthly' ? t('worker_renewDayMonth') : t('worker_renewDayWeek'))
   }
   return ok({ amount: amount.value, period: b.period, renewDay: b.renewDay })
 }
 
 export function validateIdleMinutes(n: number): Result<number> {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_IDLE_MINUTES) return err(`Idle time is a whole number of minutes from 1 to ${MAX_IDLE_MINUTES}.`)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_IDLE_MINUTES) return err(t('worker_idleRange', MAX_IDLE_MINUTES))
   return ok(n)
 }
 
@@ -123,10 +124,10 @@ export function siteKey(text: string): Result<string> {
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`)
   } catch {
-    return err('Enter a site as news.example or https://news.example.')
+    return err(t('worker_siteFormat'))
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return err('Only web sites (http and https) can be paid.')
-  if (url.hostname === '') return err('Enter a site as news.example or https://news.example.')
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return err(t('worker_siteScheme'))
+  if (url.hostname === '') return err(t('worker_siteFormat'))
   return ok(`${url.protocol}//${url.host}`)
 }
 
@@ -144,7 +145,7 @@ export function validateSite(s: SiteSettings): Result<SiteSettings> {
     cap = c.value
   }
   if (typeof s.paused !== 'boolean' || typeof s.never !== 'boolean' || typeof s.simulate !== 'boolean') {
-    return err('A site is paused or not, paid or never paid, simulated or not.')
+    return err(t('worker_siteFlags'))
   }
   return ok({ ratePerHour, cap, paused: s.paused, never: s.never, simulate: s.simulate })
 }
@@ -159,17 +160,17 @@ export interface ParsedUplink { url: string; host: string; secure: boolean }
 export function validateUplink(text: string): Result<ParsedUplink> {
   const raw = text.trim()
   const m = /^btp\+(wss?):\/\//.exec(raw)
-  if (m === null) return err('The uplink must start with btp+wss:// (or btp+ws:// for a network on this computer).')
+  if (m === null) return err(t('worker_uplinkScheme'))
   let url: URL
   try {
     url = new URL(raw.slice('btp+'.length))
   } catch {
-    return err('The uplink is not a valid URL.')
+    return err(t('worker_uplinkInvalid'))
   }
-  if (url.hostname === '') return err('The uplink has no host.')
+  if (url.hostname === '') return err(t('worker_uplinkNoHost'))
   const secure = m[1] === 'wss'
   if (!secure && !isLoopbackHost(url.hostname)) {
-    return err('Plain btp+ws:// would send your token unencrypted; it is allowed only for localhost and 127.0.0.1.')
+    return err(t('worker_uplinkInsecure'))
   }
   return ok({ url: raw, host: url.host, secure })
 }
@@ -239,13 +240,13 @@ export function importSettings(text: string, current: Settings): Result<Settings
   try {
     parsed = JSON.parse(text)
   } catch {
-    return err('This file is not JSON: export your settings from Trickle\'s options to get one.')
+    return err(t('worker_importNotJson'))
   }
   if (!isRecord(parsed) || parsed.trickle !== 'settings' || !isRecord(parsed.settings)) {
-    return err('This is not a Trickle settings file.')
+    return err(t('worker_importNotSettings'))
   }
   if (typeof parsed.version !== 'number' || parsed.version > SETTINGS_VERSION) {
-    return err('This settings file comes from a newer Trickle; update Trickle first.')
+    return err(t('worker_importNewer'))
   }
   const migrated = migrateSettings({ ...parsed.settings, uplinkUrl: current.uplinkUrl })
   return ok(migrated)

@@ -8,10 +8,22 @@ import { useState } from 'preact/hooks'
 import { reportText, type CheckReport } from '../shared/check-report.ts'
 import { ask } from '../ui/api.ts'
 import { showAmount } from '../ui/format.ts'
+import { t } from '../shared/i18n.ts'
 
-const STEP_NAMES: Record<string, string> = {
-  syntax: 'Syntax', url: 'Resolved URL', http: 'HTTP', headers: 'Headers', json: 'JSON',
-  destination_account: 'destination_account', shared_secret: 'shared_secret', stream: 'STREAM connection', payment: 'Test payment',
+/** A step's name for people (protocol names such as HTTP and destination_account stay as they are). */
+const stepName = (step: string): string => {
+  switch (step) {
+    case 'syntax': return t('tester_stepSyntax')
+    case 'url': return t('tester_stepUrl')
+    case 'http': return 'HTTP'
+    case 'headers': return t('tester_stepHeaders')
+    case 'json': return 'JSON'
+    case 'destination_account': return 'destination_account'
+    case 'shared_secret': return 'shared_secret'
+    case 'stream': return t('tester_stepStream')
+    case 'payment': return t('tester_stepPayment')
+    default: return step
+  }
 }
 
 export function Tester() {
@@ -43,53 +55,53 @@ export function Tester() {
 
   return (
     <>
-      <h1>Test a payment pointer</h1>
-      <p class="muted">Checks every step between a monetization tag and money arriving, and says what to fix.</p>
+      <h1>{t('tester_title')}</h1>
+      <p class="muted">{t('tester_intro')}</p>
       <form onSubmit={(e) => { void run(e) }}>
-        <label for="pointer">Payment pointer or SPSP URL<p class="hint">$wallet.example/alice or https://wallet.example/alice</p></label>
+        <label for="pointer">{t('tester_pointer')}<p class="hint">{t('tester_pointerHint')}</p></label>
         <input id="pointer" type="text" spellcheck={false} value={pointer} onInput={(e) => setPointer(e.currentTarget.value)} />
-        <label><input type="checkbox" checked={pay} onChange={(e) => setPay(e.currentTarget.checked)} /> Send a test payment through my uplink</label>
+        <label><input type="checkbox" checked={pay} onChange={(e) => setPay(e.currentTarget.checked)} /> {t('tester_sendPayment')}</label>
         {pay && (
           <>
-            <label for="amount">Test amount<p class="hint">In your account's currency. Empty: one second at your rate. Counted in your budget and history.</p></label>
+            <label for="amount">{t('tester_amount')}<p class="hint">{t('tester_amountHint')}</p></label>
             <input id="amount" type="text" inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
           </>
         )}
-        <button type="submit" disabled={busy}>{busy ? 'Testing…' : 'Test'}</button>
+        <button type="submit" disabled={busy}>{busy ? t('tester_testing') : t('tester_test')}</button>
       </form>
       {error !== null && <p class="error" role="alert">{error}</p>}
       {report !== null && (
-        <section aria-label="Report">
+        <section aria-label={t('tester_report')}>
           <p class="status" data-tone={report.ok ? 'ok' : 'bad'} role="status">
-            <strong>{report.ok ? 'Payable' : `Not payable: fails at ${STEP_NAMES[report.failed ?? ''] ?? report.failed ?? ''}`}</strong>
+            <strong>{report.ok ? t('tester_payable') : t('tester_notPayable', stepName(report.failed ?? ''))}</strong>
           </p>
           <table>
-            <thead><tr><th>Step</th><th>Result</th><th>Time</th><th>Details</th></tr></thead>
+            <thead><tr><th>{t('tester_step')}</th><th>{t('tester_result')}</th><th>{t('tester_time')}</th><th>{t('tester_details')}</th></tr></thead>
             <tbody>
               {report.steps.map((s) => (
                 <tr key={s.step} data-step={s.step} data-ok={String(s.ok)}>
-                  <td>{STEP_NAMES[s.step] ?? s.step}</td>
-                  <td>{s.ok === null ? '—' : s.ok ? 'ok' : 'failed'}</td>
-                  <td>{s.ms} ms</td>
-                  <td>{s.detail}{s.fix !== undefined && <><br /><strong>Fix:</strong> {s.fix}</>}</td>
+                  <td>{stepName(s.step)}</td>
+                  <td>{s.ok === null ? '—' : s.ok ? t('tester_ok') : t('tester_failed')}</td>
+                  <td>{t('tester_ms', s.ms)}</td>
+                  <td>{s.detail}{s.fix !== undefined && <><br /><strong>{t('tester_fix')}</strong> {s.fix}</>}</td>
                 </tr>
               ))}
             </tbody>
           </table>
           {report.payment !== undefined && (
-            <dl aria-label="Test payment">
-              <dt>Sent</dt><dd data-testid="sent">{showAmount(report.payment.sent)}</dd>
-              <dt>Delivered</dt><dd data-testid="delivered">{showAmount(report.payment.delivered)}</dd>
-              {report.payment.delivered !== null && <><dt>Receiver's asset</dt><dd>{report.payment.delivered.code}, scale {report.payment.delivered.scale}</dd></>}
-              {report.payment.rate !== null && <><dt>Exchange rate seen</dt><dd>{report.payment.rate}</dd></>}
+            <dl aria-label={t('tester_stepPayment')}>
+              <dt>{t('tester_sent')}</dt><dd data-testid="sent">{showAmount(report.payment.sent)}</dd>
+              <dt>{t('tester_delivered')}</dt><dd data-testid="delivered">{showAmount(report.payment.delivered)}</dd>
+              {report.payment.delivered !== null && <><dt>{t('tester_receiverAsset')}</dt><dd>{t('tester_assetScale', report.payment.delivered.code, report.payment.delivered.scale)}</dd></>}
+              {report.payment.rate !== null && <><dt>{t('tester_rateSeen')}</dt><dd>{report.payment.rate}</dd></>}
             </dl>
           )}
           <div class="row">
-            <button type="button" onClick={() => { void copy('text') }}>Copy report</button>
-            <button type="button" onClick={() => { void copy('JSON') }}>Copy as JSON</button>
-            {copied !== null && <span role="status" class="muted">Copied as {copied}.</span>}
+            <button type="button" onClick={() => { void copy('text') }}>{t('tester_copyReport')}</button>
+            <button type="button" onClick={() => { void copy('JSON') }}>{t('tester_copyJson')}</button>
+            {copied !== null && <span role="status" class="muted">{copied === 'text' ? t('tester_copiedText') : t('tester_copiedJson')}</span>}
           </div>
-          <pre class="report" aria-label="Report text">{reportText(report)}</pre>
+          <pre class="report" aria-label={t('tester_reportText')}>{reportText(report)}</pre>
         </section>
       )}
     </>

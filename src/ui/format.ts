@@ -1,11 +1,12 @@
 import type { RepairNotice, SettingsView } from '../shared/messages.ts'
 import { formatAmount, fromJson, type AmountJson } from '../shared/money.ts'
+import { t, tn, uiLocale } from '../shared/i18n.ts'
 
-export const showAmount = (a: AmountJson | null): string => (a === null ? '—' : formatAmount(fromJson(a)))
+export const showAmount = (a: AmountJson | null): string => (a === null ? '—' : formatAmount(fromJson(a), uiLocale()))
 
 /** A ledger site for people: the host of an origin; test payments under their own name. */
 export function siteLabel(site: string): string {
-  if (site === 'trickle:tester') return 'Pointer tests'
+  if (site === 'trickle:tester') return t('common_pointerTests')
   try {
     return new URL(site).host
   } catch {
@@ -17,8 +18,6 @@ export function siteLabel(site: string): string {
 export const testerUrl = (pointer: string | null, base: (path: string) => string): string =>
   base(`/src/tester/index.html${pointer === null ? '' : `?pointer=${encodeURIComponent(pointer)}`}`)
 
-const plural = (n: number, one: string, many: string): string => (n === 1 ? one : many)
-
 /**
  * The popup's one-line account of what Trickle repaired: per kind of record, how many and what it
  * means for the user (the details are each repair's reason).
@@ -28,12 +27,12 @@ export function repairSummary(repairs: readonly RepairNotice[]): string {
   const parts: string[] = []
   const rows = count('ledger-row')
   if (rows > 0) {
-    parts.push(`${rows} ${plural(rows, 'history row was', 'history rows were')} damaged and set aside; what could be read of ${plural(rows, 'its', 'their')} amounts still counts against your budget`)
+    parts.push(tn('common_repairedRows', rows))
   }
   const visits = count('visit')
-  if (visits > 0) parts.push(`${visits} ${plural(visits, 'record of an open payment was', 'records of open payments were')} damaged and set aside`)
-  if (count('settings') > 0) parts.push('your settings were damaged, and the damaged parts were reset to their defaults')
-  return `Trickle repaired damaged records: ${parts.join('; ')}.`
+  if (visits > 0) parts.push(tn('common_repairedVisits', visits))
+  if (count('settings') > 0) parts.push(t('common_repairedSettings'))
+  return t('common_repaired', parts.join(t('common_clauseSeparator')))
 }
 
 /**
@@ -43,8 +42,8 @@ export function repairSummary(repairs: readonly RepairNotice[]): string {
  */
 export function uplinkSummary(view: SettingsView | null, requestError: string | null): { text: string; error: boolean } {
   if (view === null) {
-    return requestError === null ? { text: 'Loading…', error: false } : { text: `Trickle could not read its settings: ${requestError}`, error: true }
+    return requestError === null ? { text: t('options_loading'), error: false } : { text: t('options_settingsUnreadable', requestError), error: true }
   }
   if (view.readError !== null) return { text: view.readError, error: true }
-  return view.uplink === null ? { text: 'No uplink set up yet.', error: false } : { text: `Current uplink: ${view.uplink.display}`, error: false }
+  return view.uplink === null ? { text: t('options_noUplink'), error: false } : { text: t('options_currentUplink', view.uplink.display), error: false }
 }

@@ -49,7 +49,12 @@ export interface ExtensionBrowser {
   close(): Promise<void>
 }
 
-export async function launchWithExtension(opts: { headless?: boolean; extensionDir?: string; args?: string[] } = {}): Promise<ExtensionBrowser> {
+/**
+ * `lang`: the browser's UI language (and so the extension's, chrome.i18n.getUILanguage()). On Linux
+ * Chromium takes it from the environment (LANGUAGE, then LC_ALL/LANG), `--lang` elsewhere; both are set,
+ * with the same first Accept-Language. `env`: more environment for the browser process.
+ */
+export async function launchWithExtension(opts: { headless?: boolean; extensionDir?: string; args?: string[]; lang?: string; env?: Record<string, string> } = {}): Promise<ExtensionBrowser> {
   const dir = opts.extensionDir ?? EXTENSION_DIR
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`No built extension in ${dir}: run \`npm run build\` first.`)
   const profile = mkdtempSync(join(tmpdir(), 'trickle-profile-'))
@@ -66,9 +71,13 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-default-browser-check', '--password-store=basic',
     '--window-size=1100,800',
+    ...(opts.lang === undefined ? [] : [`--lang=${opts.lang}`, `--accept-lang=${opts.lang}`]),
     ...(opts.args ?? []),
     'about:blank',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] })
+  ], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...(opts.lang === undefined ? {} : { LANGUAGE: opts.lang, LANG: `${opts.lang.replace(/-/g, '_')}.UTF-8`, LC_ALL: '' }), ...opts.env },
+  })
   let stderr = ''
   proc.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000) })
   const port = await waitForDevToolsPort(profile, proc, () => stderr)

@@ -1,6 +1,6 @@
 // The house kept by a test: no import cycle anywhere in src/ (type-only imports count: a cycle of
 // types is still a knot for the reader), and no source file over 400 lines.
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -68,7 +68,9 @@ describe('the layout of src/', () => {
   it('reads the imports it checks (the graph is not empty, and resolves to real files)', () => {
     const edges = [...graph.values()].flat()
     expect(edges.length).toBeGreaterThan(100)
-    expect(edges.filter((e) => !graph.has(e)).map((e) => relative(SRC, e))).toEqual([])
+    // Besides sources: the build's own modules (the CLI reads its messages with build/locales.ts), if they exist.
+    const build = (e: string): boolean => !e.startsWith(SRC) && existsSync(e)
+    expect(edges.filter((e) => !graph.has(e) && !build(e)).map((e) => relative(SRC, e))).toEqual([])
   })
 
   it('finds a cycle when there is one (the check itself)', () => {

@@ -2,6 +2,7 @@
  * The registry of pages and visits: turns page snapshots from content scripts into visits, ends them
  * when pages go away, and rebuilds them after a worker restart.
  */
+import { t } from '../../shared/i18n.ts'
 import type { PageSnapshot, PaymentEvent, TagRef, TagReport } from '../../shared/messages.ts'
 import type { PaymentTarget } from '../../shared/pointer.ts'
 import { DocumentPolicies, type HeaderPolicy } from './frame-policies.ts'
@@ -166,9 +167,9 @@ export class Monetizer {
     const settings = this.deps.settings()
     const rules = site === null ? undefined : settings.sites[site]
     let why: string | null = null
-    if (top !== undefined && !top.snapshot.visible) why = 'The tab is hidden.'
-    else if (settings.paused) why = 'You paused Trickle.'
-    else if (rules?.paused === true) why = 'You paused this site.'
+    if (top !== undefined && !top.snapshot.visible) why = t('worker_tabHidden')
+    else if (settings.paused) why = t('worker_youPaused')
+    else if (rules?.paused === true) why = t('worker_youPausedSite')
     else why = this.deps.attention?.(top?.windowId, tabId) ?? null
     return { site, never: rules?.never === true, simulate: rules?.simulate === true, why }
   }
@@ -214,7 +215,7 @@ export class Monetizer {
       const v = byUrl.get(target.url)
       v?.setShare(chosen.length)
       const frameVisible = frames.get(frameId)?.snapshot.visible ?? false
-      v?.setVisible(frameVisible && state.why === null, state.why ?? 'The frame is hidden.')
+      v?.setVisible(frameVisible && state.why === null, state.why ?? t('worker_frameHidden'))
     }
   }
 
@@ -225,7 +226,7 @@ export class Monetizer {
     if (byUrl === undefined || visit === undefined) return
     byUrl.delete(url)
     if (byUrl.size === 0) this.visits.delete(tabId)
-    visit.setVisible(false, 'The page is loading.')
+    visit.setVisible(false, t('worker_pageLoading'))
     this.parked.park(CarryOver.key(tabId, visit.site, url), visit)
   }
 
@@ -327,7 +328,7 @@ export class Monetizer {
     for (const v of this.all()) {
       try {
         // "Pause all" holds for every visit first, whatever happens to any one tab below.
-        if (settings.paused) v.setVisible(false, 'You paused Trickle.')
+        if (settings.paused) v.setVisible(false, t('worker_youPaused'))
         v.rateChanged()
       } catch (e) {
         this.log.error(`tab ${v.tabId}: could not apply the settings`, e)

@@ -4,6 +4,7 @@
  * whether each receiver may be reached from the page (CSP, address space). Pure functions, no state:
  * the monetizer calls them on every report, the event view to explain the result.
  */
+import { t } from '../../shared/i18n.ts'
 import type { PageSnapshot, TagRef, TagReport } from '../../shared/messages.ts'
 import { reachRefusal } from '../../shared/address-space.ts'
 import { allowedByPolicies } from '../../shared/csp.ts'
@@ -47,7 +48,7 @@ export function resolveTag(tag: TagRef): Result<PaymentTarget> {
   const target = resolvePaymentTarget(tag.value)
   if (!target.ok) return err(describePointerProblem(target.error))
   if (tag.kind === 'link' && target.value.kind === 'pointer') {
-    return err('A <link rel="monetization"> needs an https:// URL in its href; a payment pointer ($…) is written as https://… there.')
+    return err(t('worker_linkNeedsUrl'))
   }
   return target
 }
@@ -55,7 +56,7 @@ export function resolveTag(tag: TagRef): Result<PaymentTarget> {
 /** A page's own monetization-src (meta CSP) may forbid the receiver it names. */
 export function checkPolicy(target: Result<PaymentTarget>, policies: readonly string[], pageUrl: string): Result<PaymentTarget> {
   if (!target.ok || policies.length === 0 || allowedByPolicies(target.value.url, policies, pageUrl)) return target
-  return err(`This page's Content-Security-Policy (monetization-src) does not allow paying ${target.value.host}.`)
+  return err(t('worker_cspRefuses', target.value.host))
 }
 
 /**
@@ -99,10 +100,10 @@ export const policiesOf = (frame: FrameEntry): string[] => [...frame.snapshot.cs
 export function permissionRefusal(frame: FrameEntry, parent: FrameEntry | null): string | null {
   const origin = originOf(frame.pageUrl)
   const own = frame.headers.permissions
-  if (own !== null && !allowlistMatches(own, origin, origin)) return 'Its Permissions-Policy header does not allow monetization.'
+  if (own !== null && !allowlistMatches(own, origin, origin)) return t('worker_permissionsOwn')
   const above = parent?.headers.permissions ?? null
   if (parent !== null && above !== null && !allowlistMatches(above, origin, originOf(parent.pageUrl))) {
-    return `Its parent's Permissions-Policy header does not allow monetization for ${origin}.`
+    return t('worker_permissionsParent', origin)
   }
   return null
 }
@@ -151,12 +152,12 @@ export function choose(frames: Map<number, FrameEntry>, never: boolean): { chose
     for (const tag of frame.snapshot.tags) {
       const verdict = (v: TagVerdict['verdict'], reason: string): void => { verdicts.push({ frameId, kind: tag.kind, value: tag.value, verdict: v, reason }) }
       // A never-pay site: nothing is resolved, nothing is paid, the page hears nothing.
-      if (never) { verdict('ignored', 'You chose never to pay this site.'); continue }
-      if (!allowed.includes(frameId)) { verdict('ignored', 'Its frame may not be monetized (see the frames).'); continue }
+      if (never) { verdict('ignored', t('worker_tagNever')); continue }
+      if (!allowed.includes(frameId)) { verdict('ignored', t('worker_tagFrame')); continue }
       if (!payable.has(tag)) {
         verdict('ignored', tag.kind === 'meta' && hasLink
-          ? 'A <link rel="monetization"> on the page takes precedence over <meta>.'
-          : 'Only the first <meta name="monetization"> is used.')
+          ? t('worker_tagLinkFirst')
+          : t('worker_tagFirstMeta'))
         continue
       }
       const target = checkReach(checkPolicy(resolveTag(tag), policiesOf(frame), frame.pageUrl), pageUrlsOf(frames, frame.pageUrl))
@@ -165,10 +166,10 @@ export function choose(frames: Map<number, FrameEntry>, never: boolean): { chose
         refused.push({ frameId, tag, reason: target.error })
         continue
       }
-      if (chosen.some((x) => x.target.url === target.value.url)) { verdict('ignored', 'The same receiver is already paid through another tag.'); continue }
-      if (chosen.length >= MAX_RECEIVERS_PER_PAGE) { verdict('ignored', `At most ${MAX_RECEIVERS_PER_PAGE} receivers are paid per page; this is one more.`); continue }
+      if (chosen.some((x) => x.target.url === target.value.url)) { verdict('ignored', t('worker_tagSameReceiver')); continue }
+      if (chosen.length >= MAX_RECEIVERS_PER_PAGE) { verdict('ignored', t('worker_tagTooMany', MAX_RECEIVERS_PER_PAGE)); continue }
       chosen.push({ frameId, tag, target: target.value })
-      verdict('paid', `Pays ${target.value.url}`)
+      verdict('paid', t('worker_tagPays', target.value.url))
     }
   }
   return { chosen, verdicts, refused }
@@ -190,9 +191,9 @@ export function describeTab(frames: Map<number, FrameEntry>, never: boolean): { 
       frameId,
       origin: origin(f.pageUrl),
       allowed: allowed.includes(frameId),
-      reason: (allowed.includes(frameId) ? null : permissionRefusal(f, null)) ?? (frameId === 0 ? (allowed.includes(0) ? 'The page itself.' : 'Not allowed by its headers.')
-        : allowed.includes(frameId) ? 'Its parent allows it (same origin, or allow="monetization" on the iframe).'
-        : 'Not allowed: a cross-origin iframe needs allow="monetization" (and its parent\'s Permissions-Policy), from every frame on the way.'),
+      reason: (allowed.includes(frameId) ? null : permissionRefusal(f, null)) ?? (frameId === 0 ? (allowed.includes(0) ? t('worker_framePage') : t('worker_frameHeaders'))
+        : allowed.includes(frameId) ? t('worker_frameParentAllows')
+        : t('worker_frameRefused')),
     })),
     tags: choose(frames, never).verdicts,
   }

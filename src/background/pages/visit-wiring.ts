@@ -3,6 +3,7 @@
  * tab's meter and lookup limiter, the budget's room, the payment book, the page's rules for redirects,
  * and, for a simulated site, a network, budget and ledger that move nothing.
  */
+import { t } from '../../shared/i18n.ts'
 import { allowedByPolicies } from '../../shared/csp.ts'
 import { reachRefusal } from '../../shared/address-space.ts'
 import { parseDecimal, type Asset } from '../../shared/money.ts'
@@ -37,16 +38,13 @@ export interface WiringContext {
 /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
 export function hopRefusal(url: string, csp: readonly string[], pageUrl: string, pageUrls: readonly string[]): string | null {
   const reach = reachRefusal(url, pageUrls)
-  if (reach !== null) return `The receiver redirected elsewhere: ${reach}`
-  return allowedByPolicies(url, csp, pageUrl, true) ? null : 'The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.'
+  if (reach !== null) return t('worker_redirectReach', reach)
+  return allowedByPolicies(url, csp, pageUrl, true) ? null : t('worker_redirectCsp')
 }
 
 /** Why payment stopped at a limit, in words, with when the period renews. */
 export function limitReason(limit: Limit, renewsOn: string): string {
-  const renews = `it renews on ${renewsOn}`
-  return limit === 'cap'
-    ? `This site has reached its cap for this period; ${renews}.`
-    : `Your budget for this period is used up; ${renews}. Raise it in Trickle's options to go on paying.`
+  return limit === 'cap' ? t('worker_limitCap', renewsOn) : t('worker_limitBudget', renewsOn)
 }
 
 /** The dependencies of one visit, and whether it is simulated (the site's rules say so). */
@@ -95,7 +93,7 @@ export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; site: stri
       ...base,
       ratePerHour,
       querySpsp: async (url, signal) => {
-        if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: 'Cancelled.', retryable: true })
+        if (!(await lookups.acquire(url, signal))) return err({ step: 'network', message: t('worker_cancelled'), retryable: true })
         return base.querySpsp(url, signal, (hop) => hopRefusal(hop, policiesOf(frame), pageUrl, ctx.pageUrls(pageUrl)))
       },
       room: () => ctx.budget.room(site),

@@ -3,6 +3,7 @@
  * a worker restart with money possibly in flight, the very connection it went out on is reopened
  * instead of asking SPSP for a new one (its first reply settles what arrived; see visit-money.ts).
  */
+import { t } from '../../shared/i18n.ts'
 import type { TimelinePoint } from '../../shared/status.ts'
 import { errorMessage } from '../../shared/result.ts'
 import type { LinkState } from '../ledger/visit-record.ts'
@@ -72,11 +73,11 @@ export async function openLink(deps: () => VisitNetwork & Pick<VisitPolicy, 'per
   }
   if (!deps().permits(spsp.value.finalUrl)) {
     await dropPlugin()
-    return failure('The receiver redirected outside what this page\'s Content-Security-Policy (monetization-src) allows.', false)
+    return failure(t('worker_redirectCsp'), false)
   }
   req.resolved(spsp.value.finalUrl)
   const { plugin, error } = await pluginPromise
-  if (plugin === null) return failure(error ?? 'The uplink is not available.', true, { uplink: true })
+  if (plugin === null) return failure(error ?? t('worker_uplinkUnavailable'), true, { uplink: true })
   let payer: Payer
   try {
     payer = await deps().openPayer({
@@ -89,7 +90,7 @@ export async function openLink(deps: () => VisitNetwork & Pick<VisitPolicy, 'per
   } catch (e) {
     await plugin.disconnect().catch(() => undefined)
     // The old connection cannot be reopened: what was in flight stays unconfirmed; start afresh.
-    return failure(`Could not open a STREAM connection to the receiver: ${errorMessage(e)}`, true, { linkLost: true })
+    return failure(t('worker_streamFailed', errorMessage(e)), true, { linkLost: true })
   }
   req.mark('stream')
   if (signal.aborted) {

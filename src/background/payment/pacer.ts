@@ -3,6 +3,7 @@
  * (spaced from the last fulfil), in whole receiver units, within the budget, the site's cap and the
  * tab's meter, and never beyond what a completed storage write has recorded (visit-money.ts).
  */
+import { t } from '../../shared/i18n.ts'
 import { errorMessage } from '../../shared/result.ts'
 import type { Limit } from '../ledger/budget.ts'
 import { HOUR_MS, LEAD_MS, type Accrual } from './accrual.ts'
@@ -142,7 +143,7 @@ export class Pacer {
           money.authorized = money.persisted > slot.given ? money.persisted : slot.given
           slot.claimed = slot.given
           this.raising = false
-          this.host.writeFailed(`Could not record the payment before sending it: ${errorMessage(e)}`)
+          this.host.writeFailed(t('worker_writeFailed', errorMessage(e)))
           return
         }
         this.raising = false

@@ -15,6 +15,7 @@
  * It reads the ILP packets it relays (ilp-packet, already in the bundle through ilp-protocol-stream)
  * and changes none of them.
  */
+import { t } from '../../shared/i18n.ts'
 import { Buffer } from 'buffer'
 import { deserializeIlpPrepare, deserializeIlpReject, Type } from 'ilp-packet'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
@@ -80,7 +81,7 @@ export class PacketGuard implements Plugin {
    */
   get refusal(): string | null {
     const r = this.lastReject
-    return this.finalRun > 0 && r !== null ? `The receiver refused payment (${describeReject(r.code, r.message)}).` : null
+    return this.finalRun > 0 && r !== null ? t('worker_receiverRefused', describeReject(r.code, r.message)) : null
   }
 
   /** Everything on this connection that may have left: fulfilled, unknown or still in flight. */
@@ -97,14 +98,14 @@ export class PacketGuard implements Plugin {
 
   async sendData(data: Buffer): Promise<Buffer> {
     await this.pace()
-    if (this.closed) throw new GuardStopped('The connection is closed.')
+    if (this.closed) throw new GuardStopped(t('worker_connectionIsClosed'))
     if (this.stopped !== null) throw new GuardStopped(this.stopped.reason)
     // While the uplink's socket is down (its plugin reconnecting), a packet would be written to a
     // socket that is not open and silently lost, its reply awaited for 35 s: the payment stalled that
     // long after every connector restart. Refuse it now instead: nothing left, the visit reconnects.
     if (!this.inner.isConnected()) {
-      this.stop({ reason: 'The connection to your uplink dropped.', refused: false, unknown: false, uplink: true })
-      throw new GuardStopped('The connection to your uplink dropped.')
+      this.stop({ reason: t('worker_uplinkDropped'), refused: false, unknown: false, uplink: true })
+      throw new GuardStopped(t('worker_uplinkDropped'))
     }
     let amount = 0n
     let expiresAt = this.now() + 30_000
@@ -122,7 +123,7 @@ export class PacketGuard implements Plugin {
     } catch (e) {
       this.inFlight -= amount
       this.unknown += amount
-      if (amount > 0n) this.stop({ reason: 'The reply to a payment was lost on the way back from your uplink; it may have arrived, so Trickle counts it as sent until the receiver says.', refused: false, unknown: true, uplink: true })
+      if (amount > 0n) this.stop({ reason: t('worker_replyLost'), refused: false, unknown: true, uplink: true })
       throw e
     }
     this.inFlight -= amount
@@ -143,7 +144,7 @@ export class PacketGuard implements Plugin {
     if (reply[0] !== Type.TYPE_ILP_REJECT) {
       // The uplink answered with something that is neither: whether the money moved is unknown.
       this.unknown += amount
-      if (amount > 0n) this.stop({ reason: 'Your uplink answered a payment with something that is not an ILP reply.', refused: false, unknown: true, uplink: true })
+      if (amount > 0n) this.stop({ reason: t('worker_notIlpReply'), refused: false, unknown: true, uplink: true })
       return
     }
     // STREAM answers packets without money (frames only) with F99 as a matter of course: only a
@@ -164,9 +165,9 @@ export class PacketGuard implements Plugin {
     if (code.startsWith('F') && code !== 'F08') this.finalRun++
     else this.finalRun = 0
     if (this.finalRun >= FINAL_REJECTS_TO_STOP) {
-      this.stop({ reason: `The receiver refused payment (${describeReject(code, message)}).`, refused: true, unknown: false })
+      this.stop({ reason: t('worker_receiverRefused', describeReject(code, message)), refused: true, unknown: false })
     } else if (this.rejectRun >= REJECTS_TO_STOP) {
-      this.stop({ reason: `The receiver rejected ${this.rejectRun} payments in a row (last: ${describeReject(code, message)}).`, refused: false, unknown: false })
+      this.stop({ reason: t('worker_receiverRejectedRun', this.rejectRun, describeReject(code, message)), refused: false, unknown: false })
     }
   }
 

@@ -2,6 +2,7 @@
  * SPSP (RFC 0009): ask a receiver where and how to send. Every answer is validated before anything is
  * paid; every failure names the step that failed, in words a person can act on.
  */
+import { t } from '../../shared/i18n.ts'
 import { isLoopbackHost } from '../../shared/pointer.ts'
 import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
 
@@ -79,13 +80,13 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
         let location: string | null
         if (response.type === 'opaqueredirect') {
           location = opts.redirectTarget === undefined ? null : await opts.redirectTarget(current, sentAt)
-          if (location === null) return fail('redirect', 'The receiver redirected, and the browser did not say where to; Trickle follows only a redirect it can check.', false)
+          if (location === null) return fail('redirect', t('worker_spspRedirectHidden'), false)
         } else {
           location = response.headers.get('location')
           if (response.status < 300 || response.status >= 400 || location === null) break
           await response.body?.cancel().catch(() => undefined)
         }
-        if (hop >= MAX_REDIRECTS) return fail('redirect', `The receiver redirected more than ${MAX_REDIRECTS} times.`, false)
+        if (hop >= MAX_REDIRECTS) return fail('redirect', t('worker_spspRedirectTooMany', MAX_REDIRECTS), false)
         let next: string
         try {
           // The fragment is not part of what is requested (nor of what webRequest reports).
@@ -93,16 +94,16 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
           target.hash = ''
           next = target.href
         } catch {
-          return fail('redirect', 'The receiver redirected to an invalid URL.', false)
+          return fail('redirect', t('worker_spspRedirectInvalid'), false)
         }
         const problem = checkUrl(next) ?? opts.checkHop?.(next) ?? null
         if (problem !== null) return fail('redirect', problem, false)
         current = next
       }
     } catch (e) {
-      if (timeout.signal.aborted) return fail('timeout', `The receiver did not answer within ${timeoutMs / 1000} s.`, true)
-      if (opts.signal?.aborted === true) return fail('network', 'Cancelled.', false)
-      return fail('network', `Could not reach the receiver: ${errorMessage(e)}.`, true)
+      if (timeout.signal.aborted) return fail('timeout', t('worker_spspTimeout', timeoutMs / 1000), true)
+      if (opts.signal?.aborted === true) return fail('network', t('worker_cancelled'), false)
+      return fail('network', t('worker_spspNetwork', errorMessage(e)), true)
     }
 
     const finalUrl = response.url === '' ? current : response.url
@@ -112,41 +113,41 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
     if (!response.ok) {
       // A 4xx means the receiver does not want this payment: stop. 408 and 429 mean "not now".
       const refused = response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429
-      return fail('status', `The receiver answered HTTP ${response.status}${refused ? '; it does not accept payments at this address' : ''}.`, !refused, response.status)
+      return fail('status', refused ? t('worker_spspRefused', response.status) : t('worker_spspStatus', response.status), !refused, response.status)
     }
 
     const contentType = response.headers.get('content-type') ?? ''
     if (!/^application\/spsp4\+json\s*(;|$)/i.test(contentType)) {
       await response.body?.cancel().catch(() => undefined)
-      return fail('content-type', `The receiver answered with content type "${contentType || 'none'}", not application/spsp4+json.`, true, response.status)
+      return fail('content-type', contentType === '' ? t('worker_spspNoContentType') : t('worker_spspContentType', contentType), true, response.status)
     }
 
     const body = await readCapped(response, maxBytes)
-    if (body.problem === 'too-large') return fail('size', `The receiver's answer is larger than ${maxBytes} bytes.`, true, response.status)
-    if (body.problem !== null) return fail('timeout', `The receiver's answer did not finish within ${timeoutMs / 1000} s.`, true, response.status)
+    if (body.problem === 'too-large') return fail('size', t('worker_spspTooLarge', maxBytes), true, response.status)
+    if (body.problem !== null) return fail('timeout', t('worker_spspSlowBody', timeoutMs / 1000), true, response.status)
 
     let json: unknown
     try {
       json = JSON.parse(body.text)
     } catch {
-      return fail('json', 'The receiver\'s answer is not valid JSON.', true, response.status)
+      return fail('json', t('worker_spspNotJson'), true, response.status)
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      return fail('json', 'The receiver\'s answer is not a JSON object.', true, response.status)
+      return fail('json', t('worker_spspNotObject'), true, response.status)
     }
     const fields = json as Record<string, unknown>
     const destination = fields.destination_account
     if (typeof destination !== 'string' || !ILP_ADDRESS.test(destination)) {
       return fail('destination_account', typeof destination === 'string'
-        ? 'The receiver\'s destination_account is not a valid ILP address.'
-        : 'The receiver\'s answer has no destination_account.', true, response.status)
+        ? t('worker_spspBadDestination')
+        : t('worker_spspNoDestination'), true, response.status)
     }
     const secretText = fields.shared_secret
     const secret = typeof secretText === 'string' ? decodeSharedSecret(secretText) : null
     if (secret === null) {
       return fail('shared_secret', typeof secretText === 'string'
-        ? 'The receiver\'s shared_secret does not decode to exactly 32 bytes.'
-        : 'The receiver\'s answer has no shared_secret.', true, response.status)
+        ? t('worker_spspBadSecret')
+        : t('worker_spspNoSecret'), true, response.status)
     }
     return ok({
       destinationAccount: destination,
@@ -166,7 +167,7 @@ function checkUrl(next: string): string | null {
   const url = new URL(next)
   if (url.protocol === 'https:') return null
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null
-  return `The receiver redirected to ${url.protocol}//${url.host}, which is not https.`
+  return t('worker_spspRedirectInsecure', `${url.protocol}//${url.host}`)
 }
 
 type Body = { problem: null; text: string } | { problem: 'too-large' | 'unfinished' }

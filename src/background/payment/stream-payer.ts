@@ -3,6 +3,7 @@
  * much may have left in total; this class only moves the stream's send limit and reports fulfilled
  * money. It never raises the limit on its own.
  */
+import { t } from '../../shared/i18n.ts'
 import { Buffer } from 'buffer'
 import { FreshAddress } from './fresh-address.ts'
 import { createConnection, type Connection, type DataAndMoneyStream } from 'ilp-protocol-stream'
@@ -81,7 +82,7 @@ export class StreamPayer {
    * library just stops sending, for ever, while the visit would show "paying".
    */
   get refusal(): string | null {
-    return this.guard.refusal ?? (this.receiverFull() ? 'The receiver is taking no more money (its STREAM receive limit is reached).' : null)
+    return this.guard.refusal ?? (this.receiverFull() ? t('worker_receiverFull') : null)
   }
 
   /** What may have left on this connection: the guard saw every Prepare and its reply. */
@@ -99,14 +100,14 @@ export class StreamPayer {
       if (this.closedNotified) return
       setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered), this.remoteReceived()), 0)
     })
-    this.stream.on('error', (e: unknown) => this.failedWith(`The payment stream failed: ${errorMessage(e)}`))
+    this.stream.on('error', (e: unknown) => this.failedWith(t('worker_streamError', errorMessage(e))))
     this.conn.on('error', (e: unknown) => this.failedWith(`The STREAM connection failed: ${errorMessage(e)}`))
     // The guard stopped sending; the library notices on its next packet, or here if it sends none.
     this.guard.onStop(() => { setTimeout(() => { if (this.isOpen) void this.conn.destroy().catch(() => undefined) }, 0) })
     // The connection has said ConnectionClose: from this moment nothing more may leave on it (a stream's
     // late close frame would reopen the connection at the receiver).
-    this.conn.on('close', () => { this.guard.close(); this.notifyClosed(this.closing ? null : 'The receiver closed the connection.') })
-    this.conn.on('end', () => { this.guard.close(); this.notifyClosed(this.closing ? null : 'The receiver ended the connection.') })
+    this.conn.on('close', () => { this.guard.close(); this.notifyClosed(this.closing ? null : t('worker_receiverClosed')) })
+    this.conn.on('end', () => { this.guard.close(); this.notifyClosed(this.closing ? null : t('worker_receiverEnded')) })
   }
 
   /**
@@ -120,7 +121,7 @@ export class StreamPayer {
     if (unaccounted > 0n && this.guard.stopped === null) {
       // Sent for sure (the uplink fulfilled it); what it delivered the unreadable reply did not say.
       this.opts.onFulfilled(unaccounted, BigInt(this.conn.totalDelivered), null, true)
-      this.notifyClosed(error, { reason: 'The receiver took the payment but its reply could not be read.', refused: true, unknown: false })
+      this.notifyClosed(error, { reason: t('worker_replyUnreadable'), refused: true, unknown: false })
       return
     }
     const refusal = this.guard.stopped === null ? this.guard.refusal : null

@@ -4,6 +4,7 @@
  * a state the popup and options page show: connected, connecting, or failed and why.
  * The uplink URL holds the user's secret: it never leaves this module and extension storage.
  */
+import { t } from '../../shared/i18n.ts'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { isAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
@@ -63,7 +64,7 @@ export class Uplink {
 
   /** A connected plugin of its own for one STREAM connection. Throws an UplinkError saying why not. */
   async connectPlugin(signal?: AbortSignal): Promise<Plugin> {
-    if (this.url === null) throw new UplinkError('No uplink is configured.')
+    if (this.url === null) throw new UplinkError(t('worker_noUplink'))
     const spare = this.spare
     if (spare !== null && spare.url === this.url) {
       this.spare = null
@@ -97,7 +98,7 @@ export class Uplink {
   }
 
   private async connectNew(signal?: AbortSignal): Promise<Plugin> {
-    if (this.url === null) throw new UplinkError('No uplink is configured.')
+    if (this.url === null) throw new UplinkError(t('worker_noUplink'))
     const url = this.url
     let socketFailed: (() => void) | null = null
     const plugin = this.deps.createPlugin(url, () => socketFailed?.())
@@ -107,16 +108,16 @@ export class Uplink {
       await Promise.race([
         plugin.connect(),
         new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(new UplinkError(`no answer within ${UPLINK_CONNECT_TIMEOUT_MS / 1000} s`)), UPLINK_CONNECT_TIMEOUT_MS)
-          signal?.addEventListener('abort', () => reject(new UplinkError('cancelled')), { once: true })
+          timer = setTimeout(() => reject(new UplinkError(t('worker_uplinkNoAnswer', UPLINK_CONNECT_TIMEOUT_MS / 1000))), UPLINK_CONNECT_TIMEOUT_MS)
+          signal?.addEventListener('abort', () => reject(new UplinkError(t('worker_uplinkCancelled'))), { once: true })
           // While connecting, a socket error means the uplink refused or is unreachable: say so now.
-          socketFailed = () => reject(new UplinkError('it refused the connection or could not be reached'))
+          socketFailed = () => reject(new UplinkError(t('worker_uplinkRefused')))
         }),
       ])
       socketFailed = null
     } catch (e) {
       await plugin.disconnect().catch(() => undefined)
-      const reason = `Could not connect to the uplink: ${errorMessage(e)}`
+      const reason = t('worker_uplinkConnectFailed', errorMessage(e))
       if (url === this.url && signal?.aborted !== true) this.reportFailed(reason)
       throw new UplinkError(reason)
     } finally {
@@ -138,9 +139,9 @@ export class Uplink {
       const info = await this.deps.ildcp(plugin)
       const asset = { code: info.assetCode, scale: info.assetScale }
       if (isAsset(asset)) this.reportConnected(asset, info.clientAddress)
-      else this.reportFailed('The uplink announced an asset Trickle cannot use (a currency code of 1–64 characters and a scale of 0–255).')
+      else this.reportFailed(t('worker_uplinkBadAsset'))
     } catch (e) {
-      this.reportFailed(`The uplink did not tell its asset (ILDCP): ${errorMessage(e)}`)
+      this.reportFailed(t('worker_uplinkNoAsset', errorMessage(e)))
     } finally {
       await plugin.disconnect().catch(() => undefined)
     }

@@ -3,6 +3,7 @@
  * connection (its slot), fulfilled packets, a connection that dies or is refused, back-off and giving
  * up. Pacing is pacer.ts; the money itself is visit-money.ts; whether anyone is looking is the visit's.
  */
+import { t } from '../../shared/i18n.ts'
 import { sameAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
 import type { PayPhase, TimelinePoint } from '../../shared/status.ts'
@@ -65,7 +66,7 @@ export class VisitLink {
     const attempt = new AbortController()
     this.attempt = attempt
     this.run(attempt.signal)
-      .catch((e: unknown) => this.failed(`Unexpected error: ${errorMessage(e)}`, true))
+      .catch((e: unknown) => this.failed(t('worker_unexpected', errorMessage(e)), true))
       .finally(() => {
         if (this.attempt === attempt) this.attempt = null
       })
@@ -94,9 +95,9 @@ export class VisitLink {
       accept: (payer) => {
         const known = money.sourceAsset
         if (known !== null && !sameAsset(known, payer.sourceAsset)) {
-          return 'The uplink\'s currency changed during this visit; reload the page to pay in the new one.'
+          return t('worker_currencyChanged')
         }
-        return host.rateFor(payer.sourceAsset) ?? `The rate cannot be expressed in ${payer.sourceAsset.code} at scale ${payer.sourceAsset.scale}.`
+        return host.rateFor(payer.sourceAsset) ?? t('worker_rateInexpressible', payer.sourceAsset.code, payer.sourceAsset.scale)
       },
       install: (link) => {
         if (host.stopped || signal.aborted) return false
@@ -175,10 +176,10 @@ export class VisitLink {
     this.money.connectionDied(slot, stop?.unknown === true)
     if (this.host.stopped) return
     if (stop?.refused === true && this.retries.refused()) {
-      this.failed(`${stop.reason} Trickle stopped paying this receiver; reload the page to try again.`, false)
+      this.failed(t('worker_stoppedReceiver', stop.reason), false)
       return
     }
-    this.failed(stop?.reason ?? error ?? 'The connection closed.', true, stop?.uplink === true)
+    this.failed(stop?.reason ?? error ?? t('worker_connectionClosed'), true, stop?.uplink === true)
   }
 
   /** Closes the connection on our initiative; if it settled cleanly, unspent allowance is withdrawn. */

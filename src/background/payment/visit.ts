@@ -4,6 +4,7 @@
  * budget, the site's cap and the tab's meter, retries with back-off, and says where it stands.
  * What it may have sent, and what is written down before it may leave, is visit-money.ts.
  */
+import { t } from '../../shared/i18n.ts'
 import type { Asset } from '../../shared/money.ts'
 import type { PaymentTarget } from '../../shared/pointer.ts'
 import type { PayPhase, TabStatus, TimelinePoint } from '../../shared/status.ts'
@@ -52,7 +53,7 @@ export class Visit {
   private limited: Limit | null = null
   private limitTimer: ReturnType<typeof setTimeout> | undefined
   /** Why nobody is looking, as last told (the popup's wording while paused). */
-  private pausedWhy = 'The tab is hidden.'
+  private pausedWhy = t('worker_tabHidden')
   private graceTimer: ReturnType<typeof setTimeout> | undefined
   private readonly pacer: Pacer
   private stopped = false
@@ -197,7 +198,7 @@ export class Visit {
   }
 
   /** `why` is what the popup says while nobody is looking. */
-  setVisible(visible: boolean, why = 'The tab is hidden.'): void {
+  setVisible(visible: boolean, why = t('worker_tabHidden')): void {
     if (this.stopped) return
     const now = this.deps.now()
     if (visible) {

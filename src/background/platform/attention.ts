@@ -7,6 +7,7 @@
  * Focus is read from `windows.getAll()` after each change rather than from the change event alone:
  * window managers emit WINDOW_ID_NONE in passing, and headless Chromium reports every window focused.
  */
+import { t } from '../../shared/i18n.ts'
 export type IdleState = 'active' | 'idle' | 'locked'
 
 export interface AttentionPlatform {
@@ -70,11 +71,11 @@ export class Attention {
 
   /** Why tab `tabId` of `windowId` is not being looked at, or null if it is. */
   reason(windowId: number | undefined, tabId?: number): string | null {
-    if (this.idle === 'locked') return 'The screen is locked.'
-    if (this.idle === 'idle') return 'You have been away from the keyboard and mouse; payment resumes when you are back.'
-    if (this.shown !== null && tabId !== undefined && !this.shown.has(tabId)) return 'The tab is not shown in its window.'
+    if (this.idle === 'locked') return t('worker_screenLocked')
+    if (this.idle === 'idle') return t('worker_idle')
+    if (this.shown !== null && tabId !== undefined && !this.shown.has(tabId)) return t('worker_tabNotShown')
     if (this.focused !== null && windowId !== undefined && !this.focused.has(windowId)) {
-      return 'The window does not have focus.'
+      return t('worker_windowUnfocused')
     }
     return null
   }

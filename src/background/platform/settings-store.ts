@@ -12,6 +12,7 @@
  *   kept: losing it would lose the user's account), after a copy went to quarantine without the
  *   uplink or anything that looks like a secret.
  */
+import { t, uiLocale } from '../../shared/i18n.ts'
 import type { KeyValueArea } from '../ledger/ledger.ts'
 import { isRecord } from '../../shared/guards.ts'
 import type { Log } from '../../shared/log.ts'
@@ -24,8 +25,9 @@ const KEY = 'settings'
 export type SettingsQuarantine = (value: unknown, reason: string) => Promise<void>
 
 /** The fields a damaged object may have had replaced (version is migrated, not repaired), as the user knows them. */
-const FIELDS: readonly [Exclude<keyof Settings, 'version'>, string][] = [
-  ['uplinkUrl', 'uplink'], ['ratePerHour', 'rate'], ['budget', 'budget'], ['paused', 'pause'], ['idleMinutes', 'idle time'], ['sites', 'site rules'],
+const FIELDS: readonly [Exclude<keyof Settings, 'version'>, () => string][] = [
+  ['uplinkUrl', () => t('worker_fieldUplink')], ['ratePerHour', () => t('worker_fieldRate')], ['budget', () => t('worker_fieldBudget')],
+  ['paused', () => t('worker_fieldPause')], ['idleMinutes', () => t('worker_fieldIdle')], ['sites', () => t('worker_fieldSites')],
 ]
 
 /** Strings and keys that may hold the uplink's secret, or any other: never copied to quarantine. */
@@ -67,10 +69,10 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** What in `stored` migration had to replace (empty if nothing: a valid value, or an older one). */
-function damage(stored: unknown, migrated: Settings): string[] {
+function damage(stored: unknown, migrated: Settings): string[] | 'whole' {
   if (stored === undefined) return [] // a fresh install
-  if (!isRecord(stored)) return ['the whole value']
-  return FIELDS.filter(([f]) => Object.hasOwn(stored, f) && !sameJson(stored[f], migrated[f])).map(([, name]) => name)
+  if (!isRecord(stored)) return 'whole'
+  return FIELDS.filter(([f]) => Object.hasOwn(stored, f) && !sameJson(stored[f], migrated[f])).map(([, name]) => name())
 }
 
 export class SettingsStore {
@@ -117,11 +119,10 @@ export class SettingsStore {
     }
     this.cache = migrated
     const damaged = damage(stored, migrated)
-    if (damaged.length > 0) {
-      const kept = damaged[0] !== 'the whole value' && migrated.uplinkUrl !== null
-      const reason = damaged[0] === 'the whole value'
-        ? 'Trickle\'s settings were damaged and were reset to their defaults.'
-        : `Trickle's settings were damaged (${damaged.join(', ')}); those were reset to their defaults${kept ? ', and your uplink was kept' : ''}.`
+    if (damaged === 'whole' || damaged.length > 0) {
+      const list = damaged === 'whole' ? '' : new Intl.ListFormat(uiLocale(), { type: 'unit' }).format(damaged)
+      const reason = damaged === 'whole' ? t('worker_settingsReset')
+        : migrated.uplinkUrl !== null ? t('worker_settingsPartlyResetKept', list) : t('worker_settingsPartlyReset', list)
       try {
         await (this.opts.quarantine ?? (async () => undefined))(redactedSettingsCopy(stored), reason)
       } catch (e) {
@@ -146,7 +147,7 @@ export class SettingsStore {
 
   async save(next: Settings): Promise<void> {
     // What was asked was based on defaults, not on the stored settings: writing it would replace them.
-    if (this.error !== null) throw new Error(`Trickle could not read its settings, so it will not overwrite them: ${this.error}`)
+    if (this.error !== null) throw new Error(t('worker_settingsNoOverwrite', this.error))
     await this.area.set({ [KEY]: next })
     this.cache = next
   }

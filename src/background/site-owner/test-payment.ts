@@ -6,6 +6,7 @@
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import type { Asset } from '../../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
+import { t } from '../../shared/i18n.ts'
 import type { PayFailure, TestPayment } from './pointer-check.ts'
 import type { SpspAnswer } from '../payment/spsp.ts'
 import { StreamPayer } from '../payment/stream-payer.ts'
@@ -37,17 +38,17 @@ export async function sendTestPayment(opts: TestPaymentOptions): Promise<Result<
         delivered = deliveredTotal
         opts.onFulfilled?.(source, now, payer.sourceAsset, payer.destinationAsset)
       },
-      onClosed: (error) => { closedWith = error ?? 'The connection closed.' },
+      onClosed: (error) => { closedWith = error ?? t('tester_connectionClosed') },
     })
   } catch (e) {
-    return err({ stage: 'stream', message: `Could not open a STREAM connection: ${errorMessage(e)}` })
+    return err({ stage: 'stream', message: t('tester_streamFailed', errorMessage(e)) })
   }
   opts.onConnected?.()
   const source = payer.sourceAsset
   const amount = opts.amount(source)
   if (typeof amount === 'string' || amount <= 0n) {
     await payer.close()
-    return err({ stage: 'payment', message: typeof amount === 'string' ? amount : 'No amount to send.', maybeLeft: 0n })
+    return err({ stage: 'payment', message: typeof amount === 'string' ? amount : t('tester_noAmount'), maybeLeft: 0n })
   }
   payer.allow(amount)
   const deadline = Date.now() + (opts.timeoutMs ?? TEST_PAYMENT_TIMEOUT_MS)
@@ -60,10 +61,10 @@ export async function sendTestPayment(opts: TestPaymentOptions): Promise<Result<
   const destination = payer.destinationAsset
   const settled = await payer.close()
   if (sent < amount) {
-    const why = closedWith ?? `only ${sent} of ${amount} units arrived within ${(opts.timeoutMs ?? TEST_PAYMENT_TIMEOUT_MS) / 1000} s`
+    const why = closedWith ?? t('tester_partial', String(sent), String(amount), (opts.timeoutMs ?? TEST_PAYMENT_TIMEOUT_MS) / 1000)
     return err({
       stage: 'payment',
-      message: `The receiver did not accept the payment: ${why}.${settled ? '' : ' Some money may still be in flight.'}`,
+      message: settled ? t('tester_notAccepted', why) : t('tester_notAcceptedInFlight', why),
       maybeLeft: settled ? 0n : amount - sent,
     })
   }

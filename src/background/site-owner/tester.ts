@@ -11,6 +11,7 @@ import type { CheckReport } from '../../shared/check-report.ts'
 import { checkPointer, type CheckDeps } from './pointer-check.ts'
 import { PaymentBook } from '../ledger/payment-book.ts'
 import { sendTestPayment } from './test-payment.ts'
+import { t } from '../../shared/i18n.ts'
 import type { Uplink } from '../payment/uplink.ts'
 
 /** Where test payments appear in the ledger and count against caps. */
@@ -36,9 +37,9 @@ export function createTester(deps: TesterDeps) {
   const book = new PaymentBook(deps.budget, deps.ledger)
   const base: CheckDeps = { fetch: deps.fetch, now: deps.now, ...(deps.redirectTarget === undefined ? {} : { redirectTarget: deps.redirectTarget }) }
   return async (input: string, pay: boolean, amount: string | null): Promise<CheckReport> => {
-    if (!pay) return checkPointer(input, { ...base, skipReason: 'Skipped: no test payment was asked for.' })
+    if (!pay) return checkPointer(input, { ...base, skipReason: t('tester_skippedNoPayment') })
     if (!deps.uplink.configured) {
-      return checkPointer(input, { ...base, skipReason: 'Skipped: no uplink is set up in the options.' })
+      return checkPointer(input, { ...base, skipReason: t('tester_skippedNoUplink') })
     }
     return checkPointer(input, {
       ...base,
@@ -47,7 +48,7 @@ export function createTester(deps: TesterDeps) {
         try {
           plugin = await deps.uplink.connectPlugin()
         } catch (e) {
-          return { ok: false, error: { stage: 'stream', message: `Your uplink is not available: ${e instanceof Error ? e.message : String(e)}` } }
+          return { ok: false, error: { stage: 'stream', message: t('tester_uplinkUnavailable', e instanceof Error ? e.message : String(e)) } }
         }
         let wanted = 0n
         let confirmed = 0n
@@ -60,9 +61,9 @@ export function createTester(deps: TesterDeps) {
             onConnected,
             amount: (source) => {
               const units = amount === null ? oneSecond(deps.settings(), source) : parseDecimal(amount, source.scale)
-              if (units === null || units <= 0n) return 'The test amount is zero at your account\'s scale.'
+              if (units === null || units <= 0n) return t('tester_amountZero')
               if (units > deps.budget.room(TESTER_SITE).room) {
-                return 'The test payment would go past your budget; raise the budget or test a smaller amount.'
+                return t('tester_overBudget')
               }
               // Held before it may leave, like any allowance.
               asset = source
