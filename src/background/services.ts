@@ -109,6 +109,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       pagePorts.send(tabId, frameId, event)
       changed()
     },
+    changed,
   })
   attention.onChange(() => {
     monetizer.attentionChanged()

@@ -129,7 +129,7 @@ export function Options() {
         <h2>{t('options_account')}</h2>
         {(() => {
           const line = uplinkSummary(view, loadError)
-          return <p class={line.error ? 'error' : 'muted'} role={line.error ? 'alert' : undefined} aria-label={t('options_currentUplinkLabel')}>{line.text}</p>
+          return <p class={line.error ? 'error' : 'muted'} role={line.error ? 'alert' : 'status'} aria-label={t('options_currentUplinkLabel')}>{line.text}</p>
         })()}
         {view !== null && loadError !== null && <p class="error" role="alert">{loadError}</p>}
         {view !== null && <UplinkStatus state={view.uplinkState} />}
@@ -231,7 +231,7 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
       <h2>{t('options_sites')}</h2>
       {entries.length > 0 && (
         <table>
-          <thead><tr><th>{t('options_site')}</th><th>{t('options_ratePerHourShort')}</th><th>{t('options_cap')}</th><th>{t('options_state')}</th><th /></tr></thead>
+          <thead><tr><th>{t('options_site')}</th><th>{t('options_ratePerHourShort')}</th><th>{t('options_cap')}</th><th>{t('options_state')}</th><td /></tr></thead>
           <tbody>
             {entries.map(([key, rules]) => (
               <tr key={key}>
@@ -264,8 +264,8 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
 function UplinkStatus({ state }: { state: UplinkState }) {
   switch (state.state) {
     case 'not-configured': return null
-    case 'connecting': return <p aria-label={t('options_uplinkStatus')}>{t('options_connecting', state.host)}</p>
-    case 'connected': return <p aria-label={t('options_uplinkStatus')}>{t('options_connected', state.host, state.asset.code, state.asset.scale, state.address)}</p>
-    case 'failed': return <p aria-label={t('options_uplinkStatus')} class="error">{t('options_uplinkFailed', state.reason)}</p>
+    case 'connecting': return <p role="status" aria-label={t('options_uplinkStatus')}>{t('options_connecting', state.host)}</p>
+    case 'connected': return <p role="status" aria-label={t('options_uplinkStatus')}>{t('options_connected', state.host, state.asset.code, state.asset.scale, state.address)}</p>
+    case 'failed': return <p role="status" aria-label={t('options_uplinkStatus')} class="error">{t('options_uplinkFailed', state.reason)}</p>
   }
 }

@@ -101,7 +101,7 @@ export function Tester() {
             <button type="button" onClick={() => { void copy('JSON') }}>{t('tester_copyJson')}</button>
             {copied !== null && <span role="status" class="muted">{copied === 'text' ? t('tester_copiedText') : t('tester_copiedJson')}</span>}
           </div>
-          <pre class="report" aria-label={t('tester_reportText')}>{reportText(report)}</pre>
+          <pre class="report" role="region" aria-label={t('tester_reportText')}>{reportText(report)}</pre>
         </section>
       )}
     </>

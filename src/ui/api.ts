@@ -1,6 +1,7 @@
 /** The extension pages' client for the worker: typed requests, Result replies checked at run time. */
 import browser, { type Runtime } from 'webextension-polyfill'
 import { isRecord, type Guard } from '../shared/guards.ts'
+import { t } from '../shared/i18n.ts'
 import { isChangedNotice, PAGE_WATCH_PORT_NAME, type UiEnvelope, type UiOutputs, type UiToBackground } from '../shared/messages.ts'
 import { err, errorMessage, ok, type Result } from '../shared/result.ts'
 import { uiOutputGuards } from '../shared/ui-outputs.ts'
@@ -16,14 +17,14 @@ export async function ask<K extends keyof UiToBackground>(type: K, input: UiToBa
   const envelope = { to: 'trickle-worker', type, input } as UiEnvelope
   try {
     const reply: unknown = await browser.runtime.sendMessage(envelope)
-    if (!isRecord(reply) || typeof reply.ok !== 'boolean') return err('Trickle\'s background worker did not answer.')
+    if (!isRecord(reply) || typeof reply.ok !== 'boolean') return err(t('common_workerNoAnswer'))
     if (reply.ok) {
       const value = reply.value
-      return replyGuards[type](value) ? ok(value) : err(`Trickle's background worker sent a reply this page cannot read (the reply to "${type}").`)
+      return replyGuards[type](value) ? ok(value) : err(t('common_unreadableReply', type))
     }
-    return err(typeof reply.error === 'string' ? reply.error : 'Unknown error.')
+    return err(typeof reply.error === 'string' ? reply.error : t('common_unknownError'))
   } catch (e) {
-    return err(`Could not reach Trickle's background worker: ${errorMessage(e)}`)
+    return err(t('common_workerUnreachable', errorMessage(e)))
   }
 }
 

@@ -119,6 +119,7 @@ export function harness(overrides: Partial<VisitDeps> = {}, opts: { onPayer?: (p
     learnt: () => undefined,
     knownQuantum: () => null,
     emit: () => undefined,
+    phaseChanged: () => undefined,
     ...overrides,
   }
   return { deps, payers, saved, spspCalls, entries }

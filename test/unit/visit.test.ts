@@ -149,6 +149,25 @@ describe('a visit survives failures without paying twice', () => {
     expect(total).toBe(5n * PER_SECOND) // 4 s visible + lead, across both workers
   })
 
+  it('says when its phase changes with no event for the page (a dead connection → retrying), once per change', async () => {
+    let changes = 0
+    const h = harness({ phaseChanged: () => { changes++ } })
+    const v = new Visit(onPage(), h.deps)
+    v.setVisible(true)
+    await settle()
+    const before = changes
+    expect(before).toBeGreaterThan(0) // resolving → connecting
+    h.payers[0]?.die('The STREAM connection failed: boom')
+    expect(v.status()).toMatchObject({ phase: 'retrying' })
+    expect(changes).toBe(before + 1)
+    v.setVisible(true) // nothing changes: nothing is said
+    expect(changes).toBe(before + 1)
+    await v.stop()
+    const stopped = changes
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(changes).toBe(stopped) // a stopped visit is silent
+  })
+
   it('counts a dead connection\'s whole allowance and reconnects after a back-off', async () => {
     const h = harness()
     const v = new Visit(onPage(), h.deps)

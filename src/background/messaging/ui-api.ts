@@ -5,6 +5,7 @@
 import type { Runtime } from 'webextension-polyfill'
 import { isUiEnvelope, TOP_SITES, type Overview, type SettingsView, type UiEnvelope, type UiToBackground } from '../../shared/messages.ts'
 import type { CheckReport } from '../../shared/check-report.ts'
+import { t } from '../../shared/i18n.ts'
 import type { Log } from '../../shared/log.ts'
 import { parseDecimal, type AmountJson, type Asset } from '../../shared/money.ts'
 import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
@@ -84,7 +85,7 @@ export function createUiHandler(deps: {
   const now = deps.now ?? Date.now
   const view = (): SettingsView => {
     const unread = deps.settings.readError
-    return { ...toPublic(deps.settings.current), uplinkState: deps.uplink.state, readError: unread === null ? null : `Trickle could not read its settings: ${unread}` }
+    return { ...toPublic(deps.settings.current), uplinkState: deps.uplink.state, readError: unread === null ? null : t('worker_settingsUnreadable', unread) }
   }
 
   /** The worker follows settings that changed (saved, or read at last). */
@@ -116,8 +117,8 @@ export function createUiHandler(deps: {
     // `next` was made from what the worker holds; while the stored settings are unread that is the
     // defaults, and saving it would replace the user's settings (and lose the uplink).
     if (deps.settings.readError !== null) {
-      if (!await readAgain(true)) throw new UserError(`Trickle could not read its settings, so it changes nothing until it can: ${deps.settings.readError ?? ''}`)
-      throw new UserError('Trickle could read its settings again and has reloaded them; nothing was changed. Please try again.')
+      if (!await readAgain(true)) throw new UserError(t('worker_settingsUnreadableNoChange', deps.settings.readError ?? ''))
+      throw new UserError(t('worker_settingsReloaded'))
     }
     const before = deps.settings.current
     await deps.settings.save(next)
@@ -204,7 +205,7 @@ export function createUiHandler(deps: {
       const sites = { ...deps.settings.current.sites }
       if (isDefaultSite(checked.value)) Reflect.deleteProperty(sites, key.value)
       else sites[key.value] = checked.value
-      if (Object.keys(sites).length > MAX_SITES) throw new UserError(`Trickle keeps settings for up to ${MAX_SITES} sites.`)
+      if (Object.keys(sites).length > MAX_SITES) throw new UserError(t('worker_tooManySites', MAX_SITES))
       return apply({ ...deps.settings.current, sites })
     },
     'export-settings': async () => JSON.stringify(exportSettings(deps.settings.current), null, 2),
@@ -215,8 +216,8 @@ export function createUiHandler(deps: {
     },
     'get-tab-events': async ({ tabId }) => ({ ...deps.monetizer.describe(tabId), events: deps.events?.of(tabId) ?? [] }),
     'check-pointer': async ({ pointer, pay, amount }) => {
-      if (deps.checkPointer === undefined) throw new UserError('The pointer tester is not available.')
-      if (amount !== null && parseDecimal(amount, 0) === null) throw new UserError('Enter the test amount as a number such as 0.0001.')
+      if (deps.checkPointer === undefined) throw new UserError(t('worker_testerUnavailable'))
+      if (amount !== null && parseDecimal(amount, 0) === null) throw new UserError(t('worker_testAmountFormat'))
       return deps.checkPointer(pointer, pay, amount)
     },
     'get-history-days': async (range) => ({ range, days: await deps.ledger.dayTotals(checkedRange(range)) }),
@@ -249,14 +250,14 @@ export function createUiHandler(deps: {
       const handler = handlers[envelope.type] as (input: unknown) => Promise<unknown>
       return ok(await handler(envelope.input))
     } catch (e) {
-      return err(e instanceof UserError ? e.message : `Trickle hit an internal error: ${errorMessage(e)}`)
+      return err(e instanceof UserError ? e.message : t('worker_internalError', errorMessage(e)))
     }
   }
 
   /** runtime.onMessage listener: answers only Trickle's pages, and only well-formed requests. */
   return (message: unknown, sender: Runtime.MessageSender): Promise<Result<unknown>> | undefined => {
     if (!isUiEnvelope(message)) return undefined
-    if (!fromOwnPage(sender)) return Promise.resolve(err('Refused: this request did not come from a Trickle page.'))
+    if (!fromOwnPage(sender)) return Promise.resolve(err(t('worker_refusedSender')))
     return dispatch(message)
   }
 }

@@ -51,6 +51,8 @@ export interface MonetizerDeps {
   headerPolicy?(tabId: number, frameId: number, pageUrl: string): HeaderPolicy
   /** Delivers a payment event to a frame's content script, which turns it into WM events. */
   notify?(tabId: number, frameId: number, event: PaymentEvent): void
+  /** What a tab shows may have changed with no event for its page (a visit's phase: retrying, failed). */
+  changed?(): void
 }
 
 export class Monetizer {
@@ -277,6 +279,7 @@ export class Monetizer {
       pageUrls: (frameUrl) => pageUrlsOf(this.frames.get(tabId), frameUrl),
       // Events reach the page only from the visit its tab is paying now (not a parked or ended one).
       emit: (e, visitId) => { if (this.visits.get(tabId)?.get(target.url)?.visitId === visitId) this.notify(tabId, frameId, { ...e, tag: ref }) },
+      phaseChanged: () => { this.deps.changed?.() },
     }, { frame, site })
   }
 

@@ -33,6 +33,8 @@ export interface WiringContext {
   pageUrls(frameUrl: string): string[]
   /** An event of the visit paying page `visitId` (dropped unless the tab is paying that visit now). */
   emit(e: VisitEvent, visitId: string): void
+  /** A visit's phase changed (what the popup and the toolbar show). */
+  phaseChanged(): void
 }
 
 /** Why a receiver's redirect must not be followed for this page: the same rules as its tag. */
@@ -84,6 +86,7 @@ export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; site: stri
         learnt: () => undefined,
         knownQuantum: () => null,
         emit,
+        phaseChanged: () => { ctx.phaseChanged() },
       },
     }
   }
@@ -118,6 +121,7 @@ export function wireVisit(ctx: WiringContext, v: { frame: FrameEntry; site: stri
       },
       knownQuantum: (url) => ctx.quanta.get(url) ?? null,
       emit,
+      phaseChanged: () => { ctx.phaseChanged() },
     },
   }
 }

@@ -83,6 +83,8 @@ export interface VisitBooks {
   knownQuantum(receiverUrl: string): bigint | null
   /** What the page should hear about this payment (turned into Web Monetization events). */
   emit(event: VisitEvent, visitId: string): void
+  /** The visit's phase or its reason changed: the popup and the toolbar may show it (no event says so). */
+  phaseChanged(): void
 }
 
 export type VisitDeps = VisitNetwork & VisitPolicy & VisitBooks

@@ -277,8 +277,10 @@ export class Visit {
   }
 
   private setPhase(phase: PayPhase, reason: string | null): void {
+    if (phase === this.phase && reason === this.reason) return
     this.phase = phase
     this.reason = reason
+    if (!this.stopped) this.deps.phaseChanged()
   }
 
   status(): TabStatus {
