@@ -270,6 +270,8 @@ describe('egress while paying', () => {
     const allowed = (url: string): boolean => {
       const u = new URL(url)
       if ((u.protocol === 'ws:' || u.protocol === 'wss:') && u.host === uplink.host) return true
+      // Its own packaged files (the toolbar's icons, which setIcon reads): the extension, not the network.
+      if (u.protocol === 'chrome-extension:' && u.host === stack.browser.extensionId) return true
       return [`${stack.net.receiver.spspBase}/egress-0`, `${stack.net.receiver.spspBase}/egress-1`].includes(url)
     }
     console.log('worker egress:', [...new Set(watch.urls)])
