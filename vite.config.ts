@@ -50,19 +50,24 @@ function pageScriptPrivacy(): Plugin {
 }
 
 /**
- * Preact's one raw-HTML path (`dangerouslySetInnerHTML`, an `innerHTML` assignment) is replaced by an
- * error: no page of Trickle's renders raw HTML, so none can be made to, and Firefox's add-on linter
- * finds no unsafe assignment in the bundle.
+ * The libraries' raw-HTML paths are replaced by an error: no page of Trickle's renders raw HTML, so
+ * none can be made to, and Firefox's add-on linter finds no unsafe assignment in the bundle. Preact's
+ * is `dangerouslySetInnerHTML`; chartist's is `Svg#foreignObject` given a string (chartist itself
+ * passes it elements only: its labels are spans with textContent).
  */
 function noRawHtml(): Plugin {
-  const file = /preact[\\/]dist[\\/]preact\.mjs$/
+  const paths: { file: RegExp; find: RegExp; replace: string; what: string }[] = [
+    { file: /preact[\\/]dist[\\/]preact\.mjs$/, find: /\((\w+)\.innerHTML=(\w+)\.__html\)/, replace: '(()=>{throw new Error("Trickle renders no raw HTML (dangerouslySetInnerHTML)")})()', what: '"(x.innerHTML=y.__html)"' },
+    { file: /chartist[\\/]dist[\\/]index\.js$/, find: /container\.innerHTML = content;/, replace: 'throw new Error("Trickle renders no raw HTML (a string given to foreignObject)");', what: '"container.innerHTML = content;"' },
+  ]
   return {
     name: 'trickle:no-raw-html',
     enforce: 'pre',
     transform(code, id) {
-      if (!file.test(id)) return null
-      const out = code.replace(/\((\w+)\.innerHTML=(\w+)\.__html\)/, '(()=>{throw new Error("Trickle renders no raw HTML (dangerouslySetInnerHTML)")})()')
-      if (out === code) this.error(`expected one "(x.innerHTML=y.__html)" in ${id}; did preact change?`)
+      const path = paths.find((p) => p.file.test(id))
+      if (path === undefined) return null
+      const out = code.replace(path.find, path.replace)
+      if (out === code) this.error(`expected one ${path.what} in ${id}; did the library change?`)
       return { code: out, map: null }
     },
   }

@@ -112,6 +112,8 @@ export interface StatementRow {
   sent: Amount
   unconfirmed: Amount
   delivered: Amount[]
+  /** Receiver assets beyond those listed (the worker lists at most MAX_LINE_ASSETS). */
+  otherAssets: number
   ms: number
   /** Share of the period's spending (sent + unconfirmed of every site), percent. */
   share: number
@@ -134,6 +136,7 @@ export function statementRows(lines: readonly StatementLine[], label: (site: str
       sent: fromJson(l.sent),
       unconfirmed: fromJson(l.unconfirmed),
       delivered: l.delivered.map(fromJson),
+      otherAssets: l.otherAssets,
       ms: l.ms,
       share: percent(spent(l), total),
       cap: c === null ? null : { value: c, code: l.sent.code, scale: l.sent.scale },

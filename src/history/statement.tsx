@@ -70,7 +70,10 @@ export function StatementView({ rows, periodLabel, fileStem, onSite }: { rows: S
               <tr key={r.site} data-site={r.site}>
                 <th scope="row"><button type="button" class="link" onClick={() => onSite(r.site)} title={r.site}>{r.label}</button></th>
                 <td>{money(r.sent)}{r.unconfirmed.value > 0n && <span class="muted"> {t('history_unconfirmedNote', money(r.unconfirmed))}</span>}</td>
-                <td>{r.delivered.length === 0 ? t('history_nothingArrived') : r.delivered.map((d) => <span key={d.code + String(d.scale)} class="delivered">{money(d)}</span>)}</td>
+                <td>
+                  {r.delivered.length === 0 ? t('history_nothingArrived') : r.delivered.map((d) => <span key={d.code + String(d.scale)} class="delivered">{money(d)}</span>)}
+                  {r.otherAssets > 0 && <span class="delivered muted">{tn('history_otherAssets', r.otherAssets)}</span>}
+                </td>
                 <td>{formatDuration(r.ms)}</td>
                 <td>{t('history_percent', formatPercent(r.share))}</td>
                 <td>{r.cap === null ? t('history_noCap') : capText(r.sent, r.unconfirmed, r.cap)}</td>

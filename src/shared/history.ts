@@ -37,13 +37,21 @@ export interface StatementLine {
   site: string
   sent: AmountJson
   unconfirmed: AmountJson
-  /** What arrived, per receiver asset (a site's receivers may be paid in different currencies). */
+  /** What arrived, per receiver asset (a site's receivers may be paid in different currencies), at most MAX_LINE_ASSETS. */
   delivered: AmountJson[]
+  /** How many receiver assets more arrived than `delivered` lists (a receiver chooses its asset: a hostile site could announce thousands). */
+  otherAssets: number
   ms: number
   packets: number
-  /** The SPSP endpoints paid for this site. */
+  /** The SPSP endpoints paid for this site, at most MAX_LINE_RECEIVERS. */
   receivers: string[]
+  /** How many receivers more were paid than `receivers` lists. */
+  otherReceivers: number
 }
+
+/** The most receiver assets and receivers a statement line lists; the rest is counted. */
+export const MAX_LINE_ASSETS = 16
+export const MAX_LINE_RECEIVERS = 64
 
 export interface Statement { range: HistoryRange; lines: StatementLine[] }
 

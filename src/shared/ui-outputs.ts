@@ -14,6 +14,7 @@ import {
   budgetSettingsWith, isSeenEvent, MAX_TAGS_REPORTED, REPAIR_KINDS, SETTINGS_FILE_MAX, siteSettingsWith, TOP_SITES,
   type UiOutputs,
 } from './messages.ts'
+import { MAX_LINE_ASSETS, MAX_LINE_RECEIVERS } from './history.ts'
 import { isAsset, isDecimal, type AmountJson, type Asset } from './money.ts'
 import { isDayKey } from './period.ts'
 import { BUDGET_PERIODS, MAX_SITES, siteKey } from './settings.ts'
@@ -156,8 +157,8 @@ const isHistoryRange = exact({ from: isDayKey, to: isDayKey })
 const MAX_HISTORY_ROWS = 4_000_000
 const isDayTotal = exact({ day: isDayKey, sent: isAmount, unconfirmed: isAmount, ms: isSafeInteger })
 const isStatementLine = exact({
-  site: isText, sent: isAmount, unconfirmed: isAmount, delivered: isArrayOf(isAmount, 1024), ms: isSafeInteger, packets: isSafeInteger,
-  receivers: isArrayOf(isText, 65_536),
+  site: isText, sent: isAmount, unconfirmed: isAmount, delivered: isArrayOf(isAmount, MAX_LINE_ASSETS), otherAssets: isSafeInteger,
+  ms: isSafeInteger, packets: isSafeInteger, receivers: isArrayOf(isText, MAX_LINE_RECEIVERS), otherReceivers: isSafeInteger,
 })
 const isSiteDay = exact({
   day: isDayKey, receiver: isText, sent: isAmount, unconfirmed: isAmount, delivered: nullable(isAmount), ms: isSafeInteger, packets: isSafeInteger,

@@ -51,7 +51,7 @@ describe('the budget per bucket', () => {
 
 describe('the statement', () => {
   const line = (site: string, sent: bigint, ms: number, delivered = [amt(sent / 1000n, { code: 'USD', scale: 6 })]): StatementLine =>
-    ({ site, sent: amt(sent), unconfirmed: amt(0n), delivered, ms, packets: 1, receivers: [`${site}/pay`] })
+    ({ site, sent: amt(sent), unconfirmed: amt(0n), delivered, ms, packets: 1, receivers: [`${site}/pay`], otherAssets: 0, otherReceivers: 0 })
   const lines = [line('https://b.example', 3000n, 5000), line('https://a.example', 1000n, 9000), line('https://c.example', 6000n, 1000)]
   const rows = statementRows(lines, (s) => new URL(s).host, (s) => (s === 'https://a.example' ? 2000n : null))
 

@@ -8,12 +8,13 @@
  * as its salvage (the same rule, ledger-rows.ts). They are derived: `days` stays the truth the budget
  * reads, and a schema upgrade builds them from it (schema.ts).
  */
-import { MAX_HISTORY_DAYS, type DayTotal, type HistoryRange, type SiteDay, type Statement, type StatementLine } from '../../shared/history.ts'
+import { MAX_HISTORY_DAYS, MAX_LINE_ASSETS, MAX_LINE_RECEIVERS, type DayTotal, type HistoryRange, type SiteDay, type Statement, type StatementLine } from '../../shared/history.ts'
 import { t } from '../../shared/i18n.ts'
+import type { Log } from '../../shared/log.ts'
 import type { Asset, AmountJson } from '../../shared/money.ts'
 import { isDayKey, type DayKey } from '../../shared/period.ts'
-import { addTo, checkLedgerRow, freshRow, type LedgerRow } from './ledger-rows.ts'
-import type { LedgerDb, UpgradeTx } from './schema.ts'
+import { addTo, checkLedgerRow, freshRow, isEmpty, type LedgerRow } from './ledger-rows.ts'
+import type { LedgerDb } from './schema.ts'
 
 /** The site and receiver of a day's total over all sites. */
 export const ALL = '*'
@@ -52,21 +53,40 @@ export function sumsOf(rows: readonly LedgerRow[]): { months: LedgerRow[]; total
   return { months: [...months.values()], totals: [...totals.values()] }
 }
 
+/** The settings-store key that says the aggregates of rows written before version 4 are not built yet. */
+export const SUMS_PENDING = 'history-sums-pending'
+
+export async function sumsPending(db: LedgerDb): Promise<boolean> {
+  return (await db.get('settings', SUMS_PENDING)) !== undefined
+}
+
 /**
- * At the upgrade to version 4: the aggregates of the rows already there. A damaged row is left for
- * the ledger's reads to quarantine; its salvage is counted here already, as it will be in `days`.
+ * After the upgrade to version 4: the aggregates of every row, in one transaction of their own that
+ * starts afresh (payments recorded meanwhile are in `days` too, so nothing is counted twice) and
+ * removes the pending mark. If it fails, the history is answered from `days` and it is tried again.
+ * A damaged row is left for the ledger's reads to quarantine; its salvage counts here already, as it
+ * will in `days`; one that holds nothing is dropped there, and so here.
  */
-export async function buildSums(tx: UpgradeTx): Promise<void> {
-  const rows: LedgerRow[] = []
-  for (let cursor = await tx.objectStore('days').openCursor(); cursor !== null; cursor = await cursor.continue()) {
-    const checked = checkLedgerRow(cursor.primaryKey, cursor.value)
-    const row = checked.ok ? checked.row : checked.salvage
-    if (row !== null) rows.push(row)
+export async function buildSums(db: LedgerDb): Promise<void> {
+  const tx = db.transaction(['days', 'months', 'totals', 'settings'], 'readwrite')
+  try {
+    const rows: LedgerRow[] = []
+    for (let cursor = await tx.objectStore('days').openCursor(); cursor !== null; cursor = await cursor.continue()) {
+      const checked = checkLedgerRow(cursor.primaryKey, cursor.value)
+      const row = checked.ok ? checked.row : checked.salvage
+      if (row !== null && !isEmpty(row)) rows.push(row)
+    }
+    const sums = sumsOf(rows)
+    const months = tx.objectStore('months')
+    const totals = tx.objectStore('totals')
+    await Promise.all([months.clear(), totals.clear()])
+    await Promise.all([...sums.months.map((r) => months.put(r)), ...sums.totals.map((r) => totals.put(r)), tx.objectStore('settings').delete(SUMS_PENDING)])
+  } catch (e) {
+    try { tx.abort() } catch { /* already finished */ }
+    tx.done.catch(() => undefined)
+    throw e
   }
-  const sums = sumsOf(rows)
-  const months = tx.objectStore('months')
-  const totals = tx.objectStore('totals')
-  await Promise.all([...sums.months.map((r) => months.put(r)), ...sums.totals.map((r) => totals.put(r))])
+  await tx.done
 }
 
 /** The part of a `months` or `totals` store in a payment's transaction that adding needs. */
@@ -119,9 +139,9 @@ async function readStore(db: LedgerDb, name: 'months' | 'totals', range: IDBKeyR
 const amount = (value: bigint, asset: Asset): AmountJson => ({ value: value.toString(), code: asset.code, scale: asset.scale })
 const assetKey = (a: Asset): string => `${a.code}/${a.scale}`
 
-/** Spending per day over all sites, in each source asset, oldest first. */
-export async function dayTotals(db: LedgerDb, range: HistoryRange): Promise<DayTotal[]> {
-  const rows = await readStore(db, 'totals', byDayKey(range))
+/** Spending per day over all sites, in each source asset, oldest first (from the day rows until the totals are built). */
+export async function dayTotals(db: LedgerDb, range: HistoryRange, fromDays = false): Promise<DayTotal[]> {
+  const rows = fromDays ? sumsOf(await daysBetween(db, range)).totals : await readStore(db, 'totals', byDayKey(range))
   return rows.filter((r) => r.day >= range.from && r.day < range.to)
     .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0))
     .map((r) => ({ day: r.day, sent: amount(BigInt(r.sent), r.source), unconfirmed: amount(BigInt(r.unconfirmed), r.source), ms: r.ms }))
@@ -141,10 +161,10 @@ const isMonthStart = (day: DayKey): boolean => day.endsWith('-01')
 
 /**
  * Each site's totals over a range, per source asset: from the month rows when the range is whole
- * calendar months, else from the day rows of the range.
+ * calendar months (and they are built), else from the day rows of the range.
  */
-export async function statement(db: LedgerDb, range: HistoryRange): Promise<Statement> {
-  const whole = isMonthStart(range.from) && isMonthStart(range.to)
+export async function statement(db: LedgerDb, range: HistoryRange, fromDays = false): Promise<Statement> {
+  const whole = !fromDays && isMonthStart(range.from) && isMonthStart(range.to)
   const rows = (whole ? await readStore(db, 'months', byDayKey(range)) : await daysBetween(db, range))
     .filter((r) => r.day >= range.from && r.day < range.to && r.site !== ALL)
   interface Line { site: string; source: Asset; sent: bigint; unconfirmed: bigint; ms: number; packets: number; delivered: Map<string, { asset: Asset; value: bigint }>; receivers: Set<string> }
@@ -167,15 +187,22 @@ export async function statement(db: LedgerDb, range: HistoryRange): Promise<Stat
       line.delivered.set(assetKey(r.destination), d)
     }
   }
-  const out: StatementLine[] = [...lines.values()].map((l) => ({
-    site: l.site,
-    sent: amount(l.sent, l.source),
-    unconfirmed: amount(l.unconfirmed, l.source),
-    delivered: [...l.delivered.values()].map((d) => amount(d.value, d.asset)),
-    ms: l.ms,
-    packets: l.packets,
-    receivers: [...l.receivers].sort(),
-  }))
+  const out: StatementLine[] = [...lines.values()].map((l) => {
+    // The largest amounts first (each in its own units: a ranking for the list, not a conversion).
+    const delivered = [...l.delivered.values()].sort((a, b) => (a.value === b.value ? 0 : a.value > b.value ? -1 : 1))
+    const receivers = [...l.receivers].sort()
+    return {
+      site: l.site,
+      sent: amount(l.sent, l.source),
+      unconfirmed: amount(l.unconfirmed, l.source),
+      delivered: delivered.slice(0, MAX_LINE_ASSETS).map((d) => amount(d.value, d.asset)),
+      otherAssets: Math.max(0, delivered.length - MAX_LINE_ASSETS),
+      ms: l.ms,
+      packets: l.packets,
+      receivers: receivers.slice(0, MAX_LINE_RECEIVERS),
+      otherReceivers: Math.max(0, receivers.length - MAX_LINE_RECEIVERS),
+    }
+  })
   return { range, lines: out.sort((a, b) => (a.site < b.site ? -1 : a.site > b.site ? 1 : 0)) }
 }
 
@@ -198,4 +225,38 @@ export async function siteDays(db: LedgerDb, site: string, range: HistoryRange):
       ms: row.ms,
       packets: row.packets,
     }))
+}
+
+/**
+ * The three questions, over the ledger's database. After an upgrade the aggregates are built in the
+ * background, once (again at the next question if that failed); until then the answers come from
+ * `days`, slower but the same.
+ */
+export class HistoryQueries {
+  private built = false
+  private building: Promise<void> | null = null
+
+  constructor(private readonly db: () => Promise<LedgerDb>, private readonly logError: Log['error']) {}
+
+  async dayTotals(range: HistoryRange): Promise<DayTotal[]> {
+    const db = await this.db()
+    return dayTotals(db, range, !(await this.ready(db)))
+  }
+
+  async statement(range: HistoryRange): Promise<Statement> {
+    const db = await this.db()
+    return statement(db, range, !(await this.ready(db)))
+  }
+
+  async siteDays(site: string, range: HistoryRange): Promise<SiteDay[]> { return siteDays(await this.db(), site, range) }
+
+  private async ready(db: LedgerDb): Promise<boolean> {
+    if (this.built) return true
+    if (!(await sumsPending(db))) return (this.built = true)
+    this.building ??= buildSums(db)
+      .then(() => { this.built = true })
+      .catch((e: unknown) => { this.logError('ledger: could not build the history\'s aggregates; the history is read from the day rows', e) })
+      .finally(() => { this.building = null })
+    return false
+  }
 }

@@ -23,7 +23,7 @@ import type { RepairKind } from '../../shared/messages.ts'
 import type { Asset } from '../../shared/money.ts'
 import { dayKey, type DayKey } from '../../shared/period.ts'
 import type { VisitRecord } from './visit-record.ts'
-import { addToSum, dayTotals, siteDays, statement, sumIdentities } from './history-sums.ts'
+import { addToSum, HistoryQueries, sumIdentities } from './history-sums.ts'
 import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type LedgerRow } from './ledger-rows.ts'
 import { DB_VERSION, LEDGER_DB, type LedgerDb, type Schema, type StoredVisit } from './schema.ts'
 import { upgrade } from './upgrade.ts'
@@ -101,7 +101,6 @@ export class Ledger {
 
   private db(): Promise<LedgerDb> {
     const forget = (): void => { this.opening = null }
-    const log = this.opts.log
     this.opening ??= openDB<Schema>(this.opts.name ?? LEDGER_DB, DB_VERSION, {
       // A newer version (an update of Trickle mid-session) or a deletion waits for this connection:
       // let go of it; the next call opens the database again.
@@ -109,11 +108,7 @@ export class Ledger {
         (event.target as IDBDatabase).close()
         forget()
       },
-      // idb does not wait for this; the upgrade's transaction lives as long as its requests chain. If
-      // building the history's aggregates failed, payments still go on: the history then shows less.
-      upgrade: (db, oldVersion, _newVersion, tx) => {
-        upgrade(db, oldVersion, tx).catch((e: unknown) => { log?.error('ledger: could not build the history\'s aggregates', e) })
-      },
+      upgrade: (db, oldVersion, _newVersion, tx) => { upgrade(db, oldVersion, tx) },
     }).catch((e: unknown) => {
       this.opening = null // let the next call try again
       throw e
@@ -203,9 +198,10 @@ export class Ledger {
   }
 
   /** The history page's questions, answered from the aggregates and indexes (history-sums.ts). */
-  async dayTotals(range: HistoryRange): Promise<DayTotal[]> { return dayTotals(await this.db(), range) }
-  async statement(range: HistoryRange): Promise<Statement> { return statement(await this.db(), range) }
-  async siteDays(site: string, range: HistoryRange): Promise<SiteDay[]> { return siteDays(await this.db(), site, range) }
+  private readonly history = new HistoryQueries(() => this.db(), (...a) => { this.opts.log?.error(...a) })
+  dayTotals(range: HistoryRange): Promise<DayTotal[]> { return this.history.dayTotals(range) }
+  statement(range: HistoryRange): Promise<Statement> { return this.history.statement(range) }
+  siteDays(site: string, range: HistoryRange): Promise<SiteDay[]> { return this.history.siteDays(site, range) }
 
   async removeVisit(visit: Pick<VisitRecord, 'tabId' | 'input'>): Promise<void> {
     await (await this.db()).delete('visits', visitKey(visit))

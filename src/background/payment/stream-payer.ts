@@ -101,7 +101,7 @@ export class StreamPayer {
       setTimeout(() => this.opts.onFulfilled(source, BigInt(this.conn.totalDelivered), this.remoteReceived()), 0)
     })
     this.stream.on('error', (e: unknown) => this.failedWith(t('worker_streamError', errorMessage(e))))
-    this.conn.on('error', (e: unknown) => this.failedWith(`The STREAM connection failed: ${errorMessage(e)}`))
+    this.conn.on('error', (e: unknown) => this.failedWith(t('worker_connectionFailed', errorMessage(e))))
     // The guard stopped sending; the library notices on its next packet, or here if it sends none.
     this.guard.onStop(() => { setTimeout(() => { if (this.isOpen) void this.conn.destroy().catch(() => undefined) }, 0) })
     // The connection has said ConnectionClose: from this moment nothing more may leave on it (a stream's

@@ -3,7 +3,7 @@
  * connection (its slot), fulfilled packets, a connection that dies or is refused, back-off and giving
  * up. Pacing is pacer.ts; the money itself is visit-money.ts; whether anyone is looking is the visit's.
  */
-import { t } from '../../shared/i18n.ts'
+import { t, uiLocale } from '../../shared/i18n.ts'
 import { sameAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
 import type { PayPhase, TimelinePoint } from '../../shared/status.ts'
@@ -60,7 +60,7 @@ export class VisitLink {
     const host = this.host
     if (host.stopped || this.current !== null || this.attempt !== null || this.retryTimer !== undefined || !host.mayConnect) return
     if (!host.deps.uplinkConfigured()) {
-      host.setPhase('no-uplink', 'No Interledger account is set up yet: add your uplink in Trickle\'s options.')
+      host.setPhase('no-uplink', t('worker_noUplinkYet'))
       return
     }
     const attempt = new AbortController()
@@ -206,11 +206,11 @@ export class VisitLink {
     }
     const { delay, count } = this.retries.next(uplinkFailed)
     if (delay === null) {
-      host.setPhase('failed', `${reason} Gave up after ${count} attempts; reload the page to try again.`)
+      host.setPhase('failed', t('worker_gaveUp', reason, count))
       host.emit({ event: 'failed', reason })
       return
     }
-    host.setPhase('retrying', `${reason} Trying again in ${delay / 1000} s.`)
+    host.setPhase('retrying', t('worker_retryingIn', reason, new Intl.NumberFormat(uiLocale()).format(delay / 1000)))
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       if (host.looking) this.connect()

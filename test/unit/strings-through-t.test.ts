@@ -1,11 +1,11 @@
-// Review finding: worker strings a person reads (the popup shows a visit's `reason`) that still
+// Worker strings a person reads (the popup shows a visit's `reason`) that still
 // bypass t(), so a German browser shows them in English (or an English tail on a German sentence).
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 
 const source = (path: string): string => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8')
 
-describe('review: every string people read goes through t()', () => {
+describe('every string people read goes through t()', () => {
   it.each([
     ['src/background/payment/visit-link.ts', 'No Interledger account is set up yet'],
     ['src/background/payment/visit-link.ts', 'Gave up after'],
