@@ -12,15 +12,3 @@ export const siteHistory = (site: string, range: HistoryRange): Promise<Result<S
 export const settings = (): Promise<Result<SettingsView>> => ask('get-settings', null)
 export const overview = (): Promise<Result<Overview>> => ask('get-overview', { tabId: null })
 export const setSite = (site: string, rules: SiteSettings): Promise<Result<SettingsView>> => ask('set-site', { site, rules })
-
-/** Offers text as a file download: a Blob link on this page (no permission needed). */
-export function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.append(a)
-  a.click()
-  a.remove()
-  setTimeout(() => { URL.revokeObjectURL(url) }, 10_000)
-}

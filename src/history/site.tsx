@@ -8,7 +8,8 @@ import { t } from '../shared/i18n.ts'
 import { fromJson } from '../shared/money.ts'
 import type { SiteSettings } from '../shared/settings.ts'
 import { siteTable, toCsv, toJsonText, type SiteRow } from './aggregate.ts'
-import { download, setSite } from './data.ts'
+import { download } from '../ui/download.ts'
+import { setSite } from './data.ts'
 import { formatDay, formatDuration, money } from './format.ts'
 
 export const siteRows = (h: SiteHistory): SiteRow[] =>

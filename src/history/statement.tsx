@@ -8,7 +8,7 @@ import { useMemo, useState } from 'preact/hooks'
 import { t, tn } from '../shared/i18n.ts'
 import { type Amount } from '../shared/money.ts'
 import { percent, searchAndSort, statementTable, SORT_KEYS, sum, toCsv, toJsonText, type SortKey, type StatementRow } from './aggregate.ts'
-import { download } from './data.ts'
+import { download } from '../ui/download.ts'
 import { formatDuration, formatPercent, money } from './format.ts'
 
 const PAGE = 100

@@ -9,6 +9,7 @@ import type { LedgerFormat, SettingsView } from '../shared/messages.ts'
 import { DEFAULT_SITE, type BudgetPeriod, type SiteSettings } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 import browser from 'webextension-polyfill'
+import { download } from '../ui/download.ts'
 import { ask, watchChanges } from '../ui/api.ts'
 import { testerUrl, uplinkSummary } from '../ui/format.ts'
 import { t, uiLocale } from '../shared/i18n.ts'
@@ -17,17 +18,6 @@ import { t, uiLocale } from '../shared/i18n.ts'
 const WEEKDAYS = Array.from({ length: 7 }, (_, i) =>
   new Intl.DateTimeFormat(uiLocale(), { weekday: 'long', timeZone: 'UTC' }).format(Date.UTC(2023, 0, 1 + i)))
 
-/** Offers text as a file download (no permission needed: a blob link on our own page). */
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.append(a)
-  a.click()
-  a.remove()
-  setTimeout(() => { URL.revokeObjectURL(url) }, 10_000)
-}
 
 export function Options() {
   const [view, setView] = useState<SettingsView | null>(null)

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
 import type { Overview } from '../../src/shared/messages.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
-import { sleep, startStack, waitFor, type Stack } from './stack.ts'
+import { settled, sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 const RECEIVED_PER_MS = 0.1 // 0.36 USD/hour at the receiver's USD scale 6
 const UNIT = 1000n // USD scale 9 (the uplink) per USD scale 6 (the receiver)
@@ -26,19 +26,6 @@ async function used(): Promise<bigint> {
 }
 const setBudget = (units: bigint) => stack.configure({ budget: toDecimalString(units, 9) })
 
-/** Waits until a receiver's total has not moved for `quietMs`, and returns it. */
-async function settled(name: string, quietMs = 2500, timeout = 20_000): Promise<bigint> {
-  const account = stack.net.receiver.account(name)
-  let last = account.total
-  let since = Date.now()
-  return waitFor(`${name} to stop growing`, async () => {
-    if (account.total !== last) {
-      last = account.total
-      since = Date.now()
-    }
-    return Date.now() - since >= quietMs ? last : undefined
-  }, timeout)
-}
 
 async function setSite(site: string, rules: { cap?: string; never?: boolean }): Promise<void> {
   const { control } = stack
@@ -56,7 +43,7 @@ describe('a budget', () => {
     const name = 'tiny-budget'
     await setBudget((await used()) + 500n * UNIT) // five seconds' worth
     const page = await stack.openWindow(stack.net.site.pageFor('link', name))
-    const total = await settled(name)
+    const total = await settled(stack, name)
     // What left the account is the budget to the unit; the receiver never got more. (It may get one
     // unit less: the first packet, sent before the receiver's unit is known, loses its sub-unit dust
     // to the connector's rounding.)
@@ -106,7 +93,7 @@ describe('per-site rules', () => {
       const popup = await stack.openPopup(page)
       await popup.getByRole('button', { name: stop }).click()
       await popup.getByRole('button', { name: undo }).waitFor({ timeout: 5000 })
-      const stopped = await settled(name, 2000)
+      const stopped = await settled(stack, name, 2000)
       await sleep(1500)
       expect(account.total).toBe(stopped)
       await popup.getByRole('button', { name: undo }).click()
@@ -125,7 +112,7 @@ describe('per-site rules', () => {
     await setSite(site, { cap: toDecimalString(spentThere + 300n * UNIT, 9) })
     const a = await stack.openWindow(cappedUrl)
     const b = await stack.openWindow(stack.net.site.pageFor('link', free))
-    const cappedTotal = await settled(capped)
+    const cappedTotal = await settled(stack, capped)
     expect(cappedTotal).toBeLessThanOrEqual(300n)
     expect(cappedTotal).toBeGreaterThanOrEqual(299n) // first-packet dust, as above
     const freeBefore = stack.net.receiver.account(free).total
@@ -155,7 +142,7 @@ describe('continuity', () => {
     // ConnectionClose, which the receiver counts as a connection of its own (no money moves).
     const connections = account.connections
     await page.close()
-    const total = await settled(name, 1500)
+    const total = await settled(stack, name, 1500)
     // Visible time × rate plus one leading second: a fresh first second per reload would add 500.
     expect(Number(total)).toBeLessThanOrEqual((Date.now() - start + 1000) * RECEIVED_PER_MS)
     expect(connections).toBe(1) // one connection carried across every reload
@@ -175,7 +162,7 @@ describe('continuity', () => {
     stack.net.receiver.holdReplies(0)
     await waitFor('payments after the restart', () => (account.packets.length > seen + 2 ? true : undefined), 15_000)
     await page.close()
-    await settled(name, 2500)
+    await settled(stack, name, 2500)
     await sleep(1000) // the visit's settlement is written after its connection closes
 
     const file = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as LedgerFile

@@ -4,7 +4,7 @@
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatAmount, toDecimalString } from '../../src/shared/money.ts'
-import { sleep, startStack, waitFor, type Stack } from './stack.ts'
+import { settled, sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 let stack: Stack
 beforeAll(async () => { stack = await startStack() })
@@ -12,19 +12,6 @@ afterAll(async () => { await stack?.stop() })
 
 const localhost = (url: string): string => url.replace('http://127.0.0.1:', 'http://localhost:')
 
-/** Waits until a receiver's total has not moved for `quietMs`, and returns it. */
-async function settled(name: string, quietMs = 2500): Promise<bigint> {
-  const account = stack.net.receiver.account(name)
-  let last = account.total
-  let since = Date.now()
-  return waitFor(`${name} to stop growing`, async () => {
-    if (account.total !== last) {
-      last = account.total
-      since = Date.now()
-    }
-    return Date.now() - since >= quietMs ? last : undefined
-  }, 20_000)
-}
 
 async function pay(url: string, name: string, ms: number): Promise<void> {
   const page = await stack.openWindow(url)
@@ -72,8 +59,8 @@ describe('the history page', () => {
     siteB = new URL(b.url).origin
     await pay(a.url, a.name, 3000)
     await pay(b.url, b.name, 4000)
-    await settled(a.name)
-    await settled(b.name)
+    await settled(stack, a.name)
+    await settled(stack, b.name)
   })
 
   it('the statement shows what each receiver says arrived, and the ledger\'s sent figures add up to its total', async () => {

@@ -8,6 +8,7 @@ import type { TabStatus } from '../../src/shared/status.ts'
 import { launchWithExtension, type ExtensionBrowser } from '../sandbox/browser.ts'
 import { startNetwork, type Network } from '../sandbox/network.ts'
 import { freePort } from '../sandbox/ports.ts'
+import { waitFor as waitUntil } from '../cross/stack.ts'
 import { PUBLIC_SITE_ARGS, startPublicSite, type PublicSite } from '../sandbox/public-site.ts'
 import type { Packet } from '../sandbox/receiver.ts'
 
@@ -134,4 +135,18 @@ export function measuredRate(packets: readonly Packet[]): { perSecond: number; s
   for (const p of packets.slice(1)) sum += p.amount
   const spanMs = last.at - first.at
   return { perSecond: (Number(sum) * 1000) / spanMs, spanMs }
+}
+
+/** Waits until a receiver's total has not moved for `quietMs`, and returns it. */
+export async function settled(stack: Stack, name: string, quietMs = 2500, timeout = 20_000): Promise<bigint> {
+  const account = stack.net.receiver.account(name)
+  let last = account.total
+  let since = Date.now()
+  return waitUntil(`${name} to stop growing`, async () => {
+    if (account.total !== last) {
+      last = account.total
+      since = Date.now()
+    }
+    return Date.now() - since >= quietMs ? last : undefined
+  }, timeout)
 }
