@@ -34,16 +34,28 @@ export const money = (a: Amount): string => formatAmount(a, uiLocale())
 
 type DurationFormat = new (locale: string, options: { style: string }) => { format(d: Record<string, number>): string }
 
+/** Formatters are costly to make and a statement formats hundreds of figures: one of each, kept. */
+let durations: { format(d: Record<string, number>): string } | null | undefined
+const units = new Map<string, Intl.NumberFormat>()
+let percents: Intl.NumberFormat | undefined
+
 /** A duration: "1 hr, 5 min, 3 sec" (Intl.DurationFormat where the browser has it). */
 export function formatDuration(ms: number): string {
   const total = Math.round(ms / 1000)
   const hours = Math.floor(total / 3600)
   const minutes = Math.floor((total % 3600) / 60)
   const seconds = total % 60
-  const DF = (Intl as unknown as { DurationFormat?: DurationFormat }).DurationFormat
-  if (DF !== undefined) return new DF(uiLocale(), { style: 'short' }).format(total === 0 ? { seconds: 0 } : { hours, minutes, seconds })
-  const unit = (n: number, u: string): string => new Intl.NumberFormat(uiLocale(), { style: 'unit', unit: u, unitDisplay: 'short' }).format(n)
+  if (durations === undefined) {
+    const DF = (Intl as unknown as { DurationFormat?: DurationFormat }).DurationFormat
+    durations = DF === undefined ? null : new DF(uiLocale(), { style: 'short' })
+  }
+  if (durations !== null) return durations.format(total === 0 ? { seconds: 0 } : { hours, minutes, seconds })
+  const unit = (n: number, u: string): string => {
+    let f = units.get(u)
+    if (f === undefined) units.set(u, f = new Intl.NumberFormat(uiLocale(), { style: 'unit', unit: u, unitDisplay: 'short' }))
+    return f.format(n)
+  }
   return [hours > 0 ? unit(hours, 'hour') : '', minutes > 0 ? unit(minutes, 'minute') : '', seconds > 0 || total === 0 ? unit(seconds, 'second') : ''].filter((s) => s !== '').join(' ')
 }
 
-export const formatPercent = (p: number): string => new Intl.NumberFormat(uiLocale(), { maximumFractionDigits: 1 }).format(p)
+export const formatPercent = (p: number): string => (percents ??= new Intl.NumberFormat(uiLocale(), { maximumFractionDigits: 1 })).format(p)

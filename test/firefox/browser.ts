@@ -55,13 +55,18 @@ export async function launchFirefox(opts: { idleTimeoutMs?: number; extensionDir
   })
   await browser.installExtension(dir)
   // An install (a temporary one too) opens Trickle's welcome page in a tab of its own. Wait for it,
-  // so that it cannot open later in front of a page a test has brought to the front.
+  // so that it cannot open later in front of a page a test has brought to the front. (Over BiDi an
+  // extension page's url() reads about:blank: its document says where it is.)
   if (existsSync(join(dir, 'src/welcome/index.html'))) {
     const welcome = `${EXTENSION_ORIGIN}/src/welcome/index.html`
     const deadline = Date.now() + 10_000
-    while (!(await browser.pages()).some((p) => p.url() === welcome)) {
+    const opened = async (): Promise<boolean> => {
+      for (const page of await browser.pages()) if (await page.evaluate(() => location.href).catch(() => '') === welcome) return true
+      return false
+    }
+    while (!(await opened())) {
       if (Date.now() > deadline) throw new Error('the welcome page did not open on install')
-      await new Promise((r) => setTimeout(r, 50))
+      await new Promise((r) => setTimeout(r, 100))
     }
   }
   return {
