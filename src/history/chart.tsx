@@ -41,13 +41,15 @@ export function SpendingChart(props: ChartProps) {
     const values = spent.map((s) => plot(s, asset))
     const lineValues = line?.map((v) => plot(v, asset)) ?? []
     const high = Math.max(0, ...values, ...lineValues)
+    const ticks = new Intl.NumberFormat(document.documentElement.lang, { maximumSignificantDigits: 3 })
     const every = Math.max(1, Math.ceil(buckets.length / Math.max(2, Math.floor(el.clientWidth / 64))))
     const chart = new BarChart(el, { labels, series: [values] }, {
       low: 0,
       high: high === 0 ? 1 : high * 1.1,
       // As many labels as fit (about 64 px each: at 320 px or a 200 % zoom, five), evenly spaced.
       axisX: { showGrid: false, labelInterpolationFnc: (v: unknown, i: number) => (i % every !== 0 ? '' : String(v)) },
-      axisY: { onlyInteger: false, labelInterpolationFnc: (v: unknown) => new Intl.NumberFormat(document.documentElement.lang).format(Number(v)) },
+      // Ticks of small amounts (0.0005 apart) need their significant digits, not three decimals.
+      axisY: { onlyInteger: false, labelInterpolationFnc: (v: unknown) => ticks.format(Number(v)) },
       chartPadding: { top: 20, right: 16, bottom: 4, left: 8 },
     })
     chart.on('created', (data: { chartRect: { x1: number; x2: number; y1: number; y2: number }; axisY: { projectValue(v: number): number }; svg: { attr(a: Record<string, string>): unknown; elem(n: string, a: Record<string, string | number>, c?: string): { text(s: string): unknown } } }) => {
