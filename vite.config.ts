@@ -88,6 +88,8 @@ export default defineConfig({
       events: 'events',
       buffer: 'buffer',
       assert: shim('./src/background/platform/shims/assert.cjs'),
+      // Loggers that are always off in an extension (the shim says why): not shipped.
+      debug: shim('./src/background/platform/shims/debug.cjs'),
     },
   },
   build: {

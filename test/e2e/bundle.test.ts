@@ -1,0 +1,70 @@
+// The built extension's weight (dist/, as `npm run test:e2e` builds it): sizes are deterministic, so
+// they are checked here, not benchmarked. Each budget is a ceiling the build must stay under; where it
+// sits above issue 14's target (worker 200 KB, content script 12 KB, page script 4 KB) it is the size
+// reached so far, lowered as the bundles shrink, so that nothing grows back unnoticed.
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { EXTENSION_DIR } from '../sandbox/browser.ts'
+
+const KB = 1000
+const BUDGETS = { worker: 345 * KB, content: 20 * KB, page: 6.5 * KB }
+
+/** A module and every chunk it imports, transitively (the worker is an ES module with shared chunks). */
+function moduleGraph(entry: string): string[] {
+  const seen = new Set<string>()
+  const visit = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const code = readFileSync(file, 'utf8')
+    for (const m of code.matchAll(/(?:import|from)\s*["']([^"']+\.js)["']/g)) visit(join(dirname(file), m[1] ?? ''))
+  }
+  visit(entry)
+  return [...seen]
+}
+
+const size = (files: string[]): number => files.reduce((s, f) => s + statSync(f).size, 0)
+
+/** The npm packages (each by its folder: a nested copy is another folder) whose code a bundle holds. */
+function packagesIn(files: string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>()
+  for (const file of files) {
+    if (!existsSync(`${file}.map`)) continue
+    const map = JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }
+    for (const source of map.sources) {
+      const m = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(source)
+      if (m === null) continue
+      const name = m[2] ?? ''
+      const folders = out.get(name) ?? new Set<string>()
+      folders.add(m[1] ?? '')
+      out.set(name, folders)
+    }
+  }
+  return out
+}
+
+describe('the built bundles', () => {
+  const manifest = JSON.parse(readFileSync(join(EXTENSION_DIR, 'manifest.json'), 'utf8')) as { background: { service_worker: string }; content_scripts: { js: string[]; world?: string }[] }
+  const worker = moduleGraph(join(EXTENSION_DIR, manifest.background.service_worker))
+  const script = (world: 'MAIN' | 'ISOLATED'): string[] =>
+    manifest.content_scripts.filter((c) => (c.world ?? 'ISOLATED') === world).flatMap((c) => c.js.map((f) => join(EXTENSION_DIR, f)))
+
+  it('stay within their budgets', () => {
+    const sizes = { worker: size(worker), content: size(script('ISOLATED')), page: size(script('MAIN')) }
+    console.log('bundle sizes (bytes):', sizes, 'worker files:', worker.map((f) => relative(EXTENSION_DIR, f)))
+    expect(worker.length).toBeGreaterThan(1) // the loader and the code it imports
+    expect(sizes.worker).toBeLessThanOrEqual(BUDGETS.worker)
+    expect(sizes.content).toBeLessThanOrEqual(BUDGETS.content)
+    expect(sizes.page).toBeLessThanOrEqual(BUDGETS.page)
+  })
+
+  it('hold one copy of each library and no debug logger', () => {
+    const packages = packagesIn(worker)
+    // The check sees the libraries (source maps are there): oer-utils came four times before.
+    expect(packages.has('ilp-protocol-stream')).toBe(true)
+    const twice = [...packages].filter(([, folders]) => folders.size > 1).map(([name, folders]) => `${name}: ${[...folders].join(', ')}`)
+    expect(twice).toEqual([])
+    expect(packages.has('debug')).toBe(false)
+    expect(packages.has('ms')).toBe(false)
+  })
+})
