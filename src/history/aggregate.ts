@@ -6,17 +6,12 @@
  */
 import type { DayTotal, StatementLine } from '../shared/history.ts'
 import { fromJson, sameAsset, toDecimalString, type Amount, type AmountJson, type Asset } from '../shared/money.ts'
-import { periodOf, type DayKey } from '../shared/period.ts'
+import { addDays, daysBetween, periodOf, type DayKey } from '../shared/period.ts'
 import type { BudgetSettings } from '../shared/settings.ts'
 
-const DAY_MS = 86_400_000
 const parseDay = (day: DayKey): number => Date.parse(`${day}T00:00:00Z`)
 const fromUtc = (t: number): DayKey => new Date(t).toISOString().slice(0, 10)
 
-/** `day` moved by `n` calendar days (through UTC, so daylight saving never shifts it). */
-export const addDays = (day: DayKey, n: number): DayKey => fromUtc(parseDay(day) + n * DAY_MS)
-/** Days from `from` to `to` ([from, to): 0 when equal). */
-export const daysBetween = (from: DayKey, to: DayKey): number => Math.round((parseDay(to) - parseDay(from)) / DAY_MS)
 /** The day of the week of a day key, 0 = Sunday … 6 = Saturday. */
 export const weekday = (day: DayKey): number => new Date(parseDay(day)).getUTCDay()
 

@@ -1,21 +1,12 @@
 /** The history page's formatting: dates of day keys, money and durations, all in the UI's locale. */
 import { formatAmount, type Amount } from '../shared/money.ts'
-import type { DayKey } from '../shared/period.ts'
 import { uiLocale } from '../shared/i18n.ts'
-import { addDays, type Granularity } from './aggregate.ts'
+import { addDays, type DayKey } from '../shared/period.ts'
+import { dayFormat, formatDay } from '../ui/format.ts'
+import type { Granularity } from './aggregate.ts'
 
-const cache = new Map<string, Intl.DateTimeFormat>()
-function dates(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = JSON.stringify(options)
-  let f = cache.get(key)
-  // Day keys are calendar days: formatted at UTC midnight in UTC, so no zone can shift them.
-  if (f === undefined) cache.set(key, f = new Intl.DateTimeFormat(uiLocale(), { ...options, timeZone: 'UTC' }))
-  return f
-}
+const dates = dayFormat
 const at = (day: DayKey): number => Date.parse(`${day}T00:00:00Z`)
-
-/** A day: "12 Mar 2026". */
-export const formatDay = (day: DayKey): string => dates({ day: 'numeric', month: 'short', year: 'numeric' }).format(at(day))
 
 /** A range of days [from, to), as the inclusive range people read: "1–31 Mar 2026". */
 export const formatRange = (from: DayKey, to: DayKey): string => {

@@ -10,7 +10,8 @@ import type { SiteSettings } from '../shared/settings.ts'
 import { siteTable, toCsv, toJsonText, type SiteRow } from './aggregate.ts'
 import { download } from '../ui/download.ts'
 import { setSite } from './data.ts'
-import { formatDay, formatDuration, money } from './format.ts'
+import { formatDay } from '../ui/format.ts'
+import { formatDuration, money } from './format.ts'
 
 export const siteRows = (h: SiteHistory): SiteRow[] =>
   h.days.map((d) => ({ day: d.day, receiver: d.receiver, sent: fromJson(d.sent), unconfirmed: fromJson(d.unconfirmed), delivered: d.delivered === null ? null : fromJson(d.delivered), ms: d.ms, packets: d.packets }))

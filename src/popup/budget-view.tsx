@@ -3,7 +3,8 @@ import type { Overview } from '../shared/messages.ts'
 import { t } from '../shared/i18n.ts'
 import { siteLabel } from '../ui/format.ts'
 import { budgetBar, type BudgetBar } from './budget-bar.ts'
-import { daysUntil, exactMoney, money, relativeDays, showDay } from './local-format.ts'
+import { formatDay, showAmount } from '../ui/format.ts'
+import { daysUntil, exactMoney, relativeDays } from './local-format.ts'
 
 export function BudgetView({ overview }: { overview: Overview }) {
   const { budget, topSites } = overview
@@ -14,12 +15,12 @@ export function BudgetView({ overview }: { overview: Overview }) {
     <section aria-labelledby="budget-heading">
       <h2 id="budget-heading">{weekly ? t('popup_budgetWeek') : t('popup_budgetMonth')}</h2>
       {bar === null ? <p class="muted">{t('popup_budgetUnknown')}</p> : <Bar bar={bar} />}
-      <p class="muted">{t('popup_renews', showDay(end), relativeDays(daysUntil(end, new Date())))}</p>
+      <p class="muted">{t('popup_renews', formatDay(end), relativeDays(daysUntil(end, new Date())))}</p>
       {topSites.length > 0 && (
         <>
           <h2 id="top-sites-heading">{weekly ? t('popup_topWeek') : t('popup_topMonth')}</h2>
           <ol class="sites" aria-labelledby="top-sites-heading">
-            {topSites.map((s) => <li key={s.site}><span>{siteLabel(s.site)}</span> <span>{money(s.sent)}</span></li>)}
+            {topSites.map((s) => <li key={s.site}><span>{siteLabel(s.site)}</span> <span>{showAmount(s.sent)}</span></li>)}
           </ol>
         </>
       )}

@@ -1,16 +1,6 @@
-/** The popup's amounts, dates and rates, in the browser's UI language (Intl in uiLocale()). */
+/** The popup's exact amounts, relative days and rates, in the browser's UI language (Intl in uiLocale()). */
 import { uiLocale } from '../shared/i18n.ts'
-import { formatAmount, fromJson, parseDecimal, toDecimalString, type Amount, type AmountJson, type Asset } from '../shared/money.ts'
-
-/** An amount for people, exact from bigint. */
-export const moneyOf = (a: Amount): string => formatAmount(a, uiLocale())
-
-/** An amount as the worker sends it; a dash while it is not known. */
-export const money = (a: AmountJson | null): string => (a === null ? '—' : moneyOf(fromJson(a)))
-
-/** A day key (YYYY-MM-DD) as a date in the user's language. */
-export const showDay = (day: string): string =>
-  new Intl.DateTimeFormat(uiLocale(), { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`))
+import { formatAmount, parseDecimal, type Amount, type Asset } from '../shared/money.ts'
 
 /** Whole days from the local day of `now` to the day key `day` (calendar days, not 24-hour spans). */
 export function daysUntil(day: string, now: Date): number {
@@ -33,17 +23,4 @@ export function showDecimal(decimal: string, asset: Asset | null): string {
  * An amount to its last unit (no rounding to significant digits), for figures that must add up: the
  * budget's spent, in flight and left sum to the budget exactly as shown.
  */
-export function exactMoney(a: Amount): string {
-  const decimal = toDecimalString(a.value, a.scale)
-  if (a.scale > 100) return `${decimal} ${a.code}`
-  const options: Intl.NumberFormatOptions = { minimumFractionDigits: Math.min(2, a.scale), maximumFractionDigits: a.scale }
-  const exact = decimal as unknown as number // formatted from the string, exactly
-  if (/^[A-Z]{3}$/.test(a.code)) {
-    try {
-      return new Intl.NumberFormat(uiLocale(), { ...options, style: 'currency', currency: a.code }).format(exact)
-    } catch {
-      // not a currency Intl knows: a plain number with the code after it
-    }
-  }
-  return `${new Intl.NumberFormat(uiLocale(), options).format(exact)} ${a.code}`
-}
+export const exactMoney = (a: Amount): string => formatAmount(a, uiLocale(), { exact: true })

@@ -12,10 +12,10 @@ import type { AmountJson, Asset } from '../shared/money.ts'
 import type { SiteSettings } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 import { ask, watchChanges } from '../ui/api.ts'
-import { repairSummary, siteLabel, testerUrl } from '../ui/format.ts'
+import { repairSummary, showAmount, siteLabel, testerUrl } from '../ui/format.ts'
 import { BudgetView } from './budget-view.tsx'
 import { historyPath } from './links.ts'
-import { money, showDecimal } from './local-format.ts'
+import { showDecimal } from './local-format.ts'
 import { slots } from './slots.tsx'
 import { TabSummary } from './tab-summary.tsx'
 
@@ -130,7 +130,7 @@ function SiteControls({ site, rules, spent, asset, historyHref, onChange }: Site
   return (
     <section aria-label={t('popup_thisSite')}>
       <p>
-        {rules.cap === null ? slots('popup_siteSpent', host, money(spent)) : slots('popup_siteSpentCap', host, money(spent), showDecimal(rules.cap, asset))}
+        {rules.cap === null ? slots('popup_siteSpent', host, showAmount(spent)) : slots('popup_siteSpentCap', host, showAmount(spent), showDecimal(rules.cap, asset))}
         {' '}<a href={historyHref} target="_blank" rel="noreferrer" data-testid="site-history">{t('popup_siteHistory')}</a>
       </p>
       <div class="row">

@@ -1,7 +1,7 @@
 /** What the popup says of the current tab: monetized or not, paying or why not, to whom, how much. */
 import { t, tn, type MessageKey } from '../shared/i18n.ts'
 import type { PayPhase, TabStatus } from '../shared/status.ts'
-import { money } from './local-format.ts'
+import { showAmount } from '../ui/format.ts'
 import { slots } from './slots.tsx'
 
 const PHASE: Record<PayPhase, MessageKey> = {
@@ -55,12 +55,12 @@ export function TabSummary({ status }: { status: TabStatus }) {
             <dt>{n === undefined ? t('popup_receiver') : t('popup_receivers')}</dt>
             <dd>{n === undefined ? status.receiverHost : tn('popup_receiversMore', n - 1, status.receiverHost)}</dd>
             {/* With several receivers both figures are their totals, and say so: never the tab's sum beside one receiver's share. */}
-            <dt>{n === undefined ? t('popup_sent') : tn('popup_sentAll', n)}</dt><dd data-testid="sent">{money(status.sent)}</dd>
+            <dt>{n === undefined ? t('popup_sent') : tn('popup_sentAll', n)}</dt><dd data-testid="sent">{showAmount(status.sent)}</dd>
             {status.delivered !== null && (
               <>
                 {/* What arrived is in the receiver's currency, which may not be the uplink's: named in the label. */}
                 <dt>{n === undefined ? t('popup_received', status.delivered.code) : tn('popup_receivedAll', n, status.delivered.code)}</dt>
-                <dd data-testid="received">{money(status.delivered)}</dd>
+                <dd data-testid="received">{showAmount(status.delivered)}</dd>
               </>
             )}
           </dl>

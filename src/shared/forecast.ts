@@ -7,12 +7,10 @@
  * Day keys are the ledger's: local calendar days in the user's time zone (`timeZone` for tests, the
  * browser's by default), so "today" and "how far into today" are read in that zone.
  */
-import { dayKey, periodOf, type DayKey, type Period } from './period.ts'
+import { addDays, dayKey, daysBetween, periodOf, type DayKey, type Period } from './period.ts'
 import type { BudgetSettings } from './settings.ts'
 
 const DAY_MS = 86_400_000
-const parseDay = (day: DayKey): number => Date.parse(`${day}T00:00:00Z`)
-const addDays = (day: DayKey, n: number): DayKey => new Date(parseDay(day) + n * DAY_MS).toISOString().slice(0, 10)
 
 export type Forecast =
   /** Nothing spent yet this period: no pace to go by. */
@@ -64,7 +62,7 @@ export function forecast(input: ForecastInput): Forecast {
   if (spent === 0n) return { kind: 'no-spending', period }
   // Elapsed: whole local days before today (by the calendar, so a daylight-saving day counts as
   // one), plus the time into today. At least 1 ms, so that a payment at midnight has a pace.
-  const daysBefore = Math.round((parseDay(today) - parseDay(period.start)) / DAY_MS)
+  const daysBefore = daysBetween(period.start, today)
   const elapsed = BigInt(Math.max(1, daysBefore * DAY_MS + msIntoDay(input.now, input.timeZone)))
   // The instant the pace reaches the amount: elapsed × amount / spent after the period's start.
   const at = (elapsed * input.amount) / spent

@@ -40,9 +40,10 @@ export function toDecimalString(value: bigint, scale: number): string {
  * Formats an amount for people with Intl.NumberFormat, from its exact decimal string (never through a
  * float). Shows enough fraction digits to make tiny streams visible: at least 2, up to 6 significant.
  */
-export function formatAmount(amount: Amount, locale?: string): string {
+export function formatAmount(amount: Amount, locale?: string, opts: { exact?: boolean } = {}): string {
   const decimal = toDecimalString(amount.value, amount.scale)
-  const fractionDigits = Math.min(amount.scale, Math.max(2, significantFractionDigits(decimal)))
+  // `exact`: to the last unit, for figures that must add up as shown (the popup's budget bar).
+  const fractionDigits = opts.exact === true ? amount.scale : Math.min(amount.scale, Math.max(2, significantFractionDigits(decimal)))
   const intlDecimal = decimal as unknown as number // Intl.NumberFormat formats decimal strings exactly (ES2023)
   const currency = /^[A-Z]{3}$/.test(amount.code) ? numberFormat(locale, Math.min(2, amount.scale), fractionDigits, amount.code) : null
   if (currency !== null) return currency.format(intlDecimal)

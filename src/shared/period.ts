@@ -32,6 +32,13 @@ const parse = (day: DayKey): { y: number; m: number; d: number } => {
   return { y, m, d }
 }
 const fromUtc = (t: number): DayKey => new Date(t).toISOString().slice(0, 10)
+const DAY_MS = 86_400_000
+const utcOf = (day: DayKey): number => Date.parse(`${day}T00:00:00Z`)
+
+/** `day` moved by `n` calendar days. */
+export const addDays = (day: DayKey, n: number): DayKey => fromUtc(utcOf(day) + n * DAY_MS)
+/** Calendar days from `from` to `to` ([from, to): 0 when equal). */
+export const daysBetween = (from: DayKey, to: DayKey): number => Math.round((utcOf(to) - utcOf(from)) / DAY_MS)
 const daysInMonth = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).getUTCDate()
 
 /** The renewal day of month `m` (1–12) of year `y`: the chosen day, or the month's last if shorter. */

@@ -4,6 +4,18 @@ import { t, tn, uiLocale } from '../shared/i18n.ts'
 
 export const showAmount = (a: AmountJson | null): string => (a === null ? '—' : formatAmount(fromJson(a), uiLocale()))
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>()
+/** A formatter of calendar days (day keys at UTC midnight, formatted in UTC: no zone can shift them), made once. */
+export function dayFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = JSON.stringify(options)
+  let f = dateFormats.get(key)
+  if (f === undefined) dateFormats.set(key, f = new Intl.DateTimeFormat(uiLocale(), { ...options, timeZone: 'UTC' }))
+  return f
+}
+
+/** A day key (YYYY-MM-DD) as a date in the user's language: "12 Mar 2026". */
+export const formatDay = (day: string): string => dayFormat({ day: 'numeric', month: 'short', year: 'numeric' }).format(Date.parse(`${day}T00:00:00Z`))
+
 /** A ledger site for people: the host of an origin; test payments under their own name. */
 export function siteLabel(site: string): string {
   if (site === 'trickle:tester') return t('common_pointerTests')

@@ -12,7 +12,7 @@ import { MAX_HISTORY_DAYS, MAX_LINE_ASSETS, MAX_LINE_RECEIVERS, type DayTotal, t
 import { t } from '../../shared/i18n.ts'
 import type { Log } from '../../shared/log.ts'
 import type { Asset, AmountJson } from '../../shared/money.ts'
-import { isDayKey, type DayKey } from '../../shared/period.ts'
+import { daysBetween, isDayKey, type DayKey } from '../../shared/period.ts'
 import { addTo, checkLedgerRow, freshRow, isEmpty, type LedgerRow } from './ledger-rows.ts'
 import type { LedgerDb } from './schema.ts'
 
@@ -110,7 +110,7 @@ export async function addToSum(store: SumStore, identity: Identity, amounts: Tot
 /** Why a range cannot be answered, or null. */
 export function rangeProblem(range: HistoryRange): string | null {
   if (!isDayKey(range.from) || !isDayKey(range.to)) return t('ledger_rangeDays')
-  const days = (Date.parse(`${range.to}T00:00:00Z`) - Date.parse(`${range.from}T00:00:00Z`)) / 86_400_000
+  const days = daysBetween(range.from, range.to)
   if (days <= 0) return t('ledger_rangeOrder')
   if (days > MAX_HISTORY_DAYS) return t('ledger_rangeLength', MAX_HISTORY_DAYS)
   return null
@@ -141,14 +141,14 @@ const assetKey = (a: Asset): string => `${a.code}/${a.scale}`
 
 /** Spending per day over all sites, in each source asset, oldest first (from the day rows until the totals are built). */
 export async function dayTotals(db: LedgerDb, range: HistoryRange, fromDays = false): Promise<DayTotal[]> {
-  const rows = fromDays ? sumsOf(await daysBetween(db, range)).totals : await readStore(db, 'totals', byDayKey(range))
+  const rows = fromDays ? sumsOf(await rowsBetween(db, range)).totals : await readStore(db, 'totals', byDayKey(range))
   return rows.filter((r) => r.day >= range.from && r.day < range.to)
     .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : 0))
     .map((r) => ({ day: r.day, sent: amount(BigInt(r.sent), r.source), unconfirmed: amount(BigInt(r.unconfirmed), r.source), ms: r.ms }))
 }
 
 /** Rows of `days` in [from, to), by its day index (and the salvage of damaged ones). */
-async function daysBetween(db: LedgerDb, range: HistoryRange): Promise<LedgerRow[]> {
+async function rowsBetween(db: LedgerDb, range: HistoryRange): Promise<LedgerRow[]> {
   const tx = db.transaction('days')
   const index = tx.store.index('day')
   const r = IDBKeyRange.bound(range.from, range.to, false, true)
@@ -165,7 +165,7 @@ const isMonthStart = (day: DayKey): boolean => day.endsWith('-01')
  */
 export async function statement(db: LedgerDb, range: HistoryRange, fromDays = false): Promise<Statement> {
   const whole = !fromDays && isMonthStart(range.from) && isMonthStart(range.to)
-  const rows = (whole ? await readStore(db, 'months', byDayKey(range)) : await daysBetween(db, range))
+  const rows = (whole ? await readStore(db, 'months', byDayKey(range)) : await rowsBetween(db, range))
     .filter((r) => r.day >= range.from && r.day < range.to && r.site !== ALL)
   interface Line { site: string; source: Asset; sent: bigint; unconfirmed: bigint; ms: number; packets: number; delivered: Map<string, { asset: Asset; value: bigint }>; receivers: Set<string> }
   const lines = new Map<string, Line>()
