@@ -1,8 +1,4 @@
-import { render } from 'preact'
-import { t, uiLocale } from '../shared/i18n.ts'
+import { mountPage } from '../ui/mount.tsx'
 import { EventView } from './events.tsx'
 
-document.documentElement.lang = uiLocale()
-document.title = t('events_pageTitle')
-const app = document.getElementById('app')
-if (app !== null) render(<EventView />, app)
+mountPage('events_pageTitle', <EventView />)

@@ -1,8 +1,4 @@
-import { render } from 'preact'
-import { t, uiLocale } from '../shared/i18n.ts'
+import { mountPage } from '../ui/mount.tsx'
 import { Popup } from './popup.tsx'
 
-document.documentElement.lang = uiLocale()
-document.title = t('extName')
-const app = document.getElementById('app')
-if (app !== null) render(<Popup />, app)
+mountPage('extName', <Popup />)
