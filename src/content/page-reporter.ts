@@ -3,15 +3,27 @@
  * It sends the whole state each time (idempotent), over a port whose disconnect tells the worker the
  * page is gone, and tells this script the worker restarted, so it reconnects and says it all again.
  */
-import type { Browser, Runtime } from 'webextension-polyfill'
-import { isBackgroundEnvelope, MAX_TAGS_REPORTED, PAGE_PORT_NAME, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
+import { isBackgroundEnvelope, MAX_TAGS_REPORTED, PAGE_PORT_NAME, PRESENCE_PING, PRESENCE_REPLY, type ContentEnvelope, type PageSnapshot, type TagReport } from '../shared/messages.ts'
 import { FrameGrants } from './frame-grants.ts'
-import { findMetaPolicies, findTags, isTagMutation } from './tags.ts'
+import { findMetaPolicies, findTags, watchTags } from './tags.ts'
 import { WmBridge } from './wm-bridge.ts'
 import { seenEvent } from '../shared/wm-channel.ts'
 
+/** The one port method and events used here: the same in Chromium's `chrome` and Firefox's `browser`. */
+export interface ContentPort {
+  postMessage(message: unknown): void
+  disconnect(): void
+  onMessage: { addListener(listener: (message: unknown) => void): void }
+  onDisconnect: { addListener(listener: () => void): void }
+}
+
 export interface ReporterEnv {
-  browser: Browser
+  /** The extension's runtime (no polyfill is loaded into every page for these three). */
+  runtime: {
+    id: string
+    connect(info: { name: string }): ContentPort
+    onMessage: { addListener(listener: (message: unknown, sender: { id?: string }, reply: (answer: unknown) => void) => undefined): void }
+  }
   document: Document
   window: Window
   now(): number
@@ -30,13 +42,11 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   const { document: doc, window: win } = env
   const visitId = env.randomUUID()
   const firstSeen = new Map<string, number>()
-  let port: Runtime.Port | null = null
+  let port: ContentPort | null = null
   let lastSent = ''
   let scheduled = false
   let active = true // false between pagehide and pageshow (back/forward cache)
   let reconnects = 0
-  /** Whether this page has reported since it was (re)shown: only then may it stay quiet. */
-  let reported = false
 
   // Every event the page gets is also told to the worker, for the event view of site owners.
   const bridge = new WmBridge(doc, () => env.randomUUID(), (instruction) => {
@@ -79,8 +89,9 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     const state = snapshot()
     const text = JSON.stringify(state)
     if (port === null) {
-      // After its first report, only a page with something to pay (or to vouch for) wakes the worker.
-      if (reported && state.tags.length === 0 && state.grants.length === 0) return
+      // Only a page with something to pay (or frames to vouch for) wakes the worker: the others cost
+      // it nothing, and it learns nothing of them.
+      if (state.tags.length === 0 && state.grants.length === 0) return
       connect()
     }
     if (text === lastSent || port === null) return
@@ -88,7 +99,6 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     try {
       port.postMessage(envelope)
       lastSent = text
-      reported = true
     } catch {
       port = null
       schedule()
@@ -102,7 +112,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   }
 
   function connect(): void {
-    const p = env.browser.runtime.connect({ name: PAGE_PORT_NAME })
+    const p = env.runtime.connect({ name: PAGE_PORT_NAME })
     const connectedAt = env.now()
     port = p
     lastSent = ''
@@ -121,10 +131,7 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     })
   }
 
-  const observer = new MutationObserver((records) => {
-    if (records.some(isTagMutation)) schedule()
-  })
-  observer.observe(doc, { childList: true, subtree: true, attributes: true, attributeFilter: ['name', 'content', 'rel', 'href', 'disabled'] })
+  const unwatch = watchTags(doc, schedule)
 
   const listen = (target: EventTarget, type: string, fn: (e: Event) => void): void =>
     target.addEventListener(type, fn, { signal })
@@ -143,13 +150,17 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
   })
   listen(win, 'pageshow', (e) => {
     active = true
-    if ((e as PageTransitionEvent).persisted) {
-      reported = false // a restored page reports once, like a new one
-      schedule()
-    }
+    if ((e as PageTransitionEvent).persisted) schedule()
   })
+  // The popup's question about a tab that never reported (top frame only): yes, here, with no tag.
+  if (win.parent === win) {
+    env.runtime.onMessage.addListener((message, sender, reply) => {
+      if (message === PRESENCE_PING && sender.id === env.runtime.id && !signal.aborted) reply(PRESENCE_REPLY)
+      return undefined
+    })
+  }
   signal.addEventListener('abort', () => {
-    observer.disconnect()
+    unwatch()
     port?.disconnect()
     port = null
   }, { once: true })

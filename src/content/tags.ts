@@ -45,16 +45,50 @@ export function findMetaPolicies(doc: Document): string[] {
 const isMonetizationLink = (link: HTMLLinkElement): boolean =>
   [...link.relList].some((token) => token.toLowerCase() === 'monetization')
 
-/** Whether a mutation could change what findTags returns, so unrelated DOM churn costs nothing. */
-export function isTagMutation(record: MutationRecord): boolean {
-  if (record.type === 'attributes') return isTagElement(record.target)
-  for (const list of [record.addedNodes, record.removedNodes]) {
-    for (const node of list) {
-      if (isTagElement(node)) return true
-      if (node instanceof Element && (node.nodeName === 'HEAD' || node.querySelector('meta, link, iframe') !== null)) return true
+/**
+ * Watches for changes that could alter what findTags (or the frame grants) see, at a cost that does not
+ * grow with the page's own DOM churn: no work per added node, no selector per mutation. One observer
+ * for the tag attributes (the browser filters those records itself), and one for the tree whose
+ * callback ignores its records and compares the elements that can carry a tag (the head, its metas,
+ * the links, the iframes: a live list each, kept by the browser) with those it saw last time. A page
+ * that only moves its own divs around costs one comparison per batch of mutations.
+ */
+export function watchTags(doc: Document, changed: () => void): () => void {
+  const links = doc.getElementsByTagName('link')
+  const iframes = doc.getElementsByTagName('iframe')
+  let head: HTMLHeadElement | null = null
+  let metas: HTMLCollectionOf<HTMLMetaElement> | null = null
+  let seen: Element[] = []
+  const current = (): Element[] => {
+    if (doc.head !== head) {
+      head = doc.head
+      metas = head?.getElementsByTagName('meta') ?? null
     }
+    const now: Element[] = head === null ? [] : [head]
+    for (const list of [metas, links, iframes]) {
+      if (list === null) continue
+      for (let i = 0; i < list.length; i++) now.push(list[i] as Element)
+    }
+    return now
   }
-  return false
+  const sameAsSeen = (now: Element[]): boolean => now.length === seen.length && now.every((el, i) => el === seen[i])
+  seen = current()
+  const tree = new MutationObserver(() => {
+    const now = current()
+    if (sameAsSeen(now)) return
+    seen = now
+    changed()
+  })
+  // Only the tag elements' own attributes count: a page rewriting its anchors' hrefs costs a name check each.
+  const attributes = new MutationObserver((records) => {
+    if (records.some((r) => TAG_ELEMENTS.has(r.target.nodeName))) changed()
+  })
+  tree.observe(doc, { childList: true, subtree: true })
+  attributes.observe(doc, { subtree: true, attributes: true, attributeFilter: ['name', 'content', 'rel', 'href', 'disabled'] })
+  return () => {
+    tree.disconnect()
+    attributes.disconnect()
+  }
 }
 
-const isTagElement = (node: Node): boolean => node.nodeName === 'META' || node.nodeName === 'LINK' || node.nodeName === 'IFRAME'
+const TAG_ELEMENTS = new Set(['META', 'LINK', 'IFRAME'])

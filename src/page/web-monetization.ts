@@ -72,8 +72,8 @@ function captureBuiltins(win: Window & typeof globalThis) {
     applyDispatch: win.Reflect.apply(bindOf, FnProto.apply, [ET.dispatchEvent]) as (target: EventTarget, args: [Event]) => boolean,
     queueMicrotask: win.Reflect.apply(bindOf, win.queueMicrotask, [win]) as (job: () => void) => void,
     toLowerCase: uncurry(win.String.prototype.toLowerCase),
-    wmGet: uncurry(wm.get) as (m: WeakMap<object, Fn>, key: unknown) => Fn | undefined,
-    wmSet: uncurry(wm.set) as (m: WeakMap<object, Fn>, key: unknown, value: Fn) => unknown,
+    wmGet: uncurry(wm.get) as <V>(m: WeakMap<object, V>, key: unknown) => V | undefined,
+    wmSet: uncurry(wm.set) as <V>(m: WeakMap<object, V>, key: unknown, value: V) => unknown,
     wmDelete: uncurry(wm.delete) as (m: WeakMap<object, Fn>, key: unknown) => boolean,
     wsAdd: uncurry(ws.add) as (s: WeakSet<object>, value: unknown) => unknown,
     wsHas: uncurry(ws.has) as (s: WeakSet<object>, value: unknown) => boolean,
@@ -87,14 +87,9 @@ function captureBuiltins(win: Window & typeof globalThis) {
     getAttribute: uncurry(El.getAttribute),
     setAttribute: uncurry(El.setAttribute),
     removeAttribute: uncurry(El.removeAttribute),
-    hasAttribute: uncurry(El.hasAttribute),
-    querySelectorAll: uncurry(El.querySelectorAll) as (el: Element, selector: string) => NodeList,
     createElement: uncurry<Document, [string], HTMLElement>(win.Document.prototype.createElement),
-    listLength: getter(win.NodeList.prototype, 'length') as (l: NodeList) => number,
-    listItem: uncurry(win.NodeList.prototype.item),
-    recordType: getter(win.MutationRecord.prototype, 'type') as (r: MutationRecord) => string,
     recordTarget: getter(win.MutationRecord.prototype, 'target') as (r: MutationRecord) => Node,
-    recordAdded: getter(win.MutationRecord.prototype, 'addedNodes') as (r: MutationRecord) => NodeList,
+    parentNode: getter(win.Node.prototype, 'parentNode') as (n: Node) => Node | null,
     observe: uncurry(win.MutationObserver.prototype.observe),
   }
   /* eslint-enable @typescript-eslint/unbound-method, @typescript-eslint/no-deprecated */
@@ -186,9 +181,18 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
       b.wmDelete(handlers, target)
     }
   }
-  function getOnmonetization(this: unknown): unknown { return b.wmGet(handlers, this) ?? null }
+  function getOnmonetization(this: unknown): unknown {
+    try { if (isElement(this)) syncAttribute(this) } catch { /* a node the page made strange: as it was */ }
+    return b.wmGet(handlers, this) ?? null
+  }
   function setOnmonetization(this: unknown, fn: unknown): void {
-    try { setHandler(this, fn) } catch (err) { throw hide(err, setOnmonetization) }
+    try {
+      setHandler(this, fn)
+      // Set as a property: the attribute as it is now is not newer than this handler.
+      if (isElement(this)) b.wmSet(setFrom, this, b.getAttribute(this, 'onmonetization'))
+    } catch (err) {
+      throw hide(err, setOnmonetization)
+    }
   }
   for (const proto of [win.HTMLElement.prototype, win.Document.prototype, win.Window.prototype]) {
     b.defineProperty(proto, 'onmonetization', { configurable: true, enumerable: true, get: getOnmonetization, set: setOnmonetization })
@@ -212,30 +216,46 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
       b.removeAttribute(scratch, 'onclick')
     }
   }
+  /**
+   * The attribute's text each element's handler was last set from (or beside, when set as a property).
+   * Attribute changes in the document are seen by an observer filtered to this one attribute, which
+   * costs nothing on pages that do not use it. An element that arrives with the attribute (parsed, or
+   * inserted with it) is compiled lazily, when its handler is read or an event is about to reach it:
+   * so no observer of the page's whole tree, in every frame of every page, for an attribute almost
+   * no page has. (One difference from a built-in event attribute: such a handler's listener is added
+   * at that moment, so it runs after listeners the page added to the same element before.)
+   */
+  const setFrom = new b.WeakMap<object, string | null>()
   const fromAttribute = (el: Element): void => {
     const text = b.getAttribute(el, 'onmonetization')
+    b.wmSet(setFrom, el, text)
     setHandler(el, text === null ? null : compile(text))
   }
+  /** Brings an element's handler up to date with an attribute the observer could not have seen. */
+  const syncAttribute = (el: Element): void => {
+    const text = b.getAttribute(el, 'onmonetization')
+    const last = b.wmGet(setFrom, el)
+    if (text === last || (last === undefined && text === null)) return
+    fromAttribute(el)
+  }
+  const isElement = (v: unknown): v is Element => typeof v === 'object' && v !== null && b.nodeType(v as Node) === ELEMENT_NODE
   const observer = new b.MutationObserver((records) => {
     for (let i = 0; i < records.length; i++) {
       try {
-        const r = records[i] as MutationRecord
-        const target = b.recordTarget(r)
-        if (b.recordType(r) === 'attributes' && b.nodeType(target) === ELEMENT_NODE) fromAttribute(target as Element)
-        const added = b.recordAdded(r)
-        for (let j = 0; j < b.listLength(added); j++) {
-          const node = b.listItem(added, j)
-          if (node === null || b.nodeType(node) !== ELEMENT_NODE) continue
-          if (b.hasAttribute(node, 'onmonetization')) fromAttribute(node as Element)
-          const inside = b.querySelectorAll(node as Element, '[onmonetization]')
-          for (let k = 0; k < b.listLength(inside); k++) fromAttribute(b.listItem(inside, k) as Element)
-        }
+        const target = b.recordTarget(records[i] as MutationRecord)
+        if (b.nodeType(target) === ELEMENT_NODE) fromAttribute(target as Element)
       } catch {
         // a node the page made strange; the others still count
       }
     }
   })
-  b.observe(observer, doc, { subtree: true, childList: true, attributes: true, attributeFilter: ['onmonetization'] })
+  b.observe(observer, doc, { subtree: true, attributes: true, attributeFilter: ['onmonetization'] })
+  /** Before an event is fired at `target`: the handlers of every element it will bubble through. */
+  const syncPath = (target: Node): void => {
+    for (let n: Node | null = target; n !== null; n = b.parentNode(n)) {
+      try { if (b.nodeType(n) === ELEMENT_NODE) syncAttribute(n as Element) } catch { /* the others still count */ }
+    }
+  }
 
   // <link>.relList.supports('monetization') is the spec's feature test.
   const linkRelLists = new b.WeakSet<object>()
@@ -289,6 +309,7 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
       const target = b.eventTarget(e)
       if (!isLink(target) || !b.isConnected(target)) return
       if (instruction.type === 'monetization') {
+        syncPath(target)
         const init = instruction.init
         const amountSent = init.amountSent as Partial<MonetizationCurrencyAmount>
         fire(target, monetizationEvent({

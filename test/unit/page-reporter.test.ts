@@ -1,9 +1,8 @@
 // @vitest-environment happy-dom
 // The content script's report to the worker: what it says, and when.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { Browser } from 'webextension-polyfill'
 import { startReporter } from '../../src/content/page-reporter.ts'
-import type { PageSnapshot } from '../../src/shared/messages.ts'
+import { PRESENCE_PING, PRESENCE_REPLY, type PageSnapshot } from '../../src/shared/messages.ts'
 import { fakePort } from './fakes.ts'
 
 /** A browser whose every runtime.connect opens a fake port to the worker; `ports` in order opened. */
@@ -11,18 +10,25 @@ function fakeBrowser(now: () => number = () => 0) {
   const ports: ReturnType<typeof fakePort>[] = []
   /** When (by `now`) each port was opened. */
   const connectedAt: number[] = []
-  const browser = {
-    runtime: {
-      connect: () => {
-        const p = fakePort()
-        ports.push(p)
-        connectedAt.push(now())
-        return p.port
-      },
+  const listeners: ((message: unknown, sender: { id?: string }, reply: (answer: unknown) => void) => undefined)[] = []
+  const runtime = {
+    id: 'trickle-id',
+    onMessage: { addListener: (f: (typeof listeners)[number]) => { listeners.push(f) } },
+    connect: () => {
+      const p = fakePort()
+      ports.push(p)
+      connectedAt.push(now())
+      return p.port
     },
-  } as unknown as Browser
+  }
   return {
-    browser,
+    runtime,
+    /** What the content script answers a runtime message from `senderId` (undefined: no answer). */
+    ask: (message: unknown, senderId: string): unknown => {
+      let answer: unknown
+      for (const f of listeners) f(message, { id: senderId }, (a) => { answer = a })
+      return answer
+    },
     ports,
     connectedAt,
     /** Every snapshot the page reported, on whichever port. */
@@ -43,7 +49,7 @@ afterEach(() => {
 })
 
 function start(b: ReturnType<typeof fakeBrowser>): void {
-  startReporter(controller.current.signal, { browser: b.browser, document, window, now: () => 1000, randomUUID: () => crypto.randomUUID() })
+  startReporter(controller.current.signal, { runtime: b.runtime, document, window, now: () => 1000, randomUUID: () => crypto.randomUUID() })
 }
 
 describe('the page reporter', () => {
@@ -65,15 +71,43 @@ describe('the page reporter', () => {
     const b = fakeBrowser()
     start(b)
     await flush()
-    expect(b.sent.at(-1)?.tags).toEqual([])
+    // No tag, no frame to vouch for: the worker is not woken, and is told nothing.
+    expect(b.connects()).toBe(0)
+    document.body.insertAdjacentHTML('beforeend', '<div><p>unrelated</p><a href="/x">a link</a></div>')
+    await flush()
+    expect(b.connects()).toBe(0)
     document.head.insertAdjacentHTML('beforeend', '<meta name="monetization" content="$w.example/a">')
     await flush()
     expect(b.sent.at(-1)?.tags.map((t) => t.value)).toEqual(['$w.example/a'])
     const count = b.sent.length
     document.body.insertAdjacentHTML('beforeend', '<p>unrelated</p>')
+    document.querySelector('a')?.setAttribute('href', '/y')
     await flush()
     expect(b.sent.length).toBe(count)
+    // A tag inside an inserted subtree, and one inside a removed subtree, are seen too.
+    document.body.insertAdjacentHTML('beforeend', '<section><div><link rel="monetization" href="https://w.example/b"></div></section>')
+    await flush()
+    expect(b.sent.at(-1)?.tags.map((t) => t.value)).toEqual(['$w.example/a', 'https://w.example/b'])
+    document.querySelector('section')?.remove()
+    await flush()
+    expect(b.sent.at(-1)?.tags.map((t) => t.value)).toEqual(['$w.example/a'])
+    // A meta moved out of the head is no tag any more (the same elements, another place).
+    const meta = document.querySelector('meta[name="monetization"]')
+    if (meta !== null) document.body.append(meta)
+    await flush()
+    expect(b.sent.at(-1)?.tags).toEqual([])
     expect(b.connects()).toBe(1)
+  })
+
+  it('answers the popup\'s question about a page with no tag, and only the extension\'s', async () => {
+    document.head.innerHTML = ''
+    const b = fakeBrowser()
+    start(b)
+    await flush()
+    expect(b.connects()).toBe(0)
+    expect(b.ask(PRESENCE_PING, 'trickle-id')).toBe(PRESENCE_REPLY)
+    expect(b.ask(PRESENCE_PING, 'another-extension')).toBeUndefined()
+    expect(b.ask('something else', 'trickle-id')).toBeUndefined()
   })
 
   it('says goodbye on pagehide and comes back on a persisted pageshow', async () => {
@@ -112,7 +146,7 @@ describe('reconnecting after worker restarts', () => {
     vi.useFakeTimers({ now: 1000 })
     document.head.innerHTML = '<link rel="monetization" href="https://w.example/a">'
     const b = fakeBrowser(() => Date.now())
-    startReporter(controller.current.signal, { browser: b.browser, document, window, now: () => Date.now(), randomUUID: () => crypto.randomUUID() })
+    startReporter(controller.current.signal, { runtime: b.runtime, document, window, now: () => Date.now(), randomUUID: () => crypto.randomUUID() })
     await vi.advanceTimersByTimeAsync(0)
     for (let kill = 0; kill < 10; kill++) {
       await vi.advanceTimersByTimeAsync(4000) // the page was paid for 4 s, then the worker was killed
