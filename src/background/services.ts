@@ -10,6 +10,7 @@ import { parseDecimal } from '../shared/money.ts'
 import type { Log } from '../shared/log.ts'
 import { PAGE_WATCH_PORT_NAME, POPUP_PORT_NAME } from '../shared/messages.ts'
 import { Attention, type IdleState } from './platform/attention.ts'
+import { pagePresent } from './platform/presence.ts'
 import { watchedSocket } from './payment/btp-socket.ts'
 import { Budget, LOOKBACK_DAYS } from './ledger/budget.ts'
 import { createPortHandler, PagePorts } from './messaging/content-port.ts'
@@ -211,6 +212,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
       log,
       settingsChanged: () => { void watchIdle().catch(() => undefined) },
       events,
+      pagePresent: (tabId) => pagePresent(browser, tabId),
       checkPointer: createTester({ uplink, budget, ledger, settings: () => settings.current, fetch, redirectTarget, now }),
     })),
     onTabRemoved: (tabId: number) => {

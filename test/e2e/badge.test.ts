@@ -1,5 +1,5 @@
 // The toolbar button of a real tab follows its page: paying, then paused while another tab is in front,
-// then stopped at a tiny budget; a page without a tag says it is not monetized. Read back from the
+// then stopped at a tiny budget; a page without a tag is left alone (the default button, the worker not told). Read back from the
 // browser itself (chrome.action.getBadgeText / getTitle for the tab, in an extension page of the built
 // extension), which holds what the worker set; the worker's own status is asked beside it. The
 // manifest asks no permission for this (test/cross/surface.ts checks the permissions it has).
@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Overview } from '../../src/shared/messages.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
-import { startStack, waitFor, type Stack } from './stack.ts'
+import { sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 const UNIT = 1000n // USD scale 9 (the uplink) per USD scale 6 (the receiver)
 let stack: Stack
@@ -58,8 +58,8 @@ describe('the toolbar button', () => {
     await waitFor('the page to be hidden', async () => ((await page.evaluate(() => document.visibilityState)) === 'hidden' ? true : undefined))
     await buttonBecomes(tabId, { text: 'II', title: 'Trickle paused: this page is not in view.' }, 'the paused badge')
     expect(await stack.status(page)).toMatchObject({ phase: 'paused' })
-    // The tab in front has no tag: its own button says not monetized.
-    await buttonBecomes(otherId, { text: '', title: 'Trickle: this page is not monetized.' }, 'the not-monetized tooltip')
+    // The tab in front has no tag: its own button stays the browser's default one, with no badge.
+    expect(await buttonOf(otherId)).toMatchObject({ text: '', title: 'Trickle' })
 
     // Back in front, paying again; then a budget three seconds from used up.
     await stack.control.evaluate(async (id) => { await chrome.tabs.update(id, { active: true }) }, tabId)
@@ -80,11 +80,20 @@ describe('the toolbar button', () => {
     await page.close()
   })
 
-  it('says not monetized on a page without a tag', async () => {
+  it('leaves a page without a tag alone: no badge, the worker not told of it, and the popup says not monetized', async () => {
     const page = await stack.openWindow(`${stack.net.site.base}/plain`)
     const tabId = await stack.tabId(page)
-    await buttonBecomes(tabId, { text: '', title: 'Trickle: this page is not monetized.' }, 'the not-monetized tooltip')
+    await page.waitForLoadState('load')
+    await sleep(1000)
+    // The page never connected: the worker knows no frame of it (the event view's list is empty).
+    const events = await stack.ask<{ frames: unknown[] }>('get-tab-events', { tabId })
+    expect(events.frames).toEqual([])
+    expect(await buttonOf(tabId)).toMatchObject({ text: '', title: 'Trickle' })
+    // Asked about the tab, the worker asks the page's content script, which is there.
     expect(await stack.status(page)).toEqual({ kind: 'not-monetized' })
+    // A tag added later wakes it: the button follows from then on.
+    await page.evaluate((href) => { const l = document.createElement('link'); l.rel = 'monetization'; l.href = href; document.head.append(l) }, `${stack.net.receiver.spspBase}/badge-late`)
+    await buttonBecomes(tabId, { text: 'ON', title: `Trickle is paying ${new URL(stack.net.receiver.spspBase).host}.` }, 'the paying badge of a late tag')
     await page.close()
   })
 })

@@ -42,7 +42,7 @@ type Handler = ReturnType<typeof createUiHandler>
  */
 let ledgers = 0
 
-function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
+function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean; pagePresent?: (tabId: number) => Promise<string | null> } = {}) {
   const h = harness({
     querySpsp: async (url) => url.includes('refuses')
       ? err({ step: 'status', message: 'The receiver answered HTTP 404.', retryable: false, status: 404 })
@@ -59,6 +59,7 @@ function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean } = {}) {
   let repairs = [{ id: 'r1', at: 5, kind: 'ledger-row' as const, reason: 'A history row was damaged (sent not valid).' }]
   const ui = createUiHandler({
     extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer: w.m, budget: w.budget, log: quiet, events, ready: Promise.resolve(),
+    ...(opts.pagePresent === undefined ? {} : { pagePresent: opts.pagePresent }),
     ledger: {
       rows: async () => ledger.rows(),
       dayTotals: async (range) => history.dayTotals(range),
@@ -109,6 +110,33 @@ const page = (hrefs: string[], over: Partial<PageSnapshot> = {}): PageSnapshot =
   snapshot({ visitId: crypto.randomUUID(), tags: hrefs.map((href) => link(href, Date.now())), ...over })
 
 describe('the worker\'s real replies, read through ask()', () => {
+  it('a tab that never reported: asks whether our script is there (a page with no tag does not connect)', async () => {
+    const asked: number[] = []
+    const pages: Record<number, string | null | Error> = { 20: 'https://quiet.example/article', 21: `${NEVER}/page`, 22: null, 23: new Error('No tab with id: 23') }
+    const { ui, w } = worker({
+      pagePresent: async (tabId) => {
+        asked.push(tabId)
+        const answer = pages[tabId]
+        if (answer instanceof Error) throw answer
+        return answer ?? null
+      },
+    })
+    w.m.pageState(2, page([]), 'https://plain.example/')
+    await read(ui, 'set-site', { site: NEVER, rules: { ...site, never: true } }, options)
+    const status = async (tabId: number) => read(ui, 'get-tab-status', { tabId })
+    expect(await status(20)).toEqual({ kind: 'not-monetized' })
+    expect(await status(21)).toEqual({ kind: 'never' })
+    expect(await status(22)).toEqual({ kind: 'unavailable' })
+    expect(await status(23)).toEqual({ kind: 'unavailable' })
+    // The popup's controls name the page's site, from the address the browser gave.
+    expect(await read(ui, 'get-overview', { tabId: 20 })).toMatchObject({ site: 'https://quiet.example', status: { kind: 'not-monetized' } })
+    expect(await read(ui, 'get-overview', { tabId: 22 })).toMatchObject({ site: null, status: { kind: 'unavailable' }, siteRules: null })
+    // A tab that reported is answered from its report: nobody is asked.
+    asked.length = 0
+    expect(await status(2)).toEqual({ kind: 'not-monetized' })
+    expect(asked).toEqual([])
+  })
+
   it('tab statuses of every kind, the overview, the event view and the ledger export', async () => {
     vi.useFakeTimers({ now: Date.UTC(2026, 10, 22, 12) })
     try {

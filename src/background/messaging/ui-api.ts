@@ -19,6 +19,8 @@ import { rangeProblem } from '../ledger/history-sums.ts'
 import type { Ledger } from '../ledger/ledger.ts'
 import { ledgerCsv, ledgerJson } from '../ledger/ledger-export.ts'
 import type { Monetizer } from '../pages/monetizer.ts'
+import { siteOf } from '../pages/tag-choice.ts'
+import type { TabStatus } from '../../shared/status.ts'
 import type { TabEvents } from '../site-owner/tab-events.ts'
 import { TESTER_SITE } from '../site-owner/tester.ts'
 import type { SettingsStore } from '../platform/settings-store.ts'
@@ -80,6 +82,12 @@ export function createUiHandler(deps: {
   checkPointer?: (pointer: string, pay: boolean, amount: string | null) => Promise<CheckReport>
   /** What tabs' pages were told (content-port.ts fills it). */
   events?: TabEvents
+  /**
+   * A tab that never reported: the address of its top page if Trickle's content script is there (a
+   * page with no tag does not connect), or null if it is not (a browser page, a tab from before the
+   * install). Absent in tests that do not need it: such a tab is then "unavailable".
+   */
+  pagePresent?: (tabId: number) => Promise<string | null>
   now?: () => number
 }) {
   const now = deps.now ?? Date.now
@@ -137,6 +145,16 @@ export function createUiHandler(deps: {
     }
   }
 
+  /** A tab's status and site; for a tab that never reported, whether our script is there with no tag. */
+  async function tabView(tabId: number): Promise<{ status: TabStatus; site: string | null }> {
+    const status = deps.monetizer.status(tabId)
+    if (status.kind !== 'unavailable' || deps.pagePresent === undefined) return { status, site: deps.monetizer.siteOfTab(tabId) }
+    const url = await deps.pagePresent(tabId).catch(() => null)
+    if (url === null) return { status, site: null }
+    const site = siteOf(url)
+    return { status: site !== null && deps.settings.current.sites[site]?.never === true ? { kind: 'never' } : { kind: 'not-monetized' }, site }
+  }
+
   async function overview(tabId: number | null): Promise<Overview> {
     const settings = deps.settings.current
     // The asset is learnt from the uplink: if no connection has told it yet, ask (not every second).
@@ -148,10 +166,11 @@ export function createUiHandler(deps: {
     const asset = b.asset
     // Most paid first, from the budget's own totals (the ledger's rows, kept in memory).
     const topSites = [...deps.budget.spentBySite()].sort(([, x], [, y]) => (x === y ? 0 : x > y ? -1 : 1)).slice(0, TOP_SITES)
-    const site = tabId === null ? null : deps.monetizer.siteOfTab(tabId)
+    const tab = tabId === null ? null : await tabView(tabId)
+    const site = tab?.site ?? null
     const used = b.spent + b.held
     return {
-      status: tabId === null ? null : deps.monetizer.status(tabId),
+      status: tab?.status ?? null,
       site,
       siteRules: site === null ? null : settings.sites[site] ?? DEFAULT_SITE,
       paused: settings.paused,
@@ -170,7 +189,7 @@ export function createUiHandler(deps: {
   }
 
   const handlers: Handlers = {
-    'get-tab-status': async ({ tabId }) => deps.monetizer.status(tabId),
+    'get-tab-status': async ({ tabId }) => (await tabView(tabId)).status,
     'get-settings': async () => {
       await readAgain(false)
       return view()
