@@ -52,9 +52,10 @@ export interface ExtensionBrowser {
 /**
  * `lang`: the browser's UI language (and so the extension's, chrome.i18n.getUILanguage()). On Linux
  * Chromium takes it from the environment (LANGUAGE, then LC_ALL/LANG), `--lang` elsewhere; both are set,
- * with the same first Accept-Language. `env`: more environment for the browser process.
+ * with the same first Accept-Language. `env`: more environment for the browser process. `alsoLoad`:
+ * other unpacked extensions loaded beside it (a benchmark's reference).
  */
-export async function launchWithExtension(opts: { headless?: boolean; extensionDir?: string; args?: string[]; lang?: string; env?: Record<string, string> } = {}): Promise<ExtensionBrowser> {
+export async function launchWithExtension(opts: { headless?: boolean; extensionDir?: string; args?: string[]; lang?: string; env?: Record<string, string>; alsoLoad?: string[] } = {}): Promise<ExtensionBrowser> {
   const dir = opts.extensionDir ?? EXTENSION_DIR
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`No built extension in ${dir}: run \`npm run build\` first.`)
   const profile = mkdtempSync(join(tmpdir(), 'trickle-profile-'))
@@ -65,8 +66,8 @@ export async function launchWithExtension(opts: { headless?: boolean; extensionD
   const proc = spawn(chromiumPath(), [
     `--user-data-dir=${profile}`,
     '--remote-debugging-port=0',
-    `--disable-extensions-except=${dir}`,
-    `--load-extension=${dir}`,
+    `--disable-extensions-except=${[dir, ...(opts.alsoLoad ?? [])].join(',')}`,
+    `--load-extension=${[dir, ...(opts.alsoLoad ?? [])].join(',')}`,
     ...(headless ? ['--headless=new'] : []),
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync', '--no-default-browser-check', '--password-store=basic',
