@@ -20,6 +20,8 @@ export interface HttpPeerPlugin {
   plugin: PluginHttpType
   /** The server of the last connect(), once it listens: its address says where it is bound. */
   listening(): Promise<AddressInfo>
+  /** Drops the connections a browser keeps open (after disconnect(), so that the peer is really gone). */
+  closeConnections(): void
 }
 
 interface KoaLike { listen(...args: unknown[]): Server }
@@ -52,5 +54,6 @@ export function httpPeerPlugin(opts: { port: number; token: string }): HttpPeerP
       if (!server.listening) await once(server, 'listening')
       return server.address() as AddressInfo
     },
+    closeConnections() { server?.closeAllConnections() },
   }
 }
