@@ -254,6 +254,7 @@ describe('ILP over HTTP: HTTP errors', () => {
     await link.disconnect()
     const result = await pending
     expect('error' in result && result.error.kind).toBe('ambiguous')
+    expect('error' in result && result.error.message).toMatch(/link to the peer is closed/)
   })
 
   it('never puts the token in an error message', async () => {

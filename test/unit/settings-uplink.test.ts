@@ -2,6 +2,7 @@
 // ILP-over-HTTP uplink, and that its token is never shown, exported or kept in a quarantined copy.
 import { describe, expect, it } from 'vitest'
 import { redactedSettingsCopy } from '../../src/background/platform/settings-store.ts'
+import { EMPTY_UPLINK_FORM, uplinkToSave, type UplinkForm } from '../../src/options/uplink-fields.tsx'
 import {
   DEFAULT_SETTINGS, exportSettings, httpUplinkText, migrateSettings, redactUplink, toPublic, uplinkKind, validateUplink, type HttpUplinkInput,
 } from '../../src/shared/settings.ts'
@@ -80,5 +81,28 @@ describe('uplink kinds', () => {
     const text = httpText()
     expect(migrateSettings({ ...DEFAULT_SETTINGS, uplinkUrl: text }).uplinkUrl).toBe(text)
     expect(migrateSettings({ ...DEFAULT_SETTINGS, uplinkUrl: 'https://rafiki.example/ilp' }).uplinkUrl).toBeNull()
+  })
+})
+
+describe('the options page\'s uplink form', () => {
+  const form = (more: Partial<UplinkForm>): UplinkForm => ({ ...EMPTY_UPLINK_FORM, ...more })
+
+  it('keeps the stored uplink when the field is empty, and sends a BTP URL as typed', () => {
+    expect(uplinkToSave(form({ token: 'ignored' }))).toEqual({ ok: true, value: null })
+    expect(uplinkToSave(form({ url: ' btp+wss://a:s@w.example ' }))).toEqual({ ok: true, value: 'btp+wss://a:s@w.example' })
+  })
+
+  it('puts an HTTP endpoint together with its token, peer name and account, as the worker stores it', () => {
+    const r = uplinkToSave(form({ url: 'https://rafiki.example/ilp', token: 't0k', peerName: 'me', address: 'g.r.me', code: 'EUR', scale: '2' }))
+    expect(r.ok).toBe(true)
+    const parsed = validateUplink(r.ok ? r.value ?? '' : '')
+    expect(parsed.ok && parsed.value).toMatchObject({ kind: 'http', endpoint: 'https://rafiki.example/ilp', token: 't0k', peerName: 'me', account: { address: 'g.r.me', asset: { code: 'EUR', scale: 2 } } })
+  })
+
+  it('takes the one-line form `npm run network` prints, and says what is missing otherwise', () => {
+    expect(uplinkToSave(form({ url: 'http://127.0.0.1:7772/#token=sandbox-http-token' }))).toEqual({ ok: true, value: 'http://127.0.0.1:7772/#token=sandbox-http-token' })
+    const r = uplinkToSave(form({ url: 'https://rafiki.example/ilp' }))
+    expect(r.ok).toBe(false)
+    expect(!r.ok && r.error).toMatch(/needs the bearer token/)
   })
 })

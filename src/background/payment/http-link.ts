@@ -196,7 +196,8 @@ export class HttpLink implements Plugin {
       clearTimeout(timer)
       this.requests.delete(controller)
       // The browser's error says nothing more ("Failed to fetch"), and never names the token.
-      throw new HttpLinkError(controller.signal.aborted ? t('worker_httpTimeout', Math.round(timeoutMs / 1000)) : t('worker_httpUnreachable'), 'ambiguous')
+      const why = this.closed ? t('worker_httpNotConnected') : controller.signal.aborted ? t('worker_httpTimeout', Math.round(timeoutMs / 1000)) : t('worker_httpUnreachable')
+      throw new HttpLinkError(why, 'ambiguous')
     }
   }
 
