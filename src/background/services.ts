@@ -12,6 +12,7 @@ import { PAGE_WATCH_PORT_NAME, POPUP_PORT_NAME } from '../shared/messages.ts'
 import { Attention, type IdleState } from './platform/attention.ts'
 import { pagePresent } from './platform/presence.ts'
 import { watchedSocket } from './payment/btp-socket.ts'
+import { HttpLink } from './payment/http-link.ts'
 import { Budget, LOOKBACK_DAYS } from './ledger/budget.ts'
 import { createPortHandler, PagePorts } from './messaging/content-port.ts'
 import { Ledger } from './ledger/ledger.ts'
@@ -49,7 +50,10 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     log,
   })
   const uplink = new Uplink({
-    createPlugin: (server, onSocketError) => new BtpPlugin({ server }, { WebSocket: watchedSocket(onSocketError) }),
+    // The transport by the uplink's kind: BTP over a WebSocket, or ILP over HTTP on the worker's fetch.
+    createPlugin: (up, onSocketError) => up.kind === 'btp'
+      ? new BtpPlugin({ server: up.url }, { WebSocket: watchedSocket(onSocketError) })
+      : new HttpLink(up, { fetch }),
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
     now,
   })

@@ -6,13 +6,14 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { LedgerFormat, SettingsView } from '../shared/messages.ts'
-import { DEFAULT_SITE, type BudgetPeriod, type SiteSettings } from '../shared/settings.ts'
+import { DEFAULT_SITE, uplinkKind, type BudgetPeriod, type SiteSettings, type UplinkKind } from '../shared/settings.ts'
 import type { UplinkState } from '../shared/status.ts'
 import browser from 'webextension-polyfill'
 import { download } from '../ui/download.ts'
 import { ask, watchChanges } from '../ui/api.ts'
 import { testerUrl, uplinkSummary } from '../ui/format.ts'
 import { t, uiLocale } from '../shared/i18n.ts'
+import { EMPTY_UPLINK_FORM, kindName, UplinkFields, uplinkToSave, type UplinkForm } from './uplink-fields.tsx'
 
 /** The days of the week in the browser's language, Sunday first (day 0, as the settings count them). */
 const WEEKDAYS = Array.from({ length: 7 }, (_, i) =>
@@ -21,7 +22,7 @@ const WEEKDAYS = Array.from({ length: 7 }, (_, i) =>
 
 export function Options() {
   const [view, setView] = useState<SettingsView | null>(null)
-  const [uplink, setUplink] = useState('')
+  const [uplink, setUplink] = useState<UplinkForm>(EMPTY_UPLINK_FORM)
   const [rate, setRate] = useState('')
   const [budget, setBudget] = useState('')
   const [period, setPeriod] = useState<BudgetPeriod>('monthly')
@@ -69,8 +70,13 @@ export function Options() {
 
   const save = async (e: Event): Promise<void> => {
     e.preventDefault()
+    const uplinkUrl = uplinkToSave(uplink)
+    if (!uplinkUrl.ok) {
+      setMessage({ error: true, text: uplinkUrl.error })
+      return
+    }
     const r = await ask('save-settings', {
-      uplinkUrl: uplink.trim() === '' ? null : uplink,
+      uplinkUrl: uplinkUrl.value,
       ratePerHour: rate,
       budget: { amount: budget, period, renewDay },
       idleMinutes: Number(idle),
@@ -80,7 +86,7 @@ export function Options() {
       return
     }
     setView(r.value)
-    setUplink('')
+    setUplink(EMPTY_UPLINK_FORM)
     setMessage({ error: false, text: t('options_saved') })
   }
 
@@ -122,13 +128,8 @@ export function Options() {
           return <p class={line.error ? 'error' : 'muted'} role={line.error ? 'alert' : 'status'} aria-label={t('options_currentUplinkLabel')}>{line.text}</p>
         })()}
         {view !== null && loadError !== null && <p class="error" role="alert">{loadError}</p>}
-        {view !== null && <UplinkStatus state={view.uplinkState} />}
-        <label for="uplink">
-          {t('options_uplinkUrl')}
-          <p class="hint" id="uplink-hint">{t('options_uplinkHint')}</p>
-        </label>
-        <input id="uplink" type="password" autocomplete="off" spellcheck={false} aria-describedby="uplink-hint"
-          value={uplink} onInput={(e) => setUplink(e.currentTarget.value)} />
+        {view !== null && <UplinkStatus state={view.uplinkState} kind={uplinkKind(view.uplink?.display ?? '')} />}
+        <UplinkFields form={uplink} onChange={setUplink} />
         <label for="rate">
           {t('options_rate')}
           <p class="hint" id="rate-hint">{t('options_rateHint')}</p>
@@ -251,11 +252,17 @@ function Sites({ sites, onSaved, onError }: { sites: Record<string, SiteSettings
   )
 }
 
-function UplinkStatus({ state }: { state: UplinkState }) {
+function UplinkStatus({ state, kind }: { state: UplinkState; kind: UplinkKind | null }) {
   switch (state.state) {
     case 'not-configured': return null
     case 'connecting': return <p role="status" aria-label={t('options_uplinkStatus')}>{t('options_connecting', state.host)}</p>
-    case 'connected': return <p role="status" aria-label={t('options_uplinkStatus')}>{t('options_connected', state.host, state.asset.code, state.asset.scale, state.address)}</p>
+    case 'connected': return (
+      <p role="status" aria-label={t('options_uplinkStatus')}>
+        {kind === null
+          ? t('options_connected', state.host, state.asset.code, state.asset.scale, state.address)
+          : t('options_connectedVia', state.host, kindName(kind), state.asset.code, state.asset.scale, state.address)}
+      </p>
+    )
     case 'failed': return <p role="status" aria-label={t('options_uplinkStatus')} class="error">{t('options_uplinkFailed', state.reason)}</p>
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The user's settings: one schema, a documented default for every field, a version and migrations.
- * Stored in browser.storage.local under `settings`. The uplink URL carries the user's BTP secret, so it
- * is read only by the service worker; pages get `PublicSettings`, with the secret removed.
+ * Stored in Trickle's IndexedDB (settings-store.ts). The uplink carries the user's secret (the BTP
+ * secret or the HTTP bearer token), so it is read only by the service worker; pages get
+ * `PublicSettings`, with the secret removed.
  */
 import { t } from './i18n.ts'
-import { parseDecimal } from './money.ts'
+import { parseDecimal, type Asset } from './money.ts'
 import { isLoopbackHost } from './pointer.ts'
 import { err, ok, type Result } from './result.ts'
 import { isRecord } from './guards.ts'
@@ -46,7 +47,10 @@ export interface SiteSettings {
 
 export interface Settings {
   version: typeof SETTINGS_VERSION
-  /** The user's Interledger account, `btp+wss://user:token@host` (or `btp+ws://` on loopback). Default: none. */
+  /**
+   * The user's Interledger account (`validateUplink`): BTP, `btp+wss://user:token@host`, or ILP over HTTP,
+   * `https://host/path#token=…` (plain ws:// and http:// on loopback only). Default: none.
+   */
   uplinkUrl: string | null
   /** How much one visible hour of a page costs, in the uplink's asset, as a decimal string. Default: 0.36 (Coil's $0.36/hour). */
   ratePerHour: string
@@ -154,13 +158,49 @@ export function validateSite(s: SiteSettings): Result<SiteSettings> {
 export const isDefaultSite = (s: SiteSettings): boolean =>
   s.ratePerHour === null && s.cap === null && !s.paused && !s.never && !s.simulate
 
-export interface ParsedUplink { url: string; host: string; secure: boolean }
+/** An account the user entered for an ILP-over-HTTP peer that does not answer ILDCP. */
+export interface UplinkAccount { address: string; asset: Asset }
 
-/** Checks a BTP uplink URL as ilp-plugin-btp will read it, and refuses plain ws:// off this machine. */
+/** An ILP-over-HTTP uplink (RFC 0035): where to POST, the bearer token, the peer's name for us. */
+export interface HttpUplinkConfig {
+  /** The endpoint without credentials or fragment: what is fetched. */
+  endpoint: string
+  token: string
+  /** Sent as `ILP-Peer-Name` when set (peers that serve several accounts at one endpoint). */
+  peerName: string | null
+  /** Used only when the peer does not answer ILDCP. */
+  account: UplinkAccount | null
+}
+
+/** `url`: the uplink as stored (canonical); `host`: what may be shown; `secure`: TLS (wss, https). */
+export type ParsedUplink =
+  | { kind: 'btp'; url: string; host: string; secure: boolean }
+  | ({ kind: 'http'; url: string; host: string; secure: boolean } & HttpUplinkConfig)
+
+export type UplinkKind = ParsedUplink['kind']
+
+/**
+ * Which kind of uplink a text names, by its scheme alone (the options page says it as the user types):
+ * `btp+ws(s)://` is BTP, `http(s)://` ILP over HTTP.
+ */
+export function uplinkKind(text: string): UplinkKind | null {
+  const raw = text.trim().toLowerCase()
+  if (/^btp\+wss?:\/\//.test(raw)) return 'btp'
+  if (/^https?:\/\//.test(raw)) return 'http'
+  return null
+}
+
+/**
+ * Checks an uplink as stored: BTP (`btp+wss://user:secret@host`, read as ilp-plugin-btp will) or ILP
+ * over HTTP (`https://host/path#token=…&peer=…&address=…&code=…&scale=…`, made by `httpUplinkText`;
+ * the fragment is never sent, the token goes in a header). Plain ws:// and http:// only on loopback.
+ */
 export function validateUplink(text: string): Result<ParsedUplink> {
   const raw = text.trim()
+  const kind = uplinkKind(raw)
+  if (kind === 'http') return parseHttpUplink(raw)
   const m = /^btp\+(wss?):\/\//.exec(raw)
-  if (m === null) return err(t('worker_uplinkScheme'))
+  if (m === null) return err(t('worker_uplinkSchemeEither'))
   let url: URL
   try {
     url = new URL(raw.slice('btp+'.length))
@@ -172,11 +212,102 @@ export function validateUplink(text: string): Result<ParsedUplink> {
   if (!secure && !isLoopbackHost(url.hostname)) {
     return err(t('worker_uplinkInsecure'))
   }
-  return ok({ url: raw, host: url.host, secure })
+  return { ok: true, value: { kind: 'btp', url: raw, host: url.host, secure } }
 }
 
-/** `btp+ws://user:token@host` → `btp+ws://user:•••@host`: what may be shown on screen. */
+/** A token or peer name as an HTTP header carries it: visible ASCII, no spaces. */
+const HEADER_SAFE = /^[\x21-\x7e]+$/
+const MAX_TOKEN = 1024
+const MAX_PEER_NAME = 128
+/** RFC 0015: an allocation scheme, then segments of letters, digits, `_ ~ -`; at most 1023 characters. */
+const ILP_ADDRESS = /^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$/
+const ASSET_CODE = /^[\x21-\x7e]{1,16}$/
+const FRAGMENT_KEYS = new Set(['token', 'peer', 'address', 'code', 'scale'])
+
+export const isIlpAddress = (a: string): boolean => a.length <= 1023 && ILP_ADDRESS.test(a)
+
+/** What the options page has for an ILP-over-HTTP uplink, as typed. */
+export interface HttpUplinkInput { endpoint: string; token: string; peerName: string; address: string; code: string; scale: string }
+
+/** The stored text of an ILP-over-HTTP uplink, every part checked (the same checks as `validateUplink`). */
+export function httpUplinkText(input: HttpUplinkInput): Result<string> {
+  let url: URL
+  try {
+    url = new URL(input.endpoint.trim())
+  } catch {
+    return err(t('worker_uplinkInvalid'))
+  }
+  if (url.hash !== '') return err(t('worker_httpFragment'))
+  const params = new URLSearchParams()
+  params.set('token', input.token.trim())
+  if (input.peerName.trim() !== '') params.set('peer', input.peerName.trim())
+  const account = [input.address.trim(), input.code.trim(), input.scale.trim()]
+  if (account.some((v) => v !== '')) {
+    params.set('address', account[0] ?? '')
+    params.set('code', account[1] ?? '')
+    params.set('scale', account[2] ?? '')
+  }
+  url.hash = params.toString()
+  const parsed = parseHttpUplink(url.href)
+  return parsed.ok ? ok(parsed.value.url) : parsed
+}
+
+function parseHttpUplink(raw: string): Result<ParsedUplink> {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    return err(t('worker_uplinkInvalid'))
+  }
+  if (url.hostname === '') return err(t('worker_uplinkNoHost'))
+  const secure = url.protocol === 'https:'
+  if (!secure && !isLoopbackHost(url.hostname)) return err(t('worker_httpInsecure'))
+  // A token in the URL itself would be sent nowhere (fetch refuses credentials in a URL): say where it goes.
+  if (url.username !== '' || url.password !== '') return err(t('worker_httpUserinfo'))
+  const params = new URLSearchParams(url.hash.slice(1))
+  for (const key of params.keys()) if (!FRAGMENT_KEYS.has(key)) return err(t('worker_httpFragment'))
+  const token = params.get('token') ?? ''
+  if (token === '') return err(t('worker_httpNoToken'))
+  if (token.length > MAX_TOKEN || !HEADER_SAFE.test(token)) return err(t('worker_httpTokenFormat'))
+  const peer = params.get('peer')
+  if (peer !== null && (peer.length > MAX_PEER_NAME || !HEADER_SAFE.test(peer))) return err(t('worker_httpPeerFormat'))
+  const address = params.get('address')
+  const code = params.get('code')
+  const scaleText = params.get('scale')
+  let account: UplinkAccount | null = null
+  if (address !== null || code !== null || scaleText !== null) {
+    if (address === null || !isIlpAddress(address)) return err(t('worker_httpAddressFormat'))
+    if (code === null || !ASSET_CODE.test(code)) return err(t('worker_httpCodeFormat'))
+    const scale = scaleText !== null && /^\d{1,3}$/.test(scaleText) ? Number(scaleText) : -1
+    if (scale < 0 || scale > 255) return err(t('worker_httpScaleFormat'))
+    account = { address, asset: { code, scale } }
+  }
+  url.hash = ''
+  const endpoint = url.href
+  // The canonical stored form: the same uplink always gives the same text (the worker compares them).
+  const canonical = new URLSearchParams({ token })
+  if (peer !== null) canonical.set('peer', peer)
+  if (account !== null) {
+    canonical.set('address', account.address)
+    canonical.set('code', account.asset.code)
+    canonical.set('scale', String(account.asset.scale))
+  }
+  return ok({ kind: 'http', url: `${endpoint}#${canonical.toString()}`, host: url.host, secure, endpoint, token, peerName: peer, account })
+}
+
+/**
+ * What may be shown on screen. BTP: `btp+ws://user:token@host` → `btp+ws://user:•••@host`. ILP over
+ * HTTP: its scheme and host only (`https://rafiki.example`): the token and the rest stay in the worker.
+ */
 export function redactUplink(raw: string): string {
+  if (uplinkKind(raw) === 'http') {
+    try {
+      const url = new URL(raw.trim())
+      return `${url.protocol}//${url.host}`
+    } catch {
+      return ''
+    }
+  }
   return raw.replace(/^(btp\+wss?:\/\/)([^@/]*)@/, (_all, scheme: string, userinfo: string) => {
     const user = userinfo.split(':')[0] ?? ''
     return `${scheme}${user}:•••@`

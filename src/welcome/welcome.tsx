@@ -1,7 +1,8 @@
 /**
  * The first-run page, opened once on install (src/background/platform/first-run.ts): what Trickle
  * does, what it costs by default (from the worker's settings, in the user's language), and the two
- * ways to start: set up an uplink, or try it without money in simulator mode.
+ * ways to start: set up an uplink, or try it without money in simulator mode; and where an uplink can
+ * come from (a connector of one's own, a Rafiki peer, or the sandbox).
  */
 import { useEffect, useState } from 'preact/hooks'
 import browser from 'webextension-polyfill'
@@ -9,6 +10,9 @@ import { t, uiLocale } from '../shared/i18n.ts'
 import type { SettingsView } from '../shared/messages.ts'
 import { formatAmount, parseDecimal, type Asset } from '../shared/money.ts'
 import { ask } from '../ui/api.ts'
+
+/** Rafiki's own guide to what a peering relationship needs (a public page). */
+const RAFIKI_PEERS = 'https://rafiki.dev/integration/requirements/peers'
 
 /** A decimal from the settings: money in the uplink's asset when known (truncated to its scale, as paid), else a plain number. */
 function decimalText(decimal: string, asset: Asset | null): string {
@@ -68,6 +72,19 @@ export function Welcome() {
           <a class="button" href="#simulator" data-testid="to-simulator">{t('welcome_simulateLink')}</a>
         </section>
       </div>
+
+      <section aria-labelledby="where-uplink">
+        <h2 id="where-uplink">{t('welcome_whereHeading')}</h2>
+        <p>{t('welcome_whereIntro')}</p>
+        <ul>
+          <li>{t('welcome_whereConnector')}</li>
+          <li>
+            {t('welcome_whereRafiki')}{' '}
+            <a href={RAFIKI_PEERS} target="_blank" rel="noreferrer">{t('welcome_whereRafikiLink')}</a>
+          </li>
+          <li>{t('welcome_whereTry')}</li>
+        </ul>
+      </section>
 
       <section id="simulator" tabIndex={-1} aria-labelledby="simulator-heading">
         <h2 id="simulator-heading">{t('welcome_simulatorHeading')}</h2>

@@ -15,6 +15,7 @@ import type { CrossStack } from '../cross/stack.ts'
 import { chromiumCross } from '../e2e/cross-chromium.ts'
 import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
 import { startFirefoxStack } from '../firefox/stack.ts'
+import { httpUplinkSection } from './http-uplink.ts'
 import { renderBench, renderSection } from './render.ts'
 import { chromiumVersion, firefoxVersion } from './versions.ts'
 
@@ -155,6 +156,12 @@ try {
   }).join('\n')
   const errorPct = (Number(rate.delivered - rate.expected) / Number(rate.expected)) * 100
   const row = (label: string, xs: number[], target: string): string => `| ${label} | ${fmt(pct(xs, 50))} | ${fmt(pct(xs, 95))} | ${target} |`
+  // The same over the ILP-over-HTTP uplink, in this browser and run (http-uplink.ts).
+  const httpSection = await httpUplinkSection({
+    stack, loads: LOADS, pauseMs: PAUSE_MS, rateSeconds: RATE_SECONDS, pct, sleep,
+    firstPayment: (name, isCold) => firstPayment(stack, name, isCold), rate: (name) => rateAccuracyOn(chromiumCross(stack), name),
+    btp: { warmP50: w50, coldP50: c50, bareP50: b50, ratePct: errorPct },
+  })
   // Last in this browser: it fills the ledger with a year of a thousand sites.
   const render = await renderBench(stack.browser, RENDER_LOADS)
   await stack.stop()
@@ -249,6 +256,7 @@ ${stepRows}
 | packets | ${rate.packets} (${(rate.packets / (rate.visibleMs / 1000)).toFixed(2)} per second) |
 | shortest interval between two packets | ${rate.minGapMs} ms (target at most one a second: ${rate.minGapMs >= 1000 ? 'met' : 'not met'}) |
 
+${httpSection}
 ${firefoxSection}
 ${renderSection(render, RENDER_LOADS)}
 ## How to rerun

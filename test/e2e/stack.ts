@@ -16,8 +16,11 @@ export interface Stack {
   net: Network
   browser: ExtensionBrowser
   control: Page
-  /** Saves settings through the options page form. */
-  configure(opts: { uplinkUrl?: string; ratePerHour?: string; budget?: string }): Promise<void>
+  /**
+   * Saves settings through the options page form. `httpToken`: the bearer token field (shown once the
+   * uplink field holds an http(s) endpoint).
+   */
+  configure(opts: { uplinkUrl?: string; httpToken?: string; ratePerHour?: string; budget?: string }): Promise<void>
   /** Asks the worker, as Trickle's pages do. */
   ask<T = unknown>(type: string, input: unknown): Promise<T>
   /** Opens `url` in a focused window of its own (Trickle pays only windows with focus). */
@@ -35,24 +38,26 @@ export interface Stack {
 
 /**
  * `uplinkProxy`: the uplink goes through the sandbox's fault proxy (net.proxy). `publicSite`: also a
- * stand-in public website, https://news.example (public-site.ts).
+ * stand-in public website, https://news.example (public-site.ts). `uplink: 'http'`: the extension is
+ * set up with the connector's ILP-over-HTTP account (endpoint and token) instead of BTP.
  */
-export async function startStack(opts: { uplinkProxy?: boolean; publicSite?: boolean } = {}): Promise<Stack> {
+export async function startStack(opts: { uplinkProxy?: boolean; publicSite?: boolean; uplink?: 'btp' | 'http' } = {}): Promise<Stack> {
   const net = await startNetwork({ uplinkProxy: opts.uplinkProxy === true })
   const publicSite = opts.publicSite === true ? await startPublicSite({ port: await freePort(), spspBase: net.receiver.spspBase }) : null
   const browser = await launchWithExtension(publicSite === null ? {} : { args: PUBLIC_SITE_ARGS })
   const control = await browser.openExtensionPage('src/options/index.html')
 
-  const configure: Stack['configure'] = async ({ uplinkUrl, ratePerHour, budget }) => {
+  const configure: Stack['configure'] = async ({ uplinkUrl, httpToken, ratePerHour, budget }) => {
     // Tabs are really hidden in the background here, and a hidden tab renders no frames to click on.
     await control.bringToFront()
     if (uplinkUrl !== undefined) await control.getByLabel('Uplink URL').fill(uplinkUrl)
+    if (httpToken !== undefined) await control.getByLabel('Bearer token').fill(httpToken)
     if (ratePerHour !== undefined) await control.getByLabel('Rate per hour').fill(ratePerHour)
     if (budget !== undefined) await control.getByLabel('Budget per period').fill(budget)
     await control.getByRole('button', { name: 'Save' }).click()
     await control.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: 5000 })
   }
-  await configure({ uplinkUrl: net.uplinkUrl })
+  await configure(opts.uplink === 'http' ? { uplinkUrl: net.httpUplink.endpoint, httpToken: net.httpUplink.token } : { uplinkUrl: net.uplinkUrl })
   await control.getByLabel('Uplink status').filter({ hasText: 'Connected' }).waitFor({ timeout: 10_000 })
 
   const tabId = async (page: Page): Promise<number> => {

@@ -2,14 +2,24 @@
 import { toDecimalString } from '../../src/shared/money.ts'
 import type { Network } from './network.ts'
 
-export interface SandboxArgs { headless: boolean | null; seconds: number | null; walletPort: number; spspPort: number; sitePort: number }
+export interface SandboxArgs {
+  headless: boolean | null
+  seconds: number | null
+  /** Which of the connector's accounts the sandbox's browser uses: BTP (the default) or ILP over HTTP. */
+  uplink: 'btp' | 'http'
+  walletPort: number
+  httpPort: number
+  spspPort: number
+  sitePort: number
+}
 
 const USAGE = `options: --headless | --headed   force a mode (default: a window when $DISPLAY is set)
          --seconds N             stop by itself after N seconds
-         --wallet-port N --spsp-port N --site-port N   (defaults 7768, 7770, 7771)`
+         --uplink btp | http     the browser pays over BTP (default) or ILP over HTTP (npm start only)
+         --wallet-port N --http-port N --spsp-port N --site-port N   (defaults 7768, 7772, 7770, 7771)`
 
 export function parseSandboxArgs(argv: string[]): SandboxArgs {
-  const args: SandboxArgs = { headless: null, seconds: null, walletPort: 7768, spspPort: 7770, sitePort: 7771 }
+  const args: SandboxArgs = { headless: null, seconds: null, uplink: 'btp', walletPort: 7768, httpPort: 7772, spspPort: 7770, sitePort: 7771 }
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v)
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} needs a whole number\n${USAGE}`)
@@ -20,7 +30,12 @@ export function parseSandboxArgs(argv: string[]): SandboxArgs {
     if (a === '--headless') args.headless = true
     else if (a === '--headed') args.headless = false
     else if (a === '--seconds') args.seconds = num(a, argv[++i])
-    else if (a === '--wallet-port') args.walletPort = num(a, argv[++i])
+    else if (a === '--uplink') {
+      const kind = argv[++i]
+      if (kind !== 'btp' && kind !== 'http') throw new Error(`--uplink takes btp or http\n${USAGE}`)
+      args.uplink = kind
+    } else if (a === '--wallet-port') args.walletPort = num(a, argv[++i])
+    else if (a === '--http-port') args.httpPort = num(a, argv[++i])
     else if (a === '--spsp-port') args.spspPort = num(a, argv[++i])
     else if (a === '--site-port') args.sitePort = num(a, argv[++i])
     else throw new Error(`unknown option ${a ?? ''}\n${USAGE}`)

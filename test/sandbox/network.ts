@@ -2,6 +2,7 @@
  * A real local Interledger network for the sandbox, the end-to-end tests and the benchmarks:
  *
  *   browser extension --BTP--> ilp-connector (mini-accounts "wallet", USD scale 9)
+ *                  \--ILP over HTTP--> (ilp-plugin-http "wallet-http", USD scale 9, a bearer token)
  *                                   |
  *                     mini-accounts "receiver" (USD scale 6) <--BTP-- STREAM receiver + SPSP endpoint
  *
@@ -14,6 +15,7 @@ import { createRequire } from 'node:module'
 import { Writable } from 'node:stream'
 import type { createApp as CreateApp } from 'ilp-connector'
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts'
+import { httpPeerPlugin, type HttpPeerPlugin } from './http-peer.ts'
 import { canBind, freePort } from './ports.ts'
 import { startReceiver, type Receiver } from './receiver.ts'
 import { startSite, type Site } from './site.ts'
@@ -47,6 +49,11 @@ export interface Network {
   uplinkUrl: string
   /** The connector's wallet account itself, bypassing any proxy. */
   directUplinkUrl: string
+  /**
+   * The connector's ILP-over-HTTP account (RFC 0035, ilp-plugin-http on 127.0.0.1): the endpoint and
+   * token the options page takes, and `text`, the same as Trickle stores it (pastes as one line).
+   */
+  httpUplink: { endpoint: string; token: string; text: string }
   receiver: Receiver
   site: Site
   /** The uplink fault proxy, when started with `uplinkProxy: true`. */
@@ -62,11 +69,15 @@ export interface Network {
 }
 
 export const SANDBOX_UPLINK_TOKEN = 'sandbox-wallet-token'
+/** The HTTP account's static bearer token. */
+export const SANDBOX_HTTP_TOKEN = 'sandbox-http-token'
 
 export interface NetworkOptions {
   sitePort?: number
   spspPort?: number
   walletPort?: number
+  /** The ILP-over-HTTP account's port (default: any free one). */
+  httpPort?: number
   /** Puts a fault proxy between the uplink URL and the wallet account (true: on any free port). */
   uplinkProxy?: boolean | { port?: number }
 }
@@ -76,6 +87,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
   // A port of 0 (or none) means "any free port": the printed URLs must carry the real one.
   const pick = async (port: number | undefined): Promise<number> => (port === undefined || port === 0 ? freePort() : port)
   const walletPort = await pick(opts.walletPort)
+  const httpPort = await pick(opts.httpPort)
   const receiverPort = await freePort()
   const spspPort = await pick(opts.spspPort)
   const sitePort = await pick(opts.sitePort)
@@ -111,17 +123,27 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       },
     },
   }
+  // The same account as "wallet", reached over ILP over HTTP (test/sandbox/http-peer.ts: 127.0.0.1 only).
+  const httpAccount = {
+    relation: 'child', assetCode: 'USD', assetScale: 9, maxPacketAmount: '10000000',
+    balance: { minimum: '-Infinity', maximum: '1000000000000', settleThreshold: '-Infinity' },
+  }
+  let httpPeer: HttpPeerPlugin | null = null
   const startConnector = async (waitForPortsMs: number): Promise<ReturnType<typeof createApp>> => {
     // mini-accounts' listen error is an unhandled 'error' event: make sure the ports are free first
     // (after a restart, waiting a moment for the old connector's to be released).
     const deadline = Date.now() + waitForPortsMs
-    while (!(await canBind(walletPort) && await canBind(receiverPort))) {
-      if (Date.now() > deadline) throw new Error(`the connector's ports ${walletPort} and ${receiverPort} did not come free`)
+    while (!(await canBind(walletPort) && await canBind(receiverPort) && await canBind(httpPort))) {
+      if (Date.now() > deadline) throw new Error(`the connector's ports ${walletPort}, ${receiverPort} and ${httpPort} did not come free`)
       await new Promise((r) => setTimeout(r, 20))
     }
     // A fresh config object each time: the connector keeps (and may alter) the one it is given.
-    const app = createApp(structuredClone(config))
+    // The HTTP account's plugin is an instance (a fresh one each start), which cannot be cloned.
+    httpPeer = httpPeerPlugin({ port: httpPort, token: SANDBOX_HTTP_TOKEN })
+    const accounts = { ...structuredClone(config.accounts), 'wallet-http': { ...structuredClone(httpAccount), plugin: httpPeer.plugin } }
+    const app = createApp({ ...structuredClone(config), accounts })
     await app.listen()
+    await httpPeer.listening()
     return app
   }
   let connector = await startConnector(0)
@@ -144,11 +166,15 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
     if (!connectorUp) return
     connectorUp = false
     await connector.shutdown()
+    // The browser keeps its HTTP connections open: without this, they would still reach the old server.
+    httpPeer?.closeConnections()
   }
 
+  const httpEndpoint = `http://127.0.0.1:${httpPort}/`
   return {
     uplinkUrl: proxy === null ? directUplinkUrl : `btp+ws://:${SANDBOX_UPLINK_TOKEN}@127.0.0.1:${proxy.port}`,
     directUplinkUrl,
+    httpUplink: { endpoint: httpEndpoint, token: SANDBOX_HTTP_TOKEN, text: `${httpEndpoint}#token=${SANDBOX_HTTP_TOKEN}` },
     receiver,
     site,
     proxy,
@@ -172,6 +198,7 @@ export async function startNetwork(opts: NetworkOptions = {}): Promise<Network> 
       if (connectorUp) {
         connectorUp = false
         await connector.shutdown()
+        httpPeer?.closeConnections()
       }
     },
   }

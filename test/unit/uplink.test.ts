@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { Uplink } from '../../src/background/payment/uplink.ts'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Buffer } from 'buffer'
+import { deserializeIlpPrepare } from 'ilp-packet'
+import { fetch as ildcpFetch, serializeIldcpResponse } from 'ilp-protocol-ildcp'
+import { HttpLink } from '../../src/background/payment/http-link.ts'
+import type { ParsedUplink } from '../../src/shared/settings.ts'
 import { fakePlugin } from './fakes.ts'
 
 const URL_ = 'btp+ws://:secret-token@127.0.0.1:7768'
@@ -66,8 +73,8 @@ describe('the spare plugin', () => {
   function counting() {
     const made: (ReturnType<typeof fakePlugin> & { server: string })[] = []
     const uplink = new Uplink({
-      createPlugin: (server) => {
-        const plugin = Object.assign(fakePlugin(), { server })
+      createPlugin: (up) => {
+        const plugin = Object.assign(fakePlugin(), { server: up.url })
         made.push(plugin)
         return plugin
       },
@@ -102,4 +109,62 @@ describe('the spare plugin', () => {
     await uplink.connectPlugin()
     expect(made[2]?.server).toBe('btp+ws://:other-token@127.0.0.1:9999')
   })
+})
+
+describe('an ILP-over-HTTP uplink', () => {
+  let server: Server | null = null
+  afterEach(async () => {
+    server?.closeAllConnections()
+    await new Promise((r) => server?.close(r) ?? r(undefined))
+    server = null
+  })
+
+  /** A peer on 127.0.0.1 that answers every POST with `status` (200: the ILDCP answer). */
+  async function peer(status: number): Promise<string> {
+    vi.useRealTimers() // real sockets below
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        res.statusCode = status
+        const isIldcp = deserializeIlpPrepare(Buffer.concat(chunks)).destination === 'peer.config'
+        res.end(status === 200 && isIldcp ? serializeIldcpResponse({ clientAddress: 'test.peer.alice', assetCode: 'EUR', assetScale: 4 }) : undefined)
+      })
+    })
+    server.listen(0, '127.0.0.1')
+    await new Promise((r) => server?.once('listening', r))
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/ilp#token=http-secret`
+  }
+
+  const httpUplink = (kinds: ParsedUplink['kind'][]) => new Uplink({
+    createPlugin: (up) => {
+      kinds.push(up.kind)
+      if (up.kind !== 'http') throw new Error('expected the HTTP kind')
+      return new HttpLink(up, { fetch })
+    },
+    ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
+    now: () => 42,
+  })
+
+  it('connects through the HTTP plugin and reports what the peer said, as for BTP', async () => {
+    const url = await peer(200)
+    const kinds: ParsedUplink['kind'][] = []
+    const uplink = httpUplink(kinds)
+    uplink.configure(url)
+    expect(uplink.kind).toBe('http')
+    expect(uplink.state).toMatchObject({ state: 'connecting', host: expect.stringMatching(/^127\.0\.0\.1:\d+$/) as unknown })
+    expect(await uplink.probe()).toMatchObject({ state: 'connected', asset: { code: 'EUR', scale: 4 }, address: 'test.peer.alice' })
+    expect(kinds[0]).toBe('http')
+    uplink.configure(null)
+  })
+
+  it.each([[401, /Could not connect to the uplink: the peer refused the token \(HTTP 401\)/], [404, /HTTP 404/], [418, /refused the request \(HTTP 418\)/]])(
+    'a %i fails the uplink with its reason, and never shows the token', async (status, reason) => {
+      const uplink = httpUplink([])
+      uplink.configure(await peer(status))
+      await expect(uplink.connectPlugin()).rejects.toThrow(reason)
+      expect(uplink.state).toMatchObject({ state: 'failed', reason: expect.stringMatching(reason) as unknown })
+      expect(JSON.stringify(uplink.state)).not.toContain('http-secret')
+      uplink.configure(null)
+    })
 })

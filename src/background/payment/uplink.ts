@@ -1,19 +1,24 @@
 /**
- * The uplink: the user's Interledger account, reached over BTP. It hands out one plugin per STREAM
- * connection (a plugin takes one data handler), learns the account's asset through ILDCP, and keeps
- * a state the popup and options page show: connected, connecting, or failed and why.
- * The uplink URL holds the user's secret: it never leaves this module and extension storage.
+ * The uplink: the user's Interledger account, reached over BTP (a WebSocket) or ILP over HTTP (RFC
+ * 0035, http-link.ts); `deps.createPlugin` picks the transport by the uplink's kind. It hands out one
+ * plugin per STREAM connection (a plugin takes one data handler), learns the account's asset through
+ * ILDCP, and keeps a state the popup and options page show, the same for both kinds: connected,
+ * connecting, or failed and why. The uplink holds the user's secret (the BTP secret, the HTTP token):
+ * it never leaves this module and extension storage.
  */
 import { t } from '../../shared/i18n.ts'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { isAsset, type Asset } from '../../shared/money.ts'
 import { errorMessage } from '../../shared/result.ts'
-import { validateUplink } from '../../shared/settings.ts'
+import { validateUplink, type ParsedUplink } from '../../shared/settings.ts'
 import type { UplinkState } from '../../shared/status.ts'
 
 export interface UplinkDeps {
-  /** A BTP plugin for `server`; `onSocketError` is called on any socket error (refused, dropped). */
-  createPlugin(server: string, onSocketError: () => void): Plugin
+  /**
+   * A plugin for the uplink, of its kind: BTP (`onSocketError` is called on any socket error: refused,
+   * dropped) or ILP over HTTP (its connect() itself fails, saying why).
+   */
+  createPlugin(uplink: ParsedUplink, onSocketError: () => void): Plugin
   ildcp(plugin: Plugin): Promise<{ clientAddress: string; assetCode: string; assetScale: number }>
   now(): number
 }
@@ -27,6 +32,7 @@ export class UplinkError extends Error {
 
 export class Uplink {
   private url: string | null = null
+  private parsed: ParsedUplink | null = null
   /** host[:port] of the configured uplink: what may be shown (the URL itself holds the secret). */
   private hostName = ''
   private current: UplinkState = { state: 'not-configured' }
@@ -41,6 +47,8 @@ export class Uplink {
   constructor(private readonly deps: UplinkDeps) {}
 
   get configured(): boolean { return this.url !== null }
+  /** Which transport the configured uplink uses. */
+  get kind(): ParsedUplink['kind'] | null { return this.parsed?.kind ?? null }
   get state(): UplinkState { return this.current }
   /** The asset ILDCP last reported for the configured uplink, even while reconnecting. */
   get knownAsset(): Asset | null { return this.lastAsset }
@@ -56,6 +64,7 @@ export class Uplink {
     const parsed = url === null ? null : validateUplink(url)
     if (parsed?.ok === false) throw new UplinkError('invalid uplink URL')
     this.url = url
+    this.parsed = parsed?.ok === true ? parsed.value : null
     this.hostName = parsed?.ok === true ? parsed.value.host : ''
     this.lastAsset = null
     this.dropSpare()
@@ -98,10 +107,10 @@ export class Uplink {
   }
 
   private async connectNew(signal?: AbortSignal): Promise<Plugin> {
-    if (this.url === null) throw new UplinkError(t('worker_noUplink'))
+    if (this.url === null || this.parsed === null) throw new UplinkError(t('worker_noUplink'))
     const url = this.url
     let socketFailed: (() => void) | null = null
-    const plugin = this.deps.createPlugin(url, () => socketFailed?.())
+    const plugin = this.deps.createPlugin(this.parsed, () => socketFailed?.())
     if (this.current.state !== 'connected') this.set({ state: 'connecting', host: this.hostName })
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
