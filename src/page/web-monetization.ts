@@ -238,7 +238,11 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
     if (text === last || (last === undefined && text === null)) return
     fromAttribute(el)
   }
-  const isElement = (v: unknown): v is Element => typeof v === 'object' && v !== null && b.nodeType(v as Node) === ELEMENT_NODE
+  /** Whether `v` is an element (the window and the document carry onmonetization too, and are not nodes' kind of thing here). */
+  const isElement = (v: unknown): v is Element => {
+    if (typeof v !== 'object' || v === null) return false
+    try { return b.nodeType(v as Node) === ELEMENT_NODE } catch { return false } // the window is no Node: its getter refuses it
+  }
   const observer = new b.MutationObserver((records) => {
     for (let i = 0; i < records.length; i++) {
       try {
