@@ -1,5 +1,5 @@
 /**
- * `npm run check-pointer -- '$wallet.example/alice' [--uplink btp+wss://…] [--amount 0.0001] [--json]`
+ * `npm run check-pointer -- '$wallet.example/alice' [--uplink btp+wss://… | https://…#token=…] [--amount 0.0001] [--json]`
  *
  * The pointer tester for site owners' CI: the same checks as the extension's tester page, from the
  * extension's own modules. Without --uplink it stops after the SPSP answer; with one it opens a STREAM
@@ -9,6 +9,7 @@
 import './node-stream-fix.ts'
 import { parseArgs } from 'node:util'
 import BtpPlugin from 'ilp-plugin-btp'
+import { HttpLink } from '../background/payment/http-link.ts'
 import { parseDecimal } from '../shared/money.ts'
 import { validateUplink } from '../shared/settings.ts'
 import { checkPointer, type CheckDeps } from '../background/site-owner/pointer-check.ts'
@@ -22,7 +23,7 @@ useMessages(readLocales().get('en') ?? null)
 
 const UPLINK_TIMEOUT_MS = 10_000
 
-const USAGE = 'usage: npm run check-pointer -- <payment pointer or SPSP URL> [--uplink <btp+wss://…>] [--amount <decimal, default 0.0001>] [--json] [--timeout <ms>]'
+const USAGE = 'usage: npm run check-pointer -- <payment pointer or SPSP URL> [--uplink <btp+wss://… or https://…#token=…>] [--amount <decimal, default 0.0001>] [--json] [--timeout <ms>]'
 
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   let args
@@ -61,7 +62,7 @@ export async function main(argv: string[], out: (line: string) => void = console
       return 2
     }
     deps.pay = async (answer, onConnected) => {
-      const plugin = new BtpPlugin({ server: uplink.value.url })
+      const plugin = uplink.value.kind === 'btp' ? new BtpPlugin({ server: uplink.value.url }) : new HttpLink(uplink.value, { fetch })
       const connectMs = timeoutMs ?? UPLINK_TIMEOUT_MS
       let timer: ReturnType<typeof setTimeout> | undefined
       try {

@@ -211,7 +211,7 @@ const isSiteSettings = siteSettingsWith(isDecimalText)
 
 const isSettingsInput = exact({
   /** null keeps the stored uplink (pages never see it, so they cannot send it back). */
-  uplinkUrl: nullable(isBoundedString(2048)),
+  uplinkUrl: nullable(isBoundedString(4096)), // an HTTP uplink's token and address ride in it
   ratePerHour: isDecimalText,
   budget: isBudgetSettings,
   idleMinutes: isSafeInteger,
