@@ -145,10 +145,28 @@ export function createServices({ browser, fetch, now, log }: Platform) {
     }
   }
 
-  /** Reads this period's spending into the budget; until it works, nothing is authorised (see budgetLoaded). */
+  /**
+   * Reads this period's spending into the budget; until it works, nothing is authorised (see
+   * budgetLoaded). The day totals come first: with them the budget's limit holds and payments start;
+   * every site's rows follow in the same snapshot (budget-start.ts), and only then are capped sites
+   * paid. If the rows cannot be read after the totals were, capped sites stay unpaid until the worker
+   * starts again (reading them again now could count this worker's payments twice).
+   */
   async function loadBudget(): Promise<void> {
-    budget.load(await ledger.rowsSince(ledger.dayOf(now() - LOOKBACK_DAYS * 86_400_000)))
+    const start = await ledger.budgetStart(ledger.dayOf(now() - LOOKBACK_DAYS * 86_400_000))
+    const totals = await start.totals
+    if (totals === null) {
+      budget.load((await start.rows).rows)
+      budgetLoaded = true
+      return
+    }
+    budget.loadTotals(totals)
     budgetLoaded = true
+    changed()
+    void start.rows.then(({ rows }) => {
+      budget.load(rows) // a capped site's visit at its limit looks again within a second
+      changed()
+    }, (e: unknown) => { log.error('startup: could not read the sites\' rows: capped sites stay unpaid', e) })
   }
   const BUDGET_RETRY_MS = 30_000
   function retryBudget(): void {

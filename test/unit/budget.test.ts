@@ -19,8 +19,40 @@ describe('Budget', () => {
   function world(settings: Partial<Settings> = {}, asset: typeof USD9 | null = USD9) {
     const state = { settings: { ...DEFAULT_SETTINGS, ...settings } }
     const b = new Budget({ settings: () => state.settings, asset: () => asset, now: () => NOW, dayOf: (t) => dayKey(t, 'UTC') })
+    b.load([]) // as the worker does at start: the ledger's rows (none here)
     return { b, state }
   }
+  /** A budget that has read only the ledger's day totals, as a worker does first at start. */
+  function startingWorld(settings: Partial<Settings> = {}) {
+    const state = { settings: { ...DEFAULT_SETTINGS, ...settings } }
+    return { b: new Budget({ settings: () => state.settings, asset: () => USD9, now: () => NOW, dayOf: (t) => dayKey(t, 'UTC') }), state }
+  }
+  const total = (day: string, sent: bigint, over: Partial<LedgerRow> = {}): LedgerRow => row(day, '*', sent, { receiver: '*', ...over })
+
+  it('starts from the day totals alone: the budget holds, a capped site waits for its rows', () => {
+    const { b } = startingWorld({ budget: { amount: '0.01', period: 'monthly', renewDay: 1 }, sites: { 'https://a.example': siteRules({ cap: '0.005' }) } })
+    b.loadTotals([total('2026-11-02', 3_000_000n), total('2026-10-31', 9_000_000n) /* last period */])
+    expect(b.sitesKnown).toBe(false)
+    expect(b.room('https://b.example')).toEqual({ room: 7_000_000n, limit: 'budget' })
+    expect(b.room('https://a.example')).toEqual({ room: 0n, limit: 'cap' })
+    // Paid meanwhile: counted once, in the total and for its site.
+    b.charge('https://b.example', 1_000_000n, USD9, NOW)
+    expect(b.room('https://b.example').room).toBe(6_000_000n)
+    // The rows (the same snapshot as the totals: a.example had 3,000,000 of them) arrive.
+    b.load([row('2026-11-02', 'https://a.example', 3_000_000n)])
+    expect(b.sitesKnown).toBe(true)
+    expect(b.spentNow()).toBe(4_000_000n)
+    expect(b.spentNow('https://b.example')).toBe(1_000_000n)
+    expect(b.room('https://a.example')).toEqual({ room: 2_000_000n, limit: 'cap' })
+  })
+
+  it('counts, for each day, the larger of its total and its rows: a stale or damaged total only makes it stricter', () => {
+    const { b } = startingWorld({ budget: { amount: '0.01', period: 'monthly', renewDay: 1 } })
+    b.loadTotals([total('2026-11-02', 1_000_000n), total('2026-11-03', 4_000_000n)])
+    b.load([row('2026-11-02', 'https://a.example', 2_500_000n), row('2026-11-03', 'https://a.example', 500_000n)])
+    expect(b.spentNow()).toBe(2_500_000n + 4_000_000n)
+    expect(b.spentBySite()).toEqual(new Map([['https://a.example', 3_000_000n]]))
+  })
 
   it('has room for the budget less this period\'s spending and every hold', () => {
     const { b } = world({ budget: { amount: '0.01', period: 'monthly', renewDay: 1 } })

@@ -60,7 +60,7 @@ describe('damaged ledger rows', () => {
   ])('%s: the good rows are read, the bad one is set aside with a reason, the budget counts what can be read', async (_what, bad, salvaged) => {
     const name = await oldDatabase([bad, good2])
     const l = open(name)
-    const since = await l.rowsSince('2026-11-01')
+    const since = (await (await l.budgetStart('2026-11-01')).rows).rows
     // The good row as it was, and the damaged one's readable amounts (a salvaged row under its key).
     expect(since.find((r) => r.site === 'https://blog.example')).toMatchObject({ sent: '2000', ms: 10, packets: 1 })
     const kept = since.find((r) => r.site === SITE)
@@ -72,7 +72,7 @@ describe('damaged ledger rows', () => {
     expect(() => { budget.load(since) }).not.toThrow()
     expect(budget.spentNow()).toBe(2000n + salvaged)
     // Set aside once: the next read finds a clean ledger.
-    await l.rowsSince('2026-11-01')
+    await (await l.budgetStart('2026-11-01')).rows
     expect(await rawStore(name, 'quarantine')).toHaveLength(1)
     expect(await l.repairs()).toEqual([{ id: expect.any(String) as unknown, at: AT, kind: 'ledger-row', reason: expect.any(String) as unknown }])
   })

@@ -40,7 +40,7 @@ describe('ledger', () => {
     }
     expect((await auckland.rows()).map((r) => r.day).sort()).toEqual(['2026-11-22', '2026-11-23'])
     expect((await utc.rows()).map((r) => r.day)).toEqual(['2026-11-22'])
-    expect((await auckland.rowsSince('2026-11-23')).map((r) => r.sent)).toEqual(['100000'])
+    expect((await (await auckland.budgetStart('2026-11-23')).rows).rows.map((r) => r.sent)).toEqual(['100000'])
   })
 
   it('keeps amounts beyond 2^53 exact', async () => {

@@ -44,18 +44,40 @@ export const LOOKBACK_DAYS = 32
 const assetKey = (a: Asset): string => `${a.code}/${a.scale}`
 
 export class Budget {
-  /** Spending (sent + unconfirmed) by asset, day and site. */
+  /**
+   * Spending (sent + unconfirmed) by asset, day and site: the ledger's rows of the lookback, once read,
+   * and every charge since the worker started.
+   */
   private readonly spent = new Map<string, Map<DayKey, Map<string, bigint>>>()
+  /** The same by asset and day over all sites, kept as it is added to (no walk over the sites). */
+  private readonly siteSums = new Map<string, Map<DayKey, bigint>>()
+  /** Each day's total over all sites from the ledger's own day totals (its `totals` store), and charges since. */
+  private readonly dayTotals = new Map<string, Map<DayKey, bigint>>()
+  /** Whether the rows of every site are in `spent` (until then, a site with a cap is given nothing). */
+  private sitesLoaded = false
   private readonly holders = new Set<Holder>()
 
   constructor(private readonly deps: BudgetDeps) {}
 
-  /** Adds the ledger's rows (at start: the last LOOKBACK_DAYS days). */
+  /** Adds the ledger's rows (at start: the last LOOKBACK_DAYS days); every site's spending is then known. */
   load(rows: readonly LedgerRow[]): void {
-    for (const r of rows) this.add(r.source, r.day, r.site, BigInt(r.sent) + BigInt(r.unconfirmed))
+    for (const r of rows) this.addSite(r.source, r.day, r.site, BigInt(r.sent) + BigInt(r.unconfirmed))
+    this.sitesLoaded = true
   }
 
-  private add(asset: Asset, day: DayKey, site: string, amount: bigint): void {
+  /**
+   * Adds the ledger's day totals over all sites (a few rows, read first at start): enough for the
+   * budget's own limit, so payments may start before every site's rows are read. Where both are known,
+   * a day counts the larger of the two, so a damaged or stale total can only make the budget stricter.
+   */
+  loadTotals(totals: readonly LedgerRow[]): void {
+    for (const r of totals) addTo(this.dayTotals, r.source, r.day, BigInt(r.sent) + BigInt(r.unconfirmed))
+  }
+
+  /** Whether every site's spending is known (the rows were read): caps can be checked. */
+  get sitesKnown(): boolean { return this.sitesLoaded }
+
+  private addSite(asset: Asset, day: DayKey, site: string, amount: bigint): void {
     if (amount === 0n) return
     const key = assetKey(asset)
     const days = this.spent.get(key) ?? new Map<DayKey, Map<string, bigint>>()
@@ -63,11 +85,14 @@ export class Budget {
     const sites = days.get(day) ?? new Map<string, bigint>()
     days.set(day, sites)
     sites.set(site, (sites.get(site) ?? 0n) + amount)
+    addTo(this.siteSums, asset, day, amount)
   }
 
   /** Money confirmed or settled as unconfirmed: call in the same tick as the hold shrinks. */
   charge(site: string, amount: bigint, asset: Asset, at: number): void {
-    this.add(asset, this.deps.dayOf(at), site, amount)
+    const day = this.deps.dayOf(at)
+    this.addSite(asset, day, site, amount)
+    if (amount !== 0n) addTo(this.dayTotals, asset, day, amount)
   }
 
   hold(h: Holder): void { this.holders.add(h) }
@@ -77,7 +102,7 @@ export class Budget {
     return periodOf(this.deps.dayOf(this.deps.now()), this.deps.settings().budget)
   }
 
-  /** Spent in the current period, per site. */
+  /** Spent in the current period, per site (only sites paid since start, until their rows are read). */
   spentBySite(): Map<string, bigint> {
     const bySite = new Map<string, bigint>()
     const asset = this.deps.asset()
@@ -92,10 +117,24 @@ export class Budget {
 
   /** Spent in the current period, in total and for one site. */
   spentNow(site?: string): bigint {
-    const bySite = this.spentBySite()
-    if (site !== undefined) return bySite.get(site) ?? 0n
+    const asset = this.deps.asset()
+    if (asset === null) return 0n
+    const key = assetKey(asset)
+    const { start, end } = this.period()
     let total = 0n
-    for (const v of bySite.values()) total += v
+    if (site !== undefined) {
+      for (const [day, sites] of this.spent.get(key) ?? []) if (day >= start && day < end) total += sites.get(site) ?? 0n
+      return total
+    }
+    const sums = this.siteSums.get(key)
+    const totals = this.dayTotals.get(key)
+    const days = new Set([...(sums?.keys() ?? []), ...(totals?.keys() ?? [])])
+    for (const day of days) {
+      if (day < start || day >= end) continue
+      const a = sums?.get(day) ?? 0n
+      const b = totals?.get(day) ?? 0n
+      total += a > b ? a : b
+    }
     return total
   }
 
@@ -113,6 +152,9 @@ export class Budget {
     const budget = parseDecimal(settings.budget.amount, asset.scale) ?? 0n
     const global = budget - this.spentNow() - this.heldNow()
     const capText = settings.sites[site]?.cap ?? null
+    // A site's spending is known once its rows are read (a moment after start): until then, its cap
+    // cannot be checked, so it is given nothing.
+    if (capText !== null && !this.sitesLoaded) return { room: 0n, limit: 'cap' }
     if (capText !== null) {
       const cap = parseDecimal(capText, asset.scale) ?? 0n
       const forSite = cap - this.spentNow(site) - this.heldNow(site)
@@ -131,4 +173,12 @@ export class Budget {
       held: this.heldNow(),
     }
   }
+}
+
+function addTo(into: Map<string, Map<DayKey, bigint>>, asset: Asset, day: DayKey, amount: bigint): void {
+  if (amount === 0n) return
+  const key = assetKey(asset)
+  const days = into.get(key) ?? new Map<DayKey, bigint>()
+  into.set(key, days)
+  days.set(day, (days.get(day) ?? 0n) + amount)
 }

@@ -27,6 +27,7 @@ import { addToSum, HistoryQueries, sumIdentities } from './history-sums.ts'
 import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type LedgerRow } from './ledger-rows.ts'
 import { DB_VERSION, LEDGER_DB, type LedgerDb, type Schema, type StoredVisit } from './schema.ts'
 import { upgrade } from './upgrade.ts'
+import { readBudgetStart, type BudgetStart } from './budget-start.ts'
 
 export { checkLedgerRow, ROW_VERSION, type CheckedRow, type LedgerRow } from './ledger-rows.ts'
 
@@ -211,24 +212,16 @@ export class Ledger {
     return (await this.db()).getAll('visits')
   }
 
-  /** Rows of `from` and later days (a period's, for the budget). */
-  async rowsSince(from: DayKey): Promise<LedgerRow[]> {
-    return this.readRows(async (db) => {
-      const tx = db.transaction('days')
-      const index = tx.store.index('day')
-      const range = IDBKeyRange.lowerBound(from)
-      // Also by key, whose first part is the day: a row whose `day` field is damaged (or missing,
-      // so the index skips it) is still found, and its salvage counts against the budget.
-      const byKey = IDBKeyRange.bound(`["${from}`, '["\uffff')
-      const [values, keys, keyValues, keyKeys] = await Promise.all([
-        index.getAll(range), index.getAllKeys(range), tx.store.getAll(byKey), tx.store.getAllKeys(byKey),
-      ])
-      await tx.done
-      const found = new Map<IDBValidKey, unknown>()
-      keys.forEach((k, i) => found.set(k, values[i]))
-      keyKeys.forEach((k, i) => found.set(k, keyValues[i]))
-      return found
-    }, (row) => row.day >= from)
+  /** The budget's start (budget-start.ts): the day totals first, then the rows, in one snapshot. */
+  async budgetStart(from: DayKey): Promise<BudgetStart> {
+    const db = await this.db()
+    const start = readBudgetStart(db, from)
+    // Damaged rows count as their salvage; they are set aside after the snapshot (payments wait for neither).
+    const rows = start.rows.then(async (r) => {
+      if (r.damaged.length > 0) await this.quarantineRows(db, r.damaged).catch((e: unknown) => { this.opts.log?.error('ledger: could not set damaged rows aside', e) })
+      return r
+    })
+    return { totals: start.totals, rows }
   }
 
   async rows(): Promise<LedgerRow[]> {

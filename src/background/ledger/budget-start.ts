@@ -1,0 +1,72 @@
+/**
+ * What the budget reads when the worker starts, in one read-only transaction: first the day totals
+ * over all sites of the lookback (a row per day and asset, from the `totals` store the ledger keeps
+ * in each payment's own transaction), then every site's rows of those days.
+ *
+ * The totals are enough for the budget's own limit, so payments may start as soon as they are read,
+ * however long a year of a thousand sites takes to read. And nothing is counted twice: a payment's
+ * write is a read-write transaction over the same stores, which IndexedDB runs only after this one has
+ * finished, so what the rows say is exactly the ledger before any payment of this worker, and every
+ * charge since is added in memory (budget.ts).
+ */
+import { isDayKey, type DayKey } from '../../shared/period.ts'
+import { SUMS_PENDING } from './history-sums.ts'
+import { checkLedgerRow, mergeRows, type LedgerRow } from './ledger-rows.ts'
+import type { LedgerDb } from './schema.ts'
+
+export interface BudgetStart {
+  /** The day totals, or null while the aggregates are still to be built after an upgrade (then wait for `rows`). */
+  totals: Promise<LedgerRow[] | null>
+  /** Every row of `from` and later days; damaged ones as their salvage (their keys in `damaged`). */
+  rows: Promise<{ rows: LedgerRow[]; damaged: IDBValidKey[] }>
+}
+
+/** Keys of rows of `from` and later days: every key starts with its day (rowKey). */
+const sinceKey = (from: DayKey): IDBKeyRange => IDBKeyRange.bound(`["${from}`, '["\uffff')
+
+function checkAll(keys: readonly IDBValidKey[], values: readonly unknown[], from: DayKey): { rows: LedgerRow[]; damaged: IDBValidKey[] } {
+  const good: LedgerRow[] = []
+  const salvaged: LedgerRow[] = []
+  const damaged: IDBValidKey[] = []
+  keys.forEach((key, i) => {
+    const checked = checkLedgerRow(key, values[i])
+    if (checked.ok) good.push(checked.row)
+    else {
+      damaged.push(key)
+      if (checked.salvage !== null) salvaged.push(checked.salvage)
+    }
+  })
+  const rows = damaged.length === 0 ? good : mergeRows(good, salvaged)
+  return { rows: rows.filter((r) => isDayKey(r.day) && r.day >= from), damaged }
+}
+
+export function readBudgetStart(db: LedgerDb, from: DayKey): BudgetStart {
+  const tx = db.transaction(['settings', 'totals', 'days'], 'readonly')
+  const done = tx.done.catch(() => undefined)
+  // All requests now, in this order: IndexedDB answers them in order, the small ones first.
+  const pending = tx.objectStore('settings').get(SUMS_PENDING)
+  const totalValues = tx.objectStore('totals').getAll(sinceKey(from))
+  const totalKeys = tx.objectStore('totals').getAllKeys(sinceKey(from))
+  const days = tx.objectStore('days')
+  const values = days.getAll(sinceKey(from))
+  const keys = days.getAllKeys(sinceKey(from))
+  // Rows whose key does not start with their day (not written by this ledger) but whose day is in the
+  // lookback: found by the day index, keys only (normally none beyond the ones above).
+  const indexed = days.index('day').getAllKeys(IDBKeyRange.lowerBound(from))
+  const totals = (async () => {
+    if ((await pending) !== undefined) return null
+    return checkAll(await totalKeys, await totalValues, from).rows
+  })()
+  const rows = (async () => {
+    const [k, v, byIndex] = await Promise.all([keys, values, indexed])
+    const seen = new Set(k.map((key) => JSON.stringify(key)))
+    const extra = byIndex.filter((key) => !seen.has(JSON.stringify(key)))
+    const extraValues = await Promise.all(extra.map((key) => days.get(key)))
+    await done
+    return checkAll([...k, ...extra], [...v, ...extraValues], from)
+  })()
+  // Whoever does not wait for one of them must not leave an unhandled rejection behind.
+  totals.catch(() => undefined)
+  rows.catch(() => undefined)
+  return { totals, rows }
+}
