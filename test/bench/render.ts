@@ -139,7 +139,7 @@ export function renderSection(r: RenderResult, loads: number): string {
 From navigation start to the first frame that shows a site of the ledger. The reference is the same
 page over a ledger of three sites and one day, in the same browser; the big ledger is ${SITES} sites ×
 ${DAYS} days (${r.rows.toLocaleString('en')} rows, written in ${(r.seedMs / 1000).toFixed(1)} s), with the worker restarted over it
-(restart to the popup's first data: ${r.workerStartMs.toFixed(0)} ms, the budget reading its period's rows).
+(restart to the popup's first data: ${r.workerStartMs.toFixed(0)} ms: the budget reads the day totals, then every site's rows while payments may already run).
 
 | page | small ledger | big ledger | ratio | target ≤ 100 ms |
 |---|---|---|---|---|
