@@ -5,7 +5,7 @@
  * the same way, and switched back to BTP. The bare sender beside it is Trickle's own HttpLink in Node
  * (SPSP + ILDCP over HTTP + STREAM connect + first packet).
  */
-import { createConnection } from 'ilp-protocol-stream'
+import { bareSenderOn } from './bare-sender.ts'
 import { HttpLink } from '../../src/background/payment/http-link.ts'
 import { validateUplink } from '../../src/shared/settings.ts'
 import type { Stack } from '../e2e/stack.ts'
@@ -41,22 +41,8 @@ async function useUplink(stack: Stack, kind: 'btp' | 'http'): Promise<void> {
 async function bareHttpSender(stack: Stack, name: string): Promise<number> {
   const parsed = validateUplink(stack.net.httpUplink.text)
   if (!parsed.ok || parsed.value.kind !== 'http') throw new Error('the sandbox HTTP uplink does not parse')
-  const t0 = performance.now()
-  const res = await fetch(`${stack.net.receiver.spspBase}/${name}`, { headers: { accept: 'application/spsp4+json' } })
-  const spsp = await res.json() as { destination_account: string; shared_secret: string }
-  const plugin = new HttpLink(parsed.value, { fetch })
-  const conn = await createConnection({
-    plugin,
-    destinationAccount: spsp.destination_account,
-    sharedSecret: Buffer.from(spsp.shared_secret, 'base64'),
-    exchangeRate: 1,
-    slippage: 1,
-  })
-  const stream = conn.createStream()
-  await stream.sendTotal(100_000)
-  const elapsed = performance.now() - t0
-  await conn.destroy()
-  return elapsed
+  const config = parsed.value
+  return bareSenderOn(stack.net.receiver.spspBase, () => new HttpLink(config, { fetch }), name)
 }
 
 /** Measures over HTTP and returns the section of docs/benchmarks.md; the extension is back on BTP after. */

@@ -9,13 +9,13 @@ import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { resolve } from 'node:path'
 import BtpPlugin from 'ilp-plugin-btp'
-import { createConnection } from 'ilp-protocol-stream'
 import type { TabStatus } from '../../src/shared/status.ts'
 import type { CrossStack } from '../cross/stack.ts'
 import { chromiumCross } from '../e2e/cross-chromium.ts'
 import { startStack, sleep, waitFor, type Stack } from '../e2e/stack.ts'
 import { startFirefoxStack } from '../firefox/stack.ts'
 import { httpUplinkSection } from './http-uplink.ts'
+import { bareSenderOn as bareSender0 } from './bare-sender.ts'
 import { DAYS, renderBench, renderSection, SITES } from './render.ts'
 import { contentCost, contentCostSection, floorExtension, REFERENCE_ARGS } from './content-cost.ts'
 import { launchWithExtension } from '../sandbox/browser.ts'
@@ -106,23 +106,8 @@ async function bareSender(stack: Stack, name: string): Promise<number> {
   return bareSenderOn(stack.net.receiver.spspBase, stack.net.uplinkUrl, name)
 }
 
-async function bareSenderOn(spspBase: string, uplinkUrl: string, name: string): Promise<number> {
-  const t0 = performance.now()
-  const res = await fetch(`${spspBase}/${name}`, { headers: { accept: 'application/spsp4+json' } })
-  const spsp = await res.json() as { destination_account: string; shared_secret: string }
-  const conn = await createConnection({
-    plugin: new BtpPlugin({ server: uplinkUrl }),
-    destinationAccount: spsp.destination_account,
-    sharedSecret: Buffer.from(spsp.shared_secret, 'base64'),
-    exchangeRate: 1,
-    slippage: 1,
-  })
-  const stream = conn.createStream()
-  await stream.sendTotal(100_000)
-  const elapsed = performance.now() - t0
-  await conn.destroy()
-  return elapsed
-}
+const bareSenderOn = (spspBase: string, uplinkUrl: string, name: string): Promise<number> =>
+  bareSender0(spspBase, () => new BtpPlugin({ server: uplinkUrl }), name)
 
 
 // First, in a browser of its own: what the scripts cost pages that are not monetized.
