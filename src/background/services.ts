@@ -33,6 +33,8 @@ import { Uplink } from './payment/uplink.ts'
 export const WEB_URLS = ['https://*/*', 'http://localhost/*', 'http://127.0.0.1/*']
 
 const WINDOW_TYPES: ('normal' | 'popup' | 'app')[] = ['normal', 'popup', 'app']
+/** A startup step at least this slow is logged with its time. */
+const SLOW_STEP_MS = 50
 
 export interface Platform {
   browser: Browser
@@ -136,8 +138,11 @@ export function createServices({ browser, fetch, now, log }: Platform) {
 
   /** Runs one startup step; a failure is logged and the next steps still run (see `ready`). */
   async function step(name: string, run: () => Promise<void>): Promise<boolean> {
+    const began = now()
     try {
       await run()
+      // A slow start is worth knowing about (every page's first payment waits for it).
+      if (now() - began >= SLOW_STEP_MS) log.info(`startup: ${name} took ${now() - began} ms`)
       return true
     } catch (e) {
       log.error(`startup: ${name} failed`, e)

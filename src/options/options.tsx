@@ -10,6 +10,7 @@ import { DEFAULT_SITE, uplinkKind, type BudgetPeriod, type SiteSettings, type Up
 import type { UplinkState } from '../shared/status.ts'
 import browser from 'webextension-polyfill'
 import { download } from '../ui/download.ts'
+import { exportLedger } from '../ui/ledger-export.ts'
 import { ask, watchChanges } from '../ui/api.ts'
 import { testerUrl, uplinkSummary } from '../ui/format.ts'
 import { t, uiLocale } from '../shared/i18n.ts'
@@ -106,8 +107,8 @@ export function Options() {
     setMessage(r.ok ? { error: false, text: t('options_imported') } : { error: true, text: r.error })
   }
 
-  const exportLedger = async (format: LedgerFormat): Promise<void> => {
-    const r = await ask('export-ledger', { format })
+  const exportFile = async (format: LedgerFormat): Promise<void> => {
+    const r = await exportLedger(format, Date.now())
     if (r.ok) download(`trickle-ledger.${format}`, format === 'csv' ? 'text/csv' : 'application/json', r.value)
     else setMessage({ error: true, text: r.error })
   }
@@ -182,8 +183,8 @@ export function Options() {
         </label>
       </div>
       <div class="row">
-        <button type="button" onClick={() => { void exportLedger('csv') }}>{t('options_exportCsv')}</button>
-        <button type="button" onClick={() => { void exportLedger('json') }}>{t('options_exportJson')}</button>
+        <button type="button" onClick={() => { void exportFile('csv') }}>{t('options_exportCsv')}</button>
+        <button type="button" onClick={() => { void exportFile('json') }}>{t('options_exportJson')}</button>
       </div>
     </>
   )

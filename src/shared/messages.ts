@@ -13,6 +13,7 @@ import { SEEN_TYPES, type SeenEvent } from './wm-channel.ts'
 import { isAsset, type AmountJson, type Asset } from './money.ts'
 import { BUDGET_PERIODS, type BudgetPeriod, type BudgetSettings, type PublicSettings, type SiteSettings } from './settings.ts'
 import type { Result } from './result.ts'
+import type { ExportRow } from './ledger-file.ts'
 import type { TabStatus, UplinkState } from './status.ts'
 
 /** Content scripts hold a long-lived port to the worker: its disconnect tells each side the other is gone. */
@@ -158,7 +159,7 @@ export type RepairKind = (typeof REPAIR_KINDS)[number]
 /** One damaged record set aside; `reason` names what was wrong, never a stored value. */
 export interface RepairNotice { at: number; kind: RepairKind; reason: string }
 
-export type LedgerFormat = 'csv' | 'json'
+export type { LedgerFormat } from './ledger-file.ts'
 
 export interface TabEventsView {
   frames: { frameId: number; origin: string; allowed: boolean; reason: string }[]
@@ -177,7 +178,8 @@ export interface UiOutputs {
   'set-site': SettingsView
   'export-settings': string
   'import-settings': SettingsView
-  'export-ledger': string
+  /** One page of the ledger's export (ledger-file.ts builds the file in the page). */
+  'export-ledger-page': { rows: ExportRow[]; next: string | null }
   'get-tab-events': TabEventsView
   'check-pointer': CheckReport
   'ack-repairs': null
@@ -232,7 +234,8 @@ export const uiInputGuards = {
   'set-site': exact({ site: isBoundedString(2048), rules: isSiteSettings }),
   'export-settings': isNull,
   'import-settings': exact({ text: isBoundedString(SETTINGS_FILE_MAX) }),
-  'export-ledger': exact({ format: isOneOf(['csv', 'json'] as const) }),
+  /** The rows after key `after` (null: the first page); the reply's `next` is the next page's `after`. */
+  'export-ledger-page': exact({ after: nullable(isBoundedString(16_384)) }),
   /** The event view: a tab's frames and tags with their verdicts, and the events its pages received. */
   'get-tab-events': exact({ tabId: isSafeInteger }),
   /** Runs the pointer tester; `pay`: through the uplink, `amount` (null: one second at the current rate). */

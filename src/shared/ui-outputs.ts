@@ -15,6 +15,7 @@ import {
   type UiOutputs,
 } from './messages.ts'
 import { MAX_LINE_ASSETS, MAX_LINE_RECEIVERS } from './history.ts'
+import { EXPORT_PAGE_ROWS } from './ledger-file.ts'
 import { isAsset, isDecimal, type AmountJson, type Asset } from './money.ts'
 import { isDayKey } from './period.ts'
 import { BUDGET_PERIODS, MAX_SITES, siteKey } from './settings.ts'
@@ -155,6 +156,11 @@ const isCheckReport = exactWithOptional({
 const isHistoryRange = exact({ from: isDayKey, to: isDayKey })
 /** At most a row per day of the longest range, per site's receivers and assets: a ceiling, not a count. */
 const MAX_HISTORY_ROWS = 4_000_000
+/** A ledger row as exported: the ledger's own bounds (ledger-rows.ts checks every row it reads). */
+const isExportRow = exact({
+  day: isDayKey, site: isText, receiver: isText, source: isAssetOnly, destination: nullable(isAssetOnly),
+  sent: isUnits, delivered: isUnits, unconfirmed: isUnits, ms: isSafeInteger, packets: isSafeInteger,
+})
 const isDayTotal = exact({ day: isDayKey, sent: isAmount, unconfirmed: isAmount, ms: isSafeInteger })
 const isStatementLine = exact({
   site: isText, sent: isAmount, unconfirmed: isAmount, delivered: isArrayOf(isAmount, MAX_LINE_ASSETS), otherAssets: isSafeInteger,
@@ -175,8 +181,7 @@ export const uiOutputGuards = {
   'set-site': isSettingsView,
   'export-settings': isBoundedString(SETTINGS_FILE_MAX),
   'import-settings': isSettingsView,
-  // An export of the whole ledger: bounded by what one extension message can carry (64 MiB).
-  'export-ledger': isBoundedString(64 * 1024 * 1024),
+  'export-ledger-page': exact({ rows: isArrayOf(isExportRow, EXPORT_PAGE_ROWS), next: nullable(isBoundedString(16_384)) }),
   'get-tab-events': isTabEventsView,
   'check-pointer': isCheckReport,
   'ack-repairs': isNull,

@@ -3,7 +3,7 @@
 // nothing; a site's cap holds while another site is paid; reloads do not overpay; and after the
 // worker is killed with a packet in flight, the ledger still equals what the receiver got.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
+import type { LedgerFile } from '../../src/shared/ledger-file.ts'
 import type { Overview } from '../../src/shared/messages.ts'
 import { toDecimalString } from '../../src/shared/money.ts'
 import { settled, sleep, startStack, waitFor, type Stack } from './stack.ts'
@@ -165,7 +165,7 @@ describe('continuity', () => {
     await settled(stack, name, 2500)
     await sleep(1000) // the visit's settlement is written after its connection closes
 
-    const file = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as LedgerFile
+    const file = ({ rows: await stack.ledgerRows() }) satisfies Pick<LedgerFile, 'rows'>
     const rows = file.rows.filter((r) => r.receiver.endsWith(`/${name}`))
     const delivered = rows.reduce((s, r) => s + BigInt(r.delivered), 0n)
     const sent = rows.reduce((s, r) => s + BigInt(r.sent), 0n)

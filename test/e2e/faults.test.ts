@@ -4,7 +4,7 @@
 // within 5 s of a connector restart. Every amount is read from the sandbox's own records.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
+import type { LedgerFile } from '../../src/shared/ledger-file.ts'
 import { sleep, startStack, waitFor, type Stack } from './stack.ts'
 
 let stack: Stack
@@ -119,7 +119,7 @@ describe('the uplink', () => {
     expect(resumedAfter).toBeLessThanOrEqual(5000)
     await page.close()
     await sleep(4000) // the visit settles after its connection closes
-    const file = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as LedgerFile
+    const file = ({ rows: await stack.ledgerRows() }) satisfies Pick<LedgerFile, 'rows'>
     const rows = file.rows.filter((r) => r.receiver.endsWith(`/${name}`))
     const delivered = rows.reduce((s, r) => s + BigInt(r.delivered), 0n)
     const sent = rows.reduce((s, r) => s + BigInt(r.sent), 0n)

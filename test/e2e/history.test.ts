@@ -1,7 +1,7 @@
 // The history page, against the real extension paying the real local network: what the statement
 // says arrived is what the receiver's own records say; the sent figures are the ledger's and add up
 // to the page's total; the CSV and JSON exports are the table on screen; `?site=` shows that site.
-import type { Page } from 'playwright-core'
+import { offeredFile as download } from './downloads.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatAmount, toDecimalString } from '../../src/shared/money.ts'
 import { settled, sleep, startStack, waitFor, type Stack } from './stack.ts'
@@ -20,31 +20,9 @@ async function pay(url: string, name: string, ms: number): Promise<void> {
   await page.close()
 }
 
-/**
- * Clicks an export button and returns the text of the Blob the page offered for download (this
- * launcher's context does not surface download events; the Blob is the file's exact bytes).
- */
-async function download(page: Page, button: string): Promise<string> {
-  await page.evaluate(() => {
-    const w = window as unknown as { __exported?: Blob[]; __wrapped?: boolean }
-    w.__exported = []
-    if (w.__wrapped === true) return
-    w.__wrapped = true
-    const original = URL.createObjectURL.bind(URL)
-    URL.createObjectURL = (b: Blob | MediaSource) => { if (b instanceof Blob) w.__exported?.push(b); return original(b) }
-  })
-  await page.getByRole('button', { name: button }).click()
-  return page.evaluate(async () => {
-    const blob = (window as unknown as { __exported?: Blob[] }).__exported?.[0]
-    if (blob === undefined) throw new Error('no file was offered')
-    return blob.text()
-  })
-}
-
 /** The CSV as rows of cells (the test's own small reader: no quoted cells are expected here). */
 const csvRows = (text: string): string[][] => text.trimEnd().split('\r\n').map((l) => l.split(','))
 
-interface LedgerRow { site: string; sent: string; unconfirmed: string; delivered: string; destination: { code: string; scale: number } | null }
 
 describe('the history page', () => {
   const a = { name: 'hist-a', url: '' }
@@ -78,7 +56,7 @@ describe('the history page', () => {
       expect(cells[1]).toBe(formatAmount({ value: received, code, scale }, lang))
     }
     // The ledger's own rows (its export), this period's: their sent adds up to the page's total.
-    const ledger = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as { rows: LedgerRow[] }
+    const ledger = { rows: await stack.ledgerRows() }
     const sent = ledger.rows.reduce((s, r) => s + BigInt(r.sent), 0n)
     expect(sent).toBeGreaterThan(0n)
     const total = await page.locator('#statement-total').innerText()

@@ -10,7 +10,7 @@
  * `npm test` runs it briefly (soak.test.ts); `npm run soak -- --seconds 300 [--seed N]` runs it longer.
  */
 import type { Page } from 'playwright-core'
-import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
+import type { LedgerFile } from '../../src/shared/ledger-file.ts'
 import { PACKET_BURST, PACKET_REFILL_MS } from '../../src/background/payment/packet-guard.ts'
 import type { ReceiverMode } from '../sandbox/receiver.ts'
 import { sleep, startStack, type Stack } from './stack.ts'
@@ -113,7 +113,7 @@ export async function runSoak(opts: { seconds: number; seed: number; stack?: Sta
     for (const s of slots) await closeTab(s)
     await sleep(6000)
 
-    const file = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as LedgerFile
+    const file = ({ rows: await stack.ledgerRows() }) satisfies Pick<LedgerFile, 'rows'>
     const failures: string[] = []
     let received = 0n
     let delivered = 0n

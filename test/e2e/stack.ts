@@ -4,6 +4,7 @@
  * the worker for tab status over the extension's own message protocol.
  */
 import type { Page } from 'playwright-core'
+import type { ExportRow } from '../../src/shared/ledger-file.ts'
 import type { TabStatus } from '../../src/shared/status.ts'
 import { launchWithExtension, type ExtensionBrowser } from '../sandbox/browser.ts'
 import { startNetwork, type Network } from '../sandbox/network.ts'
@@ -23,6 +24,8 @@ export interface Stack {
   configure(opts: { uplinkUrl?: string; httpToken?: string; ratePerHour?: string; budget?: string }): Promise<void>
   /** Asks the worker, as Trickle's pages do. */
   ask<T = unknown>(type: string, input: unknown): Promise<T>
+  /** Every ledger row, read page by page as the options page's export reads them. */
+  ledgerRows(): Promise<ExportRow[]>
   /** Opens `url` in a focused window of its own (Trickle pays only windows with focus). */
   openWindow(url: string): Promise<Page>
   /** The popup for the tab of `page`, opened in a window of its own like the real one. */
@@ -99,6 +102,15 @@ export async function startStack(opts: { uplinkProxy?: boolean; publicSite?: boo
     control,
     configure,
     ask,
+    async ledgerRows() {
+      const rows: ExportRow[] = []
+      for (let after: string | null = null; ;) {
+        const page: { rows: ExportRow[]; next: string | null } = await ask('export-ledger-page', { after })
+        rows.push(...page.rows)
+        if (page.next === null) return rows
+        after = page.next
+      }
+    },
     openWindow,
     openPopup,
     tabId,

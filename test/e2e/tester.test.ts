@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LedgerFile } from '../../src/background/ledger/ledger-export.ts'
+import type { LedgerFile } from '../../src/shared/ledger-file.ts'
 import type { Overview } from '../../src/shared/messages.ts'
 import { sleep, startStack, waitFor, type Stack } from './stack.ts'
 
@@ -107,7 +107,7 @@ describe('simulator mode', () => {
     expect(account.connections).toBe(0)
     expect(await stack.popupText(page)).toMatch(/Simulation \(no money moves\)/)
     expect((await stack.ask<Overview>('get-overview', { tabId: null })).budget.spent?.value).toBe(spentBefore)
-    const ledger = JSON.parse(await stack.ask<string>('export-ledger', { format: 'json' })) as LedgerFile
+    const ledger = ({ rows: await stack.ledgerRows() }) satisfies Pick<LedgerFile, 'rows'>
     expect(ledger.rows.filter((r) => r.receiver.endsWith(`/${name}`))).toEqual([])
     await page.close()
     await stack.ask('set-site', { site, rules: { ratePerHour: null, cap: null, paused: false, never: false, simulate: false } })

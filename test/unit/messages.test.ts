@@ -29,7 +29,7 @@ describe('UI messages are checked at run time', () => {
     { to: 'trickle-worker', type: 'get-tab-status', input: { tabId: 3 } },
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: null, ratePerHour: '0.36', budget: { amount: '5', period: 'weekly', renewDay: 1 }, idleMinutes: 10 } },
     { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: siteRules({ cap: '1', never: true }) } },
-    { to: 'trickle-worker', type: 'export-ledger', input: { format: 'csv' } },
+    { to: 'trickle-worker', type: 'export-ledger-page', input: { after: null } },
     { to: 'trickle-worker', type: 'get-overview', input: { tabId: null } },
   ])('accepts %j', (m) => { expect(isUiEnvelope(m)).toBe(true) })
 
@@ -42,7 +42,7 @@ describe('UI messages are checked at run time', () => {
     { to: 'trickle-worker', type: 'save-settings', input: { uplinkUrl: null, ratePerHour: '0.36', budget: { amount: 5, period: 'monthly', renewDay: 1 }, idleMinutes: 10 } },
     { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ...siteRules(), paused: 'yes' } } },
     { to: 'trickle-worker', type: 'set-site', input: { site: 'https://x.example', rules: { ratePerHour: null, cap: null, paused: false, never: false, extra: 1 } } },
-    { to: 'trickle-worker', type: 'export-ledger', input: { format: 'xlsx' } },
+    { to: 'trickle-worker', type: 'export-ledger-page', input: { after: 5 } },
     { to: 'trickle-worker', type: 'set-paused', input: { paused: 1 } },
     { to: 'trickle-worker', type: 'get-settings', input: null, extra: 1 },
   ])('refuses %j', (m) => { expect(isUiEnvelope(m)).toBe(false) })

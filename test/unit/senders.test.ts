@@ -12,7 +12,7 @@ function world() {
   const uplink = offlineUplink()
   const { m: monetizer, budget } = monetizerWorld(harness({ uplinkConfigured: () => false }))
   const settings = new SettingsStore(memoryArea())
-  const rows = { rows: async () => [], ...emptyHistory }
+  const rows = { exportPage: async () => ({ rows: [], next: null }), ...emptyHistory }
   const ui = createUiHandler({ extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer, budget, ledger: rows, ready: Promise.resolve() })
   return { ui, monetizer }
 }

@@ -6,6 +6,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { CheckReport } from '../../src/shared/check-report.ts'
 import { exactWithOptional, isBoolean, isMatching, isRecordOf, isSafeInteger, isString, type GuardType } from '../../src/shared/guards.ts'
 import { TOP_SITES, type Overview, type SettingsView, type TabEventsView, type UiOutputs } from '../../src/shared/messages.ts'
+import type { ExportRow } from '../../src/shared/ledger-file.ts'
 import type { TabStatus } from '../../src/shared/status.ts'
 import { uiOutputGuards } from '../../src/shared/ui-outputs.ts'
 import { amount, overview, paying, report, settingsView, tabEvents } from './ui-samples.ts'
@@ -24,7 +25,7 @@ describe('reply guard types', () => {
     expectTypeOf<Out<'set-site'>>().toEqualTypeOf<SettingsView>()
     expectTypeOf<Out<'export-settings'>>().toEqualTypeOf<string>()
     expectTypeOf<Out<'import-settings'>>().toEqualTypeOf<SettingsView>()
-    expectTypeOf<Out<'export-ledger'>>().toEqualTypeOf<string>()
+    expectTypeOf<Out<'export-ledger-page'>>().toEqualTypeOf<{ rows: ExportRow[]; next: string | null }>()
     expectTypeOf<Out<'get-tab-events'>>().toEqualTypeOf<TabEventsView>()
     expectTypeOf<Out<'check-pointer'>>().toEqualTypeOf<CheckReport>()
     expectTypeOf<Out<'ack-repairs'>>().toEqualTypeOf<null>()
@@ -212,8 +213,13 @@ describe('the exports and ack-repairs', () => {
     expect(uiOutputGuards['export-settings']('{"trickle":"settings"}')).toBe(true)
     expect(uiOutputGuards['export-settings']({ trickle: 'settings' })).toBe(false)
     expect(uiOutputGuards['export-settings']('x'.repeat(1_000_001))).toBe(false)
-    expect(uiOutputGuards['export-ledger']('day,site\r\n')).toBe(true)
-    expect(uiOutputGuards['export-ledger']([])).toBe(false)
+    const row = { day: '2026-11-22', site: 'https://a.example', receiver: 'https://w.example/a', source: { code: 'USD', scale: 9 }, destination: { code: 'USD', scale: 6 }, sent: '100', delivered: '0', unconfirmed: '0', ms: 1000, packets: 1 }
+    expect(uiOutputGuards['export-ledger-page']({ rows: [row], next: 'k' })).toBe(true)
+    expect(uiOutputGuards['export-ledger-page']({ rows: [], next: null })).toBe(true)
+    expect(uiOutputGuards['export-ledger-page']({ rows: [{ ...row, sent: '-1' }], next: null })).toBe(false)
+    expect(uiOutputGuards['export-ledger-page']({ rows: [{ ...row, id: 'x' }], next: null })).toBe(false)
+    expect(uiOutputGuards['export-ledger-page']({ rows: Array.from({ length: 2001 }, () => row), next: null })).toBe(false)
+    expect(uiOutputGuards['export-ledger-page']('day,site\r\n')).toBe(false)
   })
 
   it('ack-repairs answers null, nothing else', () => {

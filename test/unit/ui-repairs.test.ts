@@ -22,7 +22,7 @@ function world(opts: { area?: Storage.StorageArea; ready?: Promise<void> } = {})
   let repairs: Repair[] = [{ id: 'r1', at: 5, kind: 'ledger-row', reason: 'sent is not a non-negative integer string' }]
   const acks: (number | undefined)[] = []
   const ledger = {
-    rows: async () => [],
+    exportPage: async () => ({ rows: [], next: null }),
     ...emptyHistory,
     repairs: async () => repairs,
     acknowledgeRepairs: async (upTo?: number) => { acks.push(upTo); repairs = repairs.filter((r) => upTo !== undefined && r.at > upTo) },

@@ -17,6 +17,7 @@ import { EVENTS_PER_TAB, TabEvents } from '../../src/background/site-owner/tab-e
 import { MAX_TAGS_REPORTED, type PageSnapshot, type UiOutputs, type UiToBackground } from '../../src/shared/messages.ts'
 import { err, ok } from '../../src/shared/result.ts'
 import { uiOutputGuards } from '../../src/shared/ui-outputs.ts'
+import { exportRowOf } from '../../src/shared/ledger-file.ts'
 import { seenEvent } from '../../src/shared/wm-channel.ts'
 import { ask } from '../../src/ui/api.ts'
 import { fakePlugin, harness, memoryArea, MemoryLedger, monetizerWorld, paySeconds, quiet, unreadableArea } from './fakes.ts'
@@ -61,7 +62,8 @@ function worker(opts: { area?: Storage.StorageArea; noRoute?: boolean; pagePrese
     extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN, settings, uplink, monetizer: w.m, budget: w.budget, log: quiet, events, ready: Promise.resolve(),
     ...(opts.pagePresent === undefined ? {} : { pagePresent: opts.pagePresent }),
     ledger: {
-      rows: async () => ledger.rows(),
+      // The export's pages, from the same in-memory rows (readExportPage's paging is tested on IndexedDB).
+      exportPage: async (after: string | null) => ({ rows: ledger.rows().filter((r) => after === null || r.id > after).map(exportRowOf), next: null }),
       dayTotals: async (range) => history.dayTotals(range),
       statement: async (range) => history.statement(range),
       siteDays: async (site, range) => history.siteDays(site, range),
@@ -192,8 +194,9 @@ describe('the worker\'s real replies, read through ask()', () => {
       expect(view.events).toHaveLength(EVENTS_PER_TAB)
       await read(ui, 'get-tab-events', { tabId: 5 }, extensionPage('events'))
 
-      expect(await read(ui, 'export-ledger', { format: 'csv' }, options)).toMatch(/https:\/\/news\.example/)
-      expect(await read(ui, 'export-ledger', { format: 'json' }, options)).toMatch(/"trickle": "ledger"/)
+      const exported = await read(ui, 'export-ledger-page', { after: null }, options)
+      expect(exported.next).toBeNull()
+      expect(exported.rows.some((r) => r.site === 'https://news.example')).toBe(true)
       for (let tabId = 1; tabId <= 10; tabId++) m.tabRemoved(tabId)
       await vi.advanceTimersByTimeAsync(60_000)
     } finally {
@@ -283,7 +286,7 @@ describe('ask()', () => {
     ['settings whose budget is not a number', 'get-settings', { ...settingsView, budget: { ...settingsView.budget, amount: 'five' } }],
     ['the settings where a report was asked for', 'check-pointer', settingsView],
     ['a report where the settings were asked for', 'save-settings', report],
-    ['an export that is not text', 'export-ledger', { rows: [] }],
+    ['an export page whose row has a float amount', 'export-ledger-page', { rows: [{ day: '2026-11-22', site: 's', receiver: 'r', source: { code: 'USD', scale: 9 }, destination: null, sent: '1.5', delivered: '0', unconfirmed: '0', ms: 0, packets: 1 }], next: null }],
     ['no value at all', 'get-settings', undefined],
     ['something where null was due', 'ack-repairs', { acknowledged: 5 }],
   ])('refuses %s, naming the request', async (_name, type, value) => {

@@ -1,52 +1,43 @@
-/** The ledger as files a person (or a spreadsheet) can read: CSV and JSON, amounts exact. */
-import { toDecimalString } from '../../shared/money.ts'
-import type { LedgerRow } from './ledger.ts'
+/**
+ * The ledger's export, read a page at a time (src/shared/ledger-file.ts builds the file in the page
+ * that asked): each page is one short read-only transaction, so payments go on between pages.
+ */
+import { EXPORT_PAGE_ROWS, exportRowOf, ledgerFileText, type ExportRow } from '../../shared/ledger-file.ts'
+import { checkLedgerRow, type LedgerRow } from './ledger-rows.ts'
+import type { LedgerDb } from './schema.ts'
 
-const COLUMNS = [
-  'day', 'site', 'receiver', 'source_asset', 'source_scale', 'sent', 'unconfirmed',
-  'destination_asset', 'destination_scale', 'delivered', 'seconds', 'packets',
-] as const
+export interface ExportPage { rows: ExportRow[]; next: string | null }
 
 /**
- * One CSV field: quoted when needed, and a leading = + - @ (or tab/CR) defused with an apostrophe, since
- * receivers' URLs come from web pages and spreadsheets run formulas (CSV injection).
+ * The rows after key `after` (null: from the first), at most EXPORT_PAGE_ROWS, in key order (day, site,
+ * receiver); `next` names the last key read, or is null at the end. A damaged row is exported as what
+ * can still be read of it (its salvage); the ledger's own reads set it aside.
  */
-function field(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe
+export async function readExportPage(db: LedgerDb, after: string | null): Promise<ExportPage> {
+  // Every key this ledger writes is a string (rowKey); anything else is no row of ours.
+  const range = IDBKeyRange.bound(after ?? '', '\uffff', after !== null, false)
+  const tx = db.transaction('days')
+  const [values, keys] = await Promise.all([tx.store.getAll(range, EXPORT_PAGE_ROWS), tx.store.getAllKeys(range, EXPORT_PAGE_ROWS)])
+  await tx.done
+  const rows: ExportRow[] = []
+  keys.forEach((key, i) => {
+    const checked = checkLedgerRow(key, values[i])
+    const row = checked.ok ? checked.row : checked.salvage
+    if (row !== null) rows.push(exportRowOf(row)) // its fields only: not its key
+  })
+  const last = keys.at(-1)
+  return { rows, next: keys.length < EXPORT_PAGE_ROWS || typeof last !== 'string' ? null : last }
 }
 
 const byDaySite = (a: LedgerRow, b: LedgerRow): number =>
   a.day === b.day ? (a.site === b.site ? a.receiver.localeCompare(b.receiver) : a.site.localeCompare(b.site)) : a.day.localeCompare(b.day)
 
+/** A set of rows as one CSV text (tests and the CLI's small ledgers). */
 export function ledgerCsv(rows: readonly LedgerRow[]): string {
-  const lines = [COLUMNS.join(',')]
-  for (const r of [...rows].sort(byDaySite)) {
-    lines.push([
-      r.day, r.site, r.receiver, r.source.code, String(r.source.scale),
-      toDecimalString(BigInt(r.sent), r.source.scale), toDecimalString(BigInt(r.unconfirmed), r.source.scale),
-      r.destination?.code ?? '', r.destination === null ? '' : String(r.destination.scale),
-      r.destination === null ? '' : toDecimalString(BigInt(r.delivered), r.destination.scale),
-      (r.ms / 1000).toFixed(3), String(r.packets),
-    ].map(field).join(','))
-  }
-  return lines.join('\r\n') + '\r\n'
+  return ledgerFileText('csv', [...rows].sort(byDaySite), 0)
 }
 
-export interface LedgerFile {
-  trickle: 'ledger'
-  version: 1
-  exportedAt: string
-  /** Amounts are integer strings in each asset's smallest unit (value × 10^-scale). */
-  rows: Omit<LedgerRow, 'id'>[]
-}
-
+/** A set of rows as one JSON text. */
 export function ledgerJson(rows: readonly LedgerRow[], now: number): string {
-  const file: LedgerFile = {
-    trickle: 'ledger',
-    version: 1,
-    exportedAt: new Date(now).toISOString(),
-    rows: [...rows].sort(byDaySite).map((r) => ({ day: r.day, site: r.site, receiver: r.receiver, source: r.source, destination: r.destination, sent: r.sent, delivered: r.delivered, unconfirmed: r.unconfirmed, ms: r.ms, packets: r.packets })),
-  }
-  return JSON.stringify(file, null, 2)
+  return ledgerFileText('json', [...rows].sort(byDaySite), now)
 }

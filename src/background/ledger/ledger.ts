@@ -28,6 +28,7 @@ import { addTo, checkLedgerRow, freshRow, isEmpty, mergeRows, rowKey, type Ledge
 import { DB_VERSION, LEDGER_DB, type LedgerDb, type Schema, type StoredVisit } from './schema.ts'
 import { upgrade } from './upgrade.ts'
 import { readBudgetStart, type BudgetStart } from './budget-start.ts'
+import { readExportPage, type ExportPage } from './ledger-export.ts'
 
 export { checkLedgerRow, ROW_VERSION, type CheckedRow, type LedgerRow } from './ledger-rows.ts'
 
@@ -211,6 +212,9 @@ export class Ledger {
   async loadVisits(): Promise<StoredVisit[]> {
     return (await this.db()).getAll('visits')
   }
+
+  /** One page of the ledger's export (ledger-export.ts): a short read, payments go on between pages. */
+  async exportPage(after: string | null): Promise<ExportPage> { return readExportPage(await this.db(), after) }
 
   /** The budget's start (budget-start.ts): the day totals first, then the rows, in one snapshot. */
   async budgetStart(from: DayKey): Promise<BudgetStart> {

@@ -17,7 +17,6 @@ import type { Budget } from '../ledger/budget.ts'
 import type { HistoryRange } from '../../shared/history.ts'
 import { rangeProblem } from '../ledger/history-sums.ts'
 import type { Ledger } from '../ledger/ledger.ts'
-import { ledgerCsv, ledgerJson } from '../ledger/ledger-export.ts'
 import type { Monetizer } from '../pages/monetizer.ts'
 import { siteOf } from '../pages/tag-choice.ts'
 import type { TabStatus } from '../../shared/status.ts'
@@ -72,7 +71,7 @@ export function createUiHandler(deps: {
   monetizer: Monetizer
   budget: Budget
   /** The repairs' part is absent in tests that do not need it (then there is nothing to tell). */
-  ledger: Pick<Ledger, 'rows' | 'dayTotals' | 'statement' | 'siteDays'> & Partial<Pick<Ledger, 'repairs' | 'acknowledgeRepairs'>>
+  ledger: Pick<Ledger, 'exportPage' | 'dayTotals' | 'statement' | 'siteDays'> & Partial<Pick<Ledger, 'repairs' | 'acknowledgeRepairs'>>
   /** The worker's startup; requests wait for it, and are answered even if it failed. */
   ready: Promise<void>
   log?: Log
@@ -249,10 +248,7 @@ export function createUiHandler(deps: {
       const range = checkedRange({ from, to })
       return { site: name, range, rules: deps.settings.current.sites[name] ?? DEFAULT_SITE, days: await deps.ledger.siteDays(name, range) }
     },
-    'export-ledger': async ({ format }) => {
-      const rows = await deps.ledger.rows()
-      return format === 'csv' ? ledgerCsv(rows) : ledgerJson(rows, now())
-    },
+    'export-ledger-page': async ({ after }) => deps.ledger.exportPage(after),
   }
 
   const fromOwnPage = (sender: Runtime.MessageSender): boolean => isOwnPage(sender, deps.extensionId, deps.extensionOrigin)
