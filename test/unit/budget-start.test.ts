@@ -41,6 +41,24 @@ describe('the budget\'s start', () => {
     expect(b.spentNow('https://news.example')).toBe(100_000n + 100_000n + 7_000_000n)
   })
 
+  it('reads a lookback of several pages of rows, each once', async () => {
+    const l = fresh()
+    await l.record(entry({ at: NOW }), null)
+    const db = await (l as unknown as { db(): Promise<{ transaction(s: string, m: string): { store: { put(v: unknown): Promise<unknown> }; done: Promise<void> } }> }).db()
+    const tx = db.transaction('days', 'readwrite')
+    const count = 4_321
+    for (let i = 0; i < count; i++) {
+      const day = `2026-11-${String(1 + (i % 21)).padStart(2, '0')}`
+      const site = `https://site-${i}.example`
+      void tx.store.put({ id: rowKey(day, site, 'https://w.example/a'), v: 1, day, site, receiver: 'https://w.example/a', source: USD9, destination: null, sent: '10', delivered: '0', unconfirmed: '0', ms: 0, packets: 1 })
+    }
+    await tx.done
+    const { rows } = await (await l.budgetStart('2026-10-21')).rows
+    expect(rows).toHaveLength(count + 1)
+    expect(new Set(rows.map((r) => `${r.day} ${r.site}`)).size).toBe(count + 1)
+    expect(rows.reduce((sum, r) => sum + BigInt(r.sent), 0n)).toBe(BigInt(count) * 10n + 100_000n)
+  })
+
   it('says the totals cannot be used while the aggregates are still to be built', async () => {
     const l = fresh()
     await l.record(entry({ at: NOW }), null)

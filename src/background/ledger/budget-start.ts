@@ -40,30 +40,44 @@ function checkAll(keys: readonly IDBValidKey[], values: readonly unknown[], from
   return { rows: rows.filter((r) => isDayKey(r.day) && r.day >= from), damaged }
 }
 
+/** Rows per read of the days: each page is checked as it arrives, so the worker's other work runs between. */
+const ROWS_PER_READ = 2000
+
 export function readBudgetStart(db: LedgerDb, from: DayKey): BudgetStart {
   const tx = db.transaction(['settings', 'totals', 'days'], 'readonly')
   const done = tx.done.catch(() => undefined)
-  // All requests now, in this order: IndexedDB answers them in order, the small ones first.
+  // The small ones first: IndexedDB answers a transaction's requests in order.
   const pending = tx.objectStore('settings').get(SUMS_PENDING)
   const totalValues = tx.objectStore('totals').getAll(sinceKey(from))
   const totalKeys = tx.objectStore('totals').getAllKeys(sinceKey(from))
   const days = tx.objectStore('days')
-  const values = days.getAll(sinceKey(from))
-  const keys = days.getAllKeys(sinceKey(from))
-  // Rows whose key does not start with their day (not written by this ledger) but whose day is in the
-  // lookback: found by the day index, keys only (normally none beyond the ones above).
-  const indexed = days.index('day').getAllKeys(IDBKeyRange.lowerBound(from))
   const totals = (async () => {
     if ((await pending) !== undefined) return null
     return checkAll(await totalKeys, await totalValues, from).rows
   })()
   const rows = (async () => {
-    const [k, v, byIndex] = await Promise.all([keys, values, indexed])
-    const seen = new Set(k.map((key) => JSON.stringify(key)))
-    const extra = byIndex.filter((key) => !seen.has(JSON.stringify(key)))
+    // Page by page, each next read asked for as the last one arrives (the transaction stays open and
+    // the snapshot one): between pages, the worker starts up and pays.
+    const rows: LedgerRow[] = []
+    const damaged: IDBValidKey[] = []
+    const seen = new Set<string>()
+    for (let range = sinceKey(from); ;) {
+      const [k, v] = await Promise.all([days.getAllKeys(range, ROWS_PER_READ), days.getAll(range, ROWS_PER_READ)])
+      const page = checkAll(k, v, from)
+      rows.push(...page.rows)
+      damaged.push(...page.damaged)
+      for (const key of k) seen.add(JSON.stringify(key))
+      const last = k.at(-1)
+      if (k.length < ROWS_PER_READ || last === undefined) break
+      range = IDBKeyRange.bound(last, '["\uffff', true, false)
+    }
+    // Rows whose key does not start with their day (not written by this ledger) but whose day is in the
+    // lookback: found by the day index, keys first (normally none beyond the ones above).
+    const extra = (await days.index('day').getAllKeys(IDBKeyRange.lowerBound(from))).filter((key) => !seen.has(JSON.stringify(key)))
     const extraValues = await Promise.all(extra.map((key) => days.get(key)))
     await done
-    return checkAll([...k, ...extra], [...v, ...extraValues], from)
+    const more = checkAll(extra, extraValues, from)
+    return { rows: more.rows.length === 0 && damaged.length === 0 ? rows : mergeRows(rows, more.rows), damaged: [...damaged, ...more.damaged] }
   })()
   // Whoever does not wait for one of them must not leave an unhandled rejection behind.
   totals.catch(() => undefined)
