@@ -1,4 +1,4 @@
-// The README's main job: `npm start` shows money moving and stops cleanly on Ctrl-C.
+// The README's main job: `npm start` (and `npm start -- --uplink http`) shows money moving and stops cleanly on Ctrl-C.
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -8,10 +8,11 @@ import { waitFor } from './stack.ts'
 const ROOT = resolve(import.meta.dirname, '../..')
 
 describe('the sandbox command', () => {
-  it('starts the network and a browser that pays the demo page, and stops on Ctrl-C', async () => {
-    const ports = [await freePort(), await freePort(), await freePort()].map(String)
+  it.each(['btp', 'http'] as const)('starts the network and a browser that pays the demo page over %s, and stops on Ctrl-C', async (uplink) => {
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort()].map(String)
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/sandbox/start.ts', '--headless',
-      '--wallet-port', ports[0] ?? '', '--spsp-port', ports[1] ?? '', '--site-port', ports[2] ?? ''], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+      '--wallet-port', ports[0] ?? '', '--spsp-port', ports[1] ?? '', '--site-port', ports[2] ?? '', '--http-port', ports[3] ?? '',
+      ...(uplink === 'http' ? ['--uplink', 'http'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout.on('data', (d: Buffer) => { out += d.toString() })
     child.stderr.on('data', (d: Buffer) => { out += d.toString() })
@@ -25,6 +26,8 @@ describe('the sandbox command', () => {
       }, 30_000)
       expect(totals.at(-1)).toBeGreaterThan(0)
       expect(out).toContain(`http://127.0.0.1:${ports[2] ?? ''}/meta`)
+      // The browser was set up with the uplink asked for (the sandbox prints which).
+      expect(out).toContain(uplink === 'http' ? `http://127.0.0.1:${ports[3] ?? ''}/ (ILP over HTTP` : `127.0.0.1:${ports[0] ?? ''}`)
     } finally {
       child.kill('SIGINT')
     }

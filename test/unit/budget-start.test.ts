@@ -69,6 +69,17 @@ describe('the budget\'s start', () => {
     expect((await start.rows).rows).toHaveLength(1)
   })
 
+  it('does not stand on a damaged day total: the budget waits for the rows', async () => {
+    const l = fresh()
+    await l.record(entry({ at: NOW }), null)
+    const db = await (l as unknown as { db(): Promise<{ getAllKeys(s: string): Promise<string[]>; get(s: string, k: string): Promise<Record<string, unknown>>; put(s: string, v: unknown): Promise<unknown> }> }).db()
+    const [key] = await db.getAllKeys('totals')
+    await db.put('totals', { ...(await db.get('totals', key ?? '')), sent: 'lost' })
+    const start = await l.budgetStart(dayKey(NOW - 32 * DAY, 'UTC'))
+    expect(await start.totals).toBeNull()
+    expect((await start.rows).rows.map((r) => r.sent)).toEqual(['100000'])
+  })
+
   it('counts a damaged row as its salvage, and sets it aside', async () => {
     const l = fresh()
     await l.record(entry({ at: NOW }), null)

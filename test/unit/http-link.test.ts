@@ -181,18 +181,34 @@ describe('ILP over HTTP: HTTP errors', () => {
     expect(p.seen).toHaveLength(1)
   })
 
-  it('a 503 with Retry-After is sent again after the wait it asks for', async () => {
+  it('a 503 with Retry-After is not sent again: a proxy may have forwarded it (outcome unknown)', async () => {
     const p = await peer((_req, res, n) => {
       if (n === 1) { res.statusCode = 503; res.setHeader('Retry-After', '1'); res.end(); return }
       res.end(fulfill())
     })
-    const link = await connected(p.endpoint)
+    const result = await outcome(await connected(p.endpoint))
+    expect('error' in result && result.error.kind).toBe('ambiguous')
+    expect(p.seen).toHaveLength(1)
+  })
+
+  it('a 429 with Retry-After is sent again after the wait it asks for, the same bytes', async () => {
+    const p = await peer((_req, res, n) => {
+      if (n === 1) { res.statusCode = 429; res.setHeader('Retry-After', '1'); res.end(); return }
+      res.end(fulfill())
+    })
     const started = Date.now()
-    const result = await outcome(link)
+    const result = await outcome(await connected(p.endpoint))
     expect('reply' in result && result.reply.equals(fulfill())).toBe(true)
     expect(p.seen).toHaveLength(2)
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
     expect(p.seen[1]?.body.equals(p.seen[0]?.body ?? Buffer.alloc(0))).toBe(true)
+  })
+
+  it.each([408, 409, 425, 451])('a %i is no certain refusal: not retried, outcome unknown', async (status) => {
+    const p = await peer((_req, res) => { res.statusCode = status; res.end() })
+    const result = await outcome(await connected(p.endpoint))
+    expect('error' in result && result.error.kind).toBe('ambiguous')
+    expect(p.seen).toHaveLength(1)
   })
 
   it('a 429 backs off and sends again', async () => {
@@ -213,9 +229,9 @@ describe('ILP over HTTP: HTTP errors', () => {
   })
 
   it('stops retrying after a bounded number of sends', async () => {
-    const p = await peer((_req, res) => { res.statusCode = 503; res.setHeader('Retry-After', '0'); res.end() })
+    const p = await peer((_req, res) => { res.statusCode = 429; res.setHeader('Retry-After', '0'); res.end() })
     const result = await outcome(await connected(p.endpoint))
-    expect('reply' in result && deserializeIlpReject(result.reply).code).toBe('T03')
+    expect('reply' in result && deserializeIlpReject(result.reply).code).toBe('T05')
     expect(p.seen).toHaveLength(5)
   })
 

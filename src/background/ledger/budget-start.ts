@@ -15,7 +15,7 @@ import { checkLedgerRow, mergeRows, type LedgerRow } from './ledger-rows.ts'
 import type { LedgerDb } from './schema.ts'
 
 export interface BudgetStart {
-  /** The day totals, or null while the aggregates are still to be built after an upgrade (then wait for `rows`). */
+  /** The day totals, or null when they cannot stand alone (aggregates still to be built, a damaged total): wait for `rows`. */
   totals: Promise<LedgerRow[] | null>
   /** Every row of `from` and later days; damaged ones as their salvage (their keys in `damaged`). */
   rows: Promise<{ rows: LedgerRow[]; damaged: IDBValidKey[] }>
@@ -53,7 +53,9 @@ export function readBudgetStart(db: LedgerDb, from: DayKey): BudgetStart {
   const days = tx.objectStore('days')
   const totals = (async () => {
     if ((await pending) !== undefined) return null
-    return checkAll(await totalKeys, await totalValues, from).rows
+    const checked = checkAll(await totalKeys, await totalValues, from)
+    // A damaged total may have lost what it held (a later payment starts it afresh): wait for the rows.
+    return checked.damaged.length > 0 ? null : checked.rows
   })()
   const rows = (async () => {
     // Page by page, each next read asked for as the last one arrives (the transaction stays open and

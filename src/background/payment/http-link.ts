@@ -4,9 +4,9 @@
  * (it must run in an MV3 service worker; the browser pools and reuses the connection, so there is no
  * handshake per packet).
  *
- * Money safety. A Prepare is sent again only when the peer certainly did not act on it: a 429, or a
- * 503 with Retry-After (both say "not now"), after the wait they ask for, and only while the Prepare
- * has time left. Any other failure after the request may have reached the peer (another 5xx, a network
+ * Money safety. A Prepare is sent again only when the peer certainly did not act on it: a 429 ("not
+ * now"), after the wait it asks for, and only while the Prepare has time left (a 503 may come from a
+ * proxy that had already forwarded it: not retried). Any other failure after the request may have reached the peer (another 5xx, a network
  * error, a timeout, a body that is no ILP reply) is not retried and **throws**: the packet guard counts
  * a Prepare whose reply is lost as possibly sent (packet-guard.ts), exactly as for a BTP socket that
  * died with a Prepare in flight. A 4xx means the peer did not take the packet: it gets an ILP Reject
@@ -31,7 +31,7 @@ import { isIlpAddress } from '../../shared/settings.ts'
 export const MAX_REQUEST_MS = 30_000
 /** A retry is sent only if the Prepare still has at least this long to live afterwards. */
 const RETRY_HEADROOM_MS = 1000
-/** At most this many sends of one Prepare (the first and the retries 429/503 allowed). */
+/** At most this many sends of one Prepare (the first and the retries a 429 allows). */
 export const MAX_SENDS = 5
 /** Back-off after a 429 without Retry-After: 200 ms, doubling, at most 2 s. */
 const BACKOFF_MS = [200, 400, 800, 1600, 2000]
@@ -150,7 +150,7 @@ export class HttpLink implements Plugin {
       discard(res)
       this.release(res)
       if (wait !== null) {
-        const code = res.status === 429 ? 'T05' : 'T03'
+        const code = 'T05'
         // Certainly not acted on: sent again after the wait, if the Prepare still lives long enough.
         if (send >= MAX_SENDS || this.now() + wait + RETRY_HEADROOM_MS >= expiresAt) {
           return this.reject(code, t('worker_httpBusy', res.status))
@@ -159,9 +159,11 @@ export class HttpLink implements Plugin {
         if (this.closed) return this.reject(code, t('worker_httpNotConnected'))
         continue
       }
-      if (res.status >= 400 && res.status < 500) return this.refused(httpRefusal(res.status))
+      // While connecting (ILDCP: no money in it) any 4xx is the peer's refusal, and says why.
+      const connecting = this.ildcpReply === null
+      if (REFUSED_STATUSES.has(res.status) || (connecting && res.status >= 400 && res.status < 500)) return this.refused(httpRefusal(res.status))
       if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400)) return this.refused(t('worker_httpRedirect'))
-      // 500, 502, 503 without Retry-After, 504 …: the peer (or a proxy before it) may have forwarded it.
+      // 500, 502, 503, 504, 408, 409 …: the peer (or a proxy before it) may have forwarded it.
       throw new HttpLinkError(t('worker_httpServerError', res.status), 'ambiguous')
     }
   }
@@ -252,11 +254,18 @@ export class HttpLink implements Plugin {
 
 /** How long to wait before sending again, or null if this response must not be retried. */
 export function retryWait(res: Pick<Response, 'status' | 'headers'>, send: number, now: number): number | null {
-  const after = parseRetryAfter(res.headers.get('retry-after'), now)
-  if (res.status === 503) return after
+  // Only a 429 says "not taken, not now". A 503 (even with Retry-After) may come from a proxy or load
+  // balancer in front of the peer after it had forwarded the Prepare: sent again, it could be paid twice.
   if (res.status !== 429) return null
-  return after ?? BACKOFF_MS[Math.min(send - 1, BACKOFF_MS.length - 1)] ?? 2000
+  return parseRetryAfter(res.headers.get('retry-after'), now) ?? BACKOFF_MS[Math.min(send - 1, BACKOFF_MS.length - 1)] ?? 2000
 }
+
+/**
+ * The 4xx answers that say the request itself was refused before anything was done with it (the
+ * token, the endpoint, the method, the body's form). Any other 4xx (408, 409, 425, …) may come after
+ * the Prepare was taken, from the peer or a proxy in front of it: its outcome is unknown.
+ */
+const REFUSED_STATUSES = new Set([400, 401, 403, 404, 405, 411, 413, 414, 415, 431])
 
 /** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms from now; null if absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: number): number | null {
