@@ -11,13 +11,19 @@ export const EXPORT_PAGE_ROWS = 2000
 /** One ledger row as exported: amounts are integer strings in each asset's smallest unit. */
 export interface ExportRow {
   day: string
+  /** The page's origin: who the user thinks they pay. */
   site: string
+  /** The SPSP endpoint paid (what the tag resolved to). */
   receiver: string
   source: Asset
   destination: Asset | null
+  /** Left the uplink account, confirmed by the receiver (source units). */
   sent: string
+  /** Arrived, in the receiver's asset (destination units). */
   delivered: string
+  /** May have left, but no confirmation came (a connection died with it in flight). Counts against the budget. */
   unconfirmed: string
+  /** Visible time paid for, in milliseconds. */
   ms: number
   packets: number
 }

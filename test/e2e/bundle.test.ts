@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { EXTENSION_DIR } from '../sandbox/browser.ts'
 
 const KB = 1000
-const BUDGETS = { worker: 350 * KB, content: 12 * KB, page: 6.5 * KB }
+const BUDGETS = { worker: 355 * KB, content: 12 * KB, page: 6.5 * KB }
 
 /** A module and every chunk it imports, transitively (the worker is an ES module with shared chunks). */
 function moduleGraph(entry: string): string[] {

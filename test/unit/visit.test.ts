@@ -168,6 +168,21 @@ describe('a visit survives failures without paying twice', () => {
     expect(changes).toBe(stopped) // a stopped visit is silent
   })
 
+  it('while it tries again, it says so and why, until it pays (no flicker back to "looking up")', async () => {
+    const h = harness()
+    const v = new Visit(onPage(), h.deps)
+    v.setVisible(true)
+    await settle()
+    h.payers[0]?.die('The STREAM connection failed: boom')
+    expect(v.status()).toMatchObject({ phase: 'retrying', reason: expect.stringMatching(/boom[\s\S]*Trying again in/) as unknown })
+    await vi.advanceTimersByTimeAsync(1000) // the retry's attempt is under way
+    expect(v.status()).toMatchObject({ phase: 'retrying', reason: expect.stringMatching(/boom[\s\S]*Trying again now/) as unknown })
+    h.payers[1]?.fulfilAll()
+    await settle()
+    expect(v.status()).toMatchObject({ phase: 'paying', reason: null })
+    await v.stop()
+  })
+
   it('counts a dead connection\'s whole allowance and reconnects after a back-off', async () => {
     const h = harness()
     const v = new Visit(onPage(), h.deps)

@@ -6,30 +6,17 @@
 import { isRecord } from '../../shared/guards.ts'
 import { isAsset, type Asset } from '../../shared/money.ts'
 import { isDayKey, type DayKey } from '../../shared/period.ts'
+import type { ExportRow } from '../../shared/ledger-file.ts'
 
 /** The version of a row's own shape. Rows of the first build carry none and are read as this one. */
 export const ROW_VERSION = 1
 
-export interface LedgerRow {
+/** A row as stored: its key, its shape's version, and the exported fields (ledger-file.ts says what each holds). */
+export interface LedgerRow extends ExportRow {
   id: string
   /** ROW_VERSION on rows this build writes; absent on the first build's rows (same shape). */
   v?: typeof ROW_VERSION
   day: DayKey
-  /** The page's origin: who the user thinks they pay. */
-  site: string
-  /** The SPSP endpoint paid (what the tag resolved to). */
-  receiver: string
-  source: Asset
-  destination: Asset | null
-  /** Left the uplink account, confirmed by the receiver (source units). */
-  sent: string
-  /** Arrived, in the receiver's asset (destination units). */
-  delivered: string
-  /** May have left, but no confirmation came (a connection died with it in flight). Counts against the budget. */
-  unconfirmed: string
-  /** Visible time paid for, in milliseconds. */
-  ms: number
-  packets: number
 }
 
 

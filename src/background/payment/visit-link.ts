@@ -38,6 +38,11 @@ export class VisitLink {
   private readonly retries = new Retries()
   /** The SPSP endpoint actually paid (after redirects): the event's `paymentPointer`. */
   private paidUrl: string | null = null
+  /**
+   * Why the last attempt failed, while the visit is retrying: a new attempt says it is trying again
+   * (and why it had to) until it pays, instead of flickering back to "looking up the receiver".
+   */
+  private lastFailure: string | null = null
 
   constructor(private readonly host: LinkHost, private readonly money: VisitMoney, private readonly accrual: Accrual, private readonly pacer: Pacer) {}
 
@@ -45,7 +50,10 @@ export class VisitLink {
   get slot(): Slot | null { return this.current }
 
   /** A new page (a reload) is the person's "try again" (see Retries.afresh). */
-  afresh(): void { this.retries.afresh() }
+  afresh(): void {
+    this.retries.afresh()
+    this.lastFailure = null
+  }
 
   /** Stops any attempt and any retry waiting; `fresh` also starts the back-offs again. */
   abort(fresh = false): void {
@@ -53,7 +61,10 @@ export class VisitLink {
     this.attempt = null
     clearTimeout(this.retryTimer)
     this.retryTimer = undefined
-    if (fresh) this.retries.reset()
+    if (fresh) {
+      this.retries.reset()
+      this.lastFailure = null
+    }
   }
 
   connect(): void {
@@ -74,7 +85,8 @@ export class VisitLink {
 
   private async run(signal: AbortSignal): Promise<void> {
     const { host, money } = this
-    host.setPhase('resolving', null)
+    if (this.lastFailure === null) host.setPhase('resolving', null)
+    else host.setPhase('retrying', t('worker_retryingNow', this.lastFailure))
     host.mark('start')
     host.emit({ event: 'pending' })
     this.preauthorize()
@@ -88,7 +100,7 @@ export class VisitLink {
       resolved: (finalUrl) => {
         this.paidUrl = finalUrl
         host.emit({ event: 'resolved', paymentPointer: finalUrl })
-        host.setPhase('connecting', null)
+        if (this.lastFailure === null) host.setPhase('connecting', null)
       },
       onFulfilled: (source, deliveredTotal, remoteTotal, deliveryUnknown) => { if (slot !== null) this.fulfilled(slot, source, deliveredTotal, remoteTotal, deliveryUnknown) },
       onClosed: (error, stop) => { if (slot !== null) this.died(slot, error, stop) },
@@ -144,6 +156,7 @@ export class VisitLink {
     if (this.current === slot && !deliveryUnknown) {
       slot.paid = true
       this.retries.paid(source > 0n)
+      this.lastFailure = null
       if (host.looking) host.setPhase('paying', null)
     }
     const receivedNow = this.money.fulfilled(slot, source, deliveredTotal, remoteTotal, deliveryUnknown)
@@ -210,6 +223,7 @@ export class VisitLink {
       host.emit({ event: 'failed', reason })
       return
     }
+    this.lastFailure = reason
     host.setPhase('retrying', t('worker_retryingIn', reason, new Intl.NumberFormat(uiLocale()).format(delay / 1000)))
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
