@@ -40,6 +40,9 @@ function checkAll(keys: readonly IDBValidKey[], values: readonly unknown[], from
   return { rows: rows.filter((r) => isDayKey(r.day) && r.day >= from), damaged }
 }
 
+/** A key as a set member: our keys are strings already; anything else is marked apart, so no two collide. */
+const keyText = (key: IDBValidKey): string => (typeof key === 'string' ? key : `\u0000${JSON.stringify(key)}`)
+
 /** Rows per read of the days: each page is checked as it arrives, so the worker's other work runs between. */
 const ROWS_PER_READ = 2000
 
@@ -68,14 +71,14 @@ export function readBudgetStart(db: LedgerDb, from: DayKey): BudgetStart {
       const page = checkAll(k, v, from)
       rows.push(...page.rows)
       damaged.push(...page.damaged)
-      for (const key of k) seen.add(JSON.stringify(key))
+      for (const key of k) seen.add(keyText(key))
       const last = k.at(-1)
       if (k.length < ROWS_PER_READ || last === undefined) break
       range = IDBKeyRange.bound(last, '["\uffff', true, false)
     }
     // Rows whose key does not start with their day (not written by this ledger) but whose day is in the
     // lookback: found by the day index, keys first (normally none beyond the ones above).
-    const extra = (await days.index('day').getAllKeys(IDBKeyRange.lowerBound(from))).filter((key) => !seen.has(JSON.stringify(key)))
+    const extra = (await days.index('day').getAllKeys(IDBKeyRange.lowerBound(from))).filter((key) => !seen.has(keyText(key)))
     const extraValues = await Promise.all(extra.map((key) => days.get(key)))
     await done
     const more = checkAll(extra, extraValues, from)

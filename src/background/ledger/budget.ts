@@ -92,7 +92,7 @@ export class Budget {
   charge(site: string, amount: bigint, asset: Asset, at: number): void {
     const day = this.deps.dayOf(at)
     this.addSite(asset, day, site, amount)
-    if (amount !== 0n) addTo(this.dayTotals, asset, day, amount)
+    addTo(this.dayTotals, asset, day, amount)
   }
 
   hold(h: Holder): void { this.holders.add(h) }
