@@ -13,6 +13,7 @@ import { Attention, type IdleState } from './platform/attention.ts'
 import { pagePresent } from './platform/presence.ts'
 import { watchedSocket } from './payment/btp-socket.ts'
 import { HttpLink } from './payment/http-link.ts'
+import { IldcpReady } from './payment/ildcp-ready.ts'
 import { Budget, LOOKBACK_DAYS } from './ledger/budget.ts'
 import { createPortHandler, PagePorts } from './messaging/content-port.ts'
 import { Ledger } from './ledger/ledger.ts'
@@ -54,7 +55,7 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   const uplink = new Uplink({
     // The transport by the uplink's kind: BTP over a WebSocket, or ILP over HTTP on the worker's fetch.
     createPlugin: (up, onSocketError) => up.kind === 'btp'
-      ? new BtpPlugin({ server: up.url }, { WebSocket: watchedSocket(onSocketError) })
+      ? new IldcpReady(new BtpPlugin({ server: up.url }, { WebSocket: watchedSocket(onSocketError) }))
       : new HttpLink(up, { fetch }),
     ildcp: (plugin) => ildcpFetch((data) => plugin.sendData(data)),
     now,

@@ -49,7 +49,8 @@ export class FreshAddress implements Plugin {
   }
 }
 
-function isIldcpQuery(data: Buffer): boolean {
+/** Whether `data` is a Prepare for `peer.config`: an ILDCP query. */
+export function isIldcpQuery(data: Buffer): boolean {
   if (data[0] !== Type.TYPE_ILP_PREPARE) return false
   try {
     return deserializeIlpPrepare(Buffer.from(data)).destination === ILDCP_DESTINATION
