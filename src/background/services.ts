@@ -64,8 +64,12 @@ export function createServices({ browser, fetch, now, log }: Platform) {
   const uiChanges = new UiChanges(now)
   // …and so is each tab's toolbar button (pages/toolbar.ts), from the same notices.
   const changed = (): void => { uiChanges.changed(); toolbar.changed() }
+  // Each connection reports the uplink connected again: logged when what it says changes, not per page.
+  let uplinkLogged = ''
   uplink.onChange((s) => {
-    log.info(`uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`)
+    const line = `uplink ${s.state}${s.state === 'failed' ? `: ${s.reason}` : ''}`
+    if (line !== uplinkLogged) log.info(line)
+    uplinkLogged = line
     changed()
   })
   const pagePorts = new PagePorts()

@@ -1,9 +1,11 @@
 // The toolbar button: every status maps to its state (badge text, colour, tooltip in words, icon), and
 // the action API is called only when a tab's state changed, for tabs that are still open.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ICON_PATHS, Toolbar, toolbarState, TOOLBAR_INTERVAL_MS, type ActionApi, type ToolbarFacts, type ToolbarState } from '../../src/background/pages/toolbar.ts'
+import { ICON_PATHS, iconSource, Toolbar, toolbarState, TOOLBAR_INTERVAL_MS, type ActionApi, type ToolbarFacts, type ToolbarState } from '../../src/background/pages/toolbar.ts'
 import { PAY_PHASES, type PayPhase, type TabStatus } from '../../src/shared/status.ts'
 import { quiet } from './fakes.ts'
+import { readFileSync } from 'node:fs'
+import { inflateSync } from 'node:zlib'
 
 const HOST = 'receiver.example'
 const facts = (over: Partial<ToolbarFacts> = {}): ToolbarFacts => ({ uplink: 'connected', paused: false, sitePaused: false, idle: false, limit: () => 'budget', ...over })
@@ -183,5 +185,52 @@ describe('Toolbar', () => {
     toolbar.changed()
     await vi.advanceTimersByTimeAsync(TOOLBAR_INTERVAL_MS)
     expect(failing.calls.map((c) => c.method)).toEqual(['setBadgeText', 'setBadgeBackgroundColor', 'setTitle', 'setIcon'])
+  })
+})
+
+/** The RGBA pixels of one of the package's PNGs (as build/icons.ts writes them: one IDAT, no row filter). */
+function pngPixels(file: string): { size: number; rgba: Uint8Array } {
+  const png = readFileSync(new URL(`../../public/icons/${file}`, import.meta.url))
+  const idat: Buffer[] = []
+  let size = 0
+  for (let at = 8; at < png.length;) {
+    const length = png.readUInt32BE(at)
+    const type = png.toString('ascii', at + 4, at + 8)
+    if (type === 'IHDR') size = png.readUInt32BE(at + 8)
+    if (type === 'IDAT') idat.push(png.subarray(at + 8, at + 8 + length))
+    at += 12 + length
+  }
+  const raw = inflateSync(Buffer.concat(idat))
+  const rgba = new Uint8Array(size * size * 4)
+  for (let y = 0; y < size; y++) {
+    expect(raw[y * (size * 4 + 1)]).toBe(0)
+    rgba.set(raw.subarray(y * (size * 4 + 1) + 1, (y + 1) * (size * 4 + 1)), y * size * 4)
+  }
+  return { size, rgba }
+}
+
+describe('iconSource', () => {
+  afterEach(() => { vi.unstubAllGlobals() })
+
+  // First: the pixels, once drawn, are kept for the worker's life.
+  it('gives the files\' paths where there is no ImageData', () => {
+    vi.stubGlobal('ImageData', undefined)
+    expect(iconSource('active')).toEqual({ path: ICON_PATHS.active })
+  })
+
+  it('gives the browser pixels (no image to decode at each call), the same image as the package\'s PNGs, drawn once', () => {
+    class FakeImageData { constructor(readonly data: Uint8ClampedArray, readonly width: number, readonly height: number) {} }
+    vi.stubGlobal('ImageData', FakeImageData)
+    for (const [icon, prefix] of [['active', 'trickle'], ['muted', 'trickle-muted']] as const) {
+      const source = iconSource(icon)
+      if (!('imageData' in source)) throw new Error('expected pixels')
+      for (const size of [16, 32]) {
+        const png = pngPixels(`${prefix}-${size}.png`)
+        const pixels = source.imageData[size] as unknown as FakeImageData
+        expect([pixels.width, pixels.height, png.size]).toEqual([size, size, size])
+        expect(Buffer.from(pixels.data).equals(Buffer.from(png.rgba))).toBe(true)
+      }
+      expect(iconSource(icon)).toBe(source)
+    }
   })
 })

@@ -15,6 +15,7 @@ import { t } from '../../shared/i18n.ts'
 import type { Log } from '../../shared/log.ts'
 import type { TabStatus, UplinkState } from '../../shared/status.ts'
 import type { Limit } from '../ledger/budget.ts'
+import { drawIcon } from '../../shared/icon-pixels.ts'
 
 export const TOOLBAR_INTERVAL_MS = 200
 
@@ -112,14 +113,40 @@ export interface ActionApi {
   setBadgeText(details: { tabId: number; text: string }): Promise<void>
   setBadgeBackgroundColor(details: { tabId: number; color: string }): Promise<void>
   setTitle(details: { tabId: number; title: string }): Promise<void>
-  setIcon(details: { tabId: number; path: Record<string, string> }): Promise<void>
+  setIcon(details: { tabId: number } & IconSource): Promise<void>
 }
+
+/** An icon as the action API takes it: pixels per size, or the files' paths. */
+export type IconSource = { imageData: Record<string, Pixels> } | { path: Record<string, string> }
+/** ImageData as the extension API's types name it (with an index signature ImageData itself lacks). */
+type Pixels = ImageData & Record<string, unknown>
 
 /** The icon files (public/icons/, drawn by build/icons.ts) for each look, at the toolbar's sizes. */
 export const ICON_PATHS: Record<ToolbarIcon, Record<string, string>> = {
   active: { 16: '/icons/trickle-16.png', 32: '/icons/trickle-32.png' },
   muted: { 16: '/icons/trickle-muted-16.png', 32: '/icons/trickle-muted-32.png' },
 }
+
+const TOOLBAR_SIZES = [16, 32] as const
+
+/**
+ * The icon for `icon`, as pixels: given a path, the browser fetches and decodes the PNG and draws it
+ * on a canvas at every call, in the worker (36 ms of its main thread measured for one page's first
+ * payment, as much as everything else of that payment together). The same pixels, drawn once per
+ * worker from the drawing the PNGs were made of (icon-pixels.ts), cost a copy. Without ImageData (a
+ * test's Node) the paths are given.
+ */
+export function iconSource(icon: ToolbarIcon): IconSource {
+  const cached = drawn.get(icon)
+  if (cached !== undefined) return cached
+  if (typeof ImageData !== 'function') return { path: ICON_PATHS[icon] }
+  const imageData: Record<string, Pixels> = {}
+  for (const size of TOOLBAR_SIZES) imageData[size] = new ImageData(new Uint8ClampedArray(drawIcon(size, icon)), size, size) as Pixels
+  const source = { imageData }
+  drawn.set(icon, source)
+  return source
+}
+const drawn = new Map<ToolbarIcon, IconSource>()
 
 export interface ToolbarDeps {
   action: ActionApi
@@ -190,7 +217,7 @@ export class Toolbar {
     if (last === null || last.text !== next.text) calls.push(action.setBadgeText({ tabId, text: next.text }))
     if (next.text !== '' && (last === null || last.color !== next.color)) calls.push(action.setBadgeBackgroundColor({ tabId, color: next.color }))
     if (last === null || last.title !== next.title) calls.push(action.setTitle({ tabId, title: next.title }))
-    if (last === null || last.icon !== next.icon) calls.push(action.setIcon({ tabId, path: ICON_PATHS[next.icon] }))
+    if (last === null || last.icon !== next.icon) calls.push(action.setIcon({ tabId, ...iconSource(next.icon) }))
     await Promise.all(calls)
   }
 }
