@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startReporter } from '../../src/content/page-reporter.ts'
 import { PRESENCE_PING, PRESENCE_REPLY, type PageSnapshot } from '../../src/shared/messages.ts'
 import { fakePort } from './fakes.ts'
+import { WM_CHANNEL_EVENT, type PageInstruction } from '../../src/shared/wm-channel.ts'
 
 /** A browser whose every runtime.connect opens a fake port to the worker; `ports` in order opened. */
 function fakeBrowser(now: () => number = () => 0) {
@@ -97,6 +98,33 @@ describe('the page reporter', () => {
     await flush()
     expect(b.sent.at(-1)?.tags).toEqual([])
     expect(b.connects()).toBe(1)
+  })
+
+  it('tells the page its payment stopped when its tag goes while the worker is away (a page without tags wakes nothing else)', async () => {
+    const META = { kind: 'meta' as const, value: '$w.example/a' }
+    document.head.innerHTML = `<meta name="monetization" content="${META.value}">`
+    const b = fakeBrowser()
+    const seen: string[] = []
+    const listener = (e: Event) => { seen.push((JSON.parse((e as CustomEvent<string>).detail) as PageInstruction).type) }
+    window.addEventListener(WM_CHANNEL_EVENT, listener, true)
+    try {
+      start(b)
+      await flush()
+      expect(b.connects()).toBe(1)
+      const port = b.ports[0]
+      port?.send({ type: 'payment-event', input: { event: 'pending', tag: META } })
+      expect(seen).toEqual(['monetizationpending'])
+      // The worker goes away; before the page reconnects, the tag is removed.
+      port?.drop()
+      document.head.innerHTML = ''
+      await flush()
+      expect(seen).toEqual(['monetizationpending', 'monetizationstop'])
+      // Nothing left to report: no port is opened for it.
+      await new Promise((r) => setTimeout(r, 120))
+      expect(b.connects()).toBe(1)
+    } finally {
+      window.removeEventListener(WM_CHANNEL_EVENT, listener, true)
+    }
   })
 
   it('answers the popup\'s question about a page with no tag, and only the extension\'s', async () => {
