@@ -262,6 +262,32 @@ describe('ILP over HTTP: HTTP errors', () => {
     expect(p.seen).toHaveLength(1)
   })
 
+  it('a peer that streams a body without end is cut off at the size of an ILP reply, not read whole (unknown)', async () => {
+    let written = 0
+    let stopped: () => void = () => undefined
+    const cut = new Promise<void>((r) => { stopped = r })
+    const p = await peer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      const chunk = Buffer.alloc(64 * 1024, 0x0d)
+      // Writes as fast as the client reads, until the client goes away (or 64 MiB, which it must never take).
+      const pump = (): void => {
+        while (written < 64 * 1024 * 1024) {
+          written += chunk.length
+          if (!res.write(chunk)) { res.once('drain', pump); return }
+        }
+        res.end()
+      }
+      res.on('close', () => stopped())
+      pump()
+    })
+    const result = await outcome(await connected(p.endpoint))
+    expect('error' in result && result.error.kind).toBe('ambiguous')
+    expect('error' in result && result.error.message).toMatch(/not an ILP reply/)
+    await cut
+    // The client stopped reading after a few chunks: far from all 64 MiB were ever sent.
+    expect(written).toBeLessThan(16 * 1024 * 1024)
+  })
+
   it('disconnect() abandons a request under way (its outcome unknown)', async () => {
     const p = await peer(() => undefined)
     const link = await connected(p.endpoint)

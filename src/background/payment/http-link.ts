@@ -20,6 +20,7 @@
  * address and asset the user entered stand in. STREAM's own ILDCP query is answered from that.
  */
 import { t } from '../../shared/i18n.ts'
+import { readCapped, type CappedBody } from './read-capped.ts'
 import { Buffer } from 'buffer'
 import { deserializeIlpFulfill, deserializeIlpPrepare, deserializeIlpReject, serializeIlpReject, Type } from 'ilp-packet'
 import { fetch as ildcpFetch, serializeIldcpResponse } from 'ilp-protocol-ildcp'
@@ -204,15 +205,16 @@ export class HttpLink implements Plugin {
   }
 
   private async readReply(res: Response): Promise<Buffer> {
-    let body: Buffer
+    let read: CappedBody
     try {
-      body = Buffer.from(await res.arrayBuffer())
-    } catch {
-      throw new HttpLinkError(t('worker_httpReplyCut'), 'ambiguous')
+      // Never more than an ILP reply can be: a peer streaming without end is cut off, not held.
+      read = await readCapped(res, MAX_REPLY_BYTES)
     } finally {
       this.release(res)
     }
-    if (!isIlpReply(body)) throw new HttpLinkError(t('worker_httpNotIlp'), 'ambiguous')
+    if (read.problem === 'unfinished') throw new HttpLinkError(t('worker_httpReplyCut'), 'ambiguous')
+    const body = read.problem === null ? Buffer.from(read.bytes) : null
+    if (body === null || !isIlpReply(body)) throw new HttpLinkError(t('worker_httpNotIlp'), 'ambiguous')
     return body
   }
 

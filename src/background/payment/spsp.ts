@@ -3,6 +3,7 @@
  * paid; every failure names the step that failed, in words a person can act on.
  */
 import { t } from '../../shared/i18n.ts'
+import { readCapped } from './read-capped.ts'
 import { isLoopbackHost } from '../../shared/pointer.ts'
 import { err, errorMessage, ok, type Result } from '../../shared/result.ts'
 
@@ -122,7 +123,8 @@ export async function querySpsp(url: string, opts: SpspOptions = {}): Promise<Re
       return fail('content-type', contentType === '' ? t('worker_spspNoContentType') : t('worker_spspContentType', contentType), true, response.status)
     }
 
-    const body = await readCapped(response, maxBytes)
+    const read = await readCapped(response, maxBytes)
+    const body = read.problem === null ? { problem: null, text: new TextDecoder().decode(read.bytes) } : read
     if (body.problem === 'too-large') return fail('size', t('worker_spspTooLarge', maxBytes), true, response.status)
     if (body.problem !== null) return fail('timeout', t('worker_spspSlowBody', timeoutMs / 1000), true, response.status)
 
@@ -168,41 +170,6 @@ function checkUrl(next: string): string | null {
   if (url.protocol === 'https:') return null
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null
   return t('worker_spspRedirectInsecure', `${url.protocol}//${url.host}`)
-}
-
-type Body = { problem: null; text: string } | { problem: 'too-large' | 'unfinished' }
-
-async function readCapped(response: Response, maxBytes: number): Promise<Body> {
-  const declared = Number(response.headers.get('content-length') ?? 'NaN')
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined)
-    return { problem: 'too-large' }
-  }
-  if (response.body === null) return { problem: null, text: '' }
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  try {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined)
-        return { problem: 'too-large' }
-      }
-      chunks.push(value)
-    }
-  } catch {
-    return { problem: 'unfinished' } // the abort signal fired mid-body, or the connection broke
-  }
-  const all = new Uint8Array(size)
-  let offset = 0
-  for (const c of chunks) {
-    all.set(c, offset)
-    offset += c.byteLength
-  }
-  return { problem: null, text: new TextDecoder().decode(all) }
 }
 
 /**
