@@ -59,6 +59,21 @@ describe('the budget\'s start', () => {
     expect(rows.reduce((sum, r) => sum + BigInt(r.sent), 0n)).toBe(BigInt(count) * 10n + 100_000n)
   })
 
+  it('finds a row of the lookback stored under a key that does not start with its day (counted by the day index)', async () => {
+    const l = fresh()
+    await l.record(entry({ at: NOW }), null)
+    const db = await (l as unknown as { db(): Promise<{ transaction(s: string, m: string): { store: { put(v: unknown): Promise<unknown> }; done: Promise<void> } }> }).db()
+    const tx = db.transaction('days', 'readwrite')
+    // An older ledger's row (a number for a key), and one whose day field is no key the index takes.
+    void tx.store.put({ id: 42, v: 1, day: '2026-11-20', site: 'https://old.example', receiver: 'https://w.example/a', source: USD9, destination: null, sent: '3000', delivered: '0', unconfirmed: '0', ms: 0, packets: 1 })
+    void tx.store.put({ id: 43, v: 1, day: null, site: 'https://odd.example', receiver: 'https://w.example/a', source: USD9, destination: null, sent: '5', delivered: '0', unconfirmed: '0', ms: 0, packets: 1 })
+    await tx.done
+    const { rows } = await (await l.budgetStart('2026-10-21')).rows
+    expect(rows.map((r) => [r.day, r.site, r.sent]).sort()).toEqual([
+      ['2026-11-20', 'https://old.example', '3000'], ['2026-11-22', 'https://news.example', '100000'],
+    ])
+  })
+
   it('says the totals cannot be used while the aggregates are still to be built', async () => {
     const l = fresh()
     await l.record(entry({ at: NOW }), null)
