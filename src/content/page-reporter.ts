@@ -92,8 +92,8 @@ export function startReporter(signal: AbortSignal, env: ReporterEnv): void {
     const state = snapshot()
     const text = JSON.stringify(state)
     if (port === null) {
-      // Only a page with something to pay (or frames to vouch for) wakes the worker: the others cost
-      // it nothing, and it learns nothing of them.
+      // Only a page with something to pay (or frames to vouch for) tells the worker of itself: the
+      // others cost it nothing from here, and say nothing.
       if (state.tags.length === 0 && state.grants.length === 0) return
       connect()
     }
