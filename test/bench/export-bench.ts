@@ -125,7 +125,7 @@ export function exportSection(r: ExportResult): string {
     const a = r.alone.find((t) => t.format === f)
     const p = r.paying.find((t) => t.format === f)
     if (a === undefined || p === undefined) return ''
-    return `| ${f.toUpperCase()} | ${s(a.ms)} | ${s(p.ms)} | ${mb(a.bytes)} | ${a.rows.toLocaleString('en')} (${a.rows === r.ledgerRows ? 'all' : `ledger has ${r.ledgerRows.toLocaleString('en')} seeded`}) |`
+    return `| ${f.toUpperCase()} | ${s(a.ms)} | ${s(p.ms)} | ${mb(a.bytes)} | ${a.rows.toLocaleString('en')} (${a.rows < r.ledgerRows ? `**fewer than the ${r.ledgerRows.toLocaleString('en')} seeded**` : `the ${r.ledgerRows.toLocaleString('en')} seeded and ${(a.rows - r.ledgerRows).toLocaleString('en')} of this run's own visits`}) |`
   }
   const visit = (label: string, v: PaidVisit): string =>
     `| ${label} | ${(v.rate.visibleMs / 1000).toFixed(1)} s | ${v.rate.expected} | ${v.rate.delivered} | **${errorPct(v.rate).toFixed(3)} %** (${ok(errorPct(v.rate))}) | ${v.windowPackets} packets over ${s(v.windowMs)}: ${v.windowPerSecond.toFixed(2)} units/s (${winErr(v) >= 0 ? '+' : ''}${winErr(v).toFixed(2)} %); longest gap ${s(v.windowMaxGapMs)} |`

@@ -18,6 +18,8 @@ import { sleep, waitFor } from '../e2e/stack.ts'
 import { attachWorker, Cdp, type WorkerSession } from './worker-cdp.ts'
 
 export const TAB_COUNTS = [1, 10, 50] as const
+/** TRICKLE_BENCH_HEAP_SAME_NAMES=1: the same 50 receivers every cycle (to tell per-site state from a leak). */
+const SAME_NAMES = process.env.TRICKLE_BENCH_HEAP_SAME_NAMES === '1'
 
 export interface HeapCycle { open: number[]; afterClose: number; restarted: boolean }
 export interface HeapResult { idle: number; cycles: HeapCycle[]; restarts: number; tabsOpened: number }
@@ -73,7 +75,7 @@ export async function workerHeap(stack: Stack, cycles: number): Promise<HeapResu
     for (let c = 0; c < cycles; c++) {
       const cycle: HeapCycle = { open: [], afterClose: NaN, restarted: false }
       for (const n of TAB_COUNTS) {
-        const names = Array.from({ length: n - open.length }, (_, i) => `bench-heap-${c}-${open.length + i}`)
+        const names = Array.from({ length: n - open.length }, (_, i) => `bench-heap-${SAME_NAMES ? 'same' : c}-${open.length + i}`)
         open.push(...await openTabs(stack, names))
         tabsOpened += names.length
         // The front tab's first payment, so that the paying state is in the heap too.
@@ -124,6 +126,8 @@ export function workerHeapSection(r: HeapResult): string {
   const clean = r.cycles.filter((c) => !c.restarted)
   const after = clean.map((c) => c.afterClose)
   const s = slope(after)
+  // The first cycle also loads and compiles what the first visits need (the heap holds bytecode): the slope without it.
+  const sWarm = slope(after.slice(1))
   const growth = last.afterClose - first.afterClose
   const min = Math.min(...after)
   const max = Math.max(...after)
@@ -133,7 +137,7 @@ export function workerHeapSection(r: HeapResult): string {
 
 The service worker's used JS heap after a forced collection (CDP, attached to the worker:
 \`HeapProfiler.collectGarbage\` twice, then \`Runtime.getHeapUsage\`). Each cycle opens 1, then 10, then 50
-tabs, each a page of its own receiver (new names every cycle: ${r.tabsOpened} visits in all), the last opened
+tabs, each a page of its own receiver (${SAME_NAMES ? 'the same 50 receivers every cycle' : 'new names every cycle'}: ${r.tabsOpened} visits in all), the last opened
 in front and paid, the others hidden; then closes them all and measures again 2 s later. The DevTools
 session keeps the worker running, and a marker in its global scope is read at every measure:
 ${r.restarts === 0 ? 'the worker was the same instance from the first measure to the last.' : `**the worker restarted ${r.restarts} time(s)**; cycles with a restart are left out of the slope.`}
@@ -145,7 +149,10 @@ ${r.restarts === 0 ? 'the worker was the same instance from the first measure to
 | last cycle (${r.cycles.length}) | | ${cell(last, 0)} | ${cell(last, 1)} | ${cell(last, 2)} | ${kb(last.afterClose)} |
 
 After closing, first cycle → last: ${growth >= 0 ? '+' : '−'}${(Math.abs(growth) / 1024).toFixed(0)} KB; least-squares slope over the ${after.length} cycles
-**${(s / 1024).toFixed(1)} KB per cycle** (${((s / first.afterClose) * 100).toFixed(2)} % of the first after-close heap per cycle; range
-${kb(min)} – ${kb(max)}). Every after-close heap, in order: ${after.map((b) => (b / 1024).toFixed(0)).join(', ')} KB.
+**${(s / 1024).toFixed(1)} KB per cycle** (${((s / first.afterClose) * 100).toFixed(2)} % of the first after-close heap per cycle), and
+${Number.isNaN(sWarm) ? 'too few cycles for a slope without the first' : `**${(sWarm / 1024).toFixed(1)} KB per cycle** without the first cycle (which also loads and compiles the code the first visits run)`};
+range ${kb(min)} – ${kb(max)}. Every after-close heap, in order: ${after.map((b) => (b / 1024).toFixed(0)).join(', ')} KB.
+${SAME_NAMES ? '' : `Each cycle pays three sites new to the worker (the front tab at each step): whatever the worker rightly
+keeps per site paid may grow a little with the cycles.`}
 `
 }
