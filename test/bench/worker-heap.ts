@@ -128,6 +128,9 @@ export function workerHeapSection(r: HeapResult): string {
   const s = slope(after)
   // The first cycle also loads and compiles what the first visits need (the heap holds bytecode): the slope without it.
   const sWarm = slope(after.slice(1))
+  // A cache that fills up and then holds rises first and levels off: the slope of the second half says whether it levelled.
+  const half = after.slice(Math.floor(after.length / 2))
+  const sHalf = slope(half)
   const growth = last.afterClose - first.afterClose
   const min = Math.min(...after)
   const max = Math.max(...after)
@@ -151,7 +154,7 @@ ${r.restarts === 0 ? 'the worker was the same instance from the first measure to
 After closing, first cycle → last: ${growth >= 0 ? '+' : '−'}${(Math.abs(growth) / 1024).toFixed(0)} KB; least-squares slope over the ${after.length} cycles
 **${(s / 1024).toFixed(1)} KB per cycle** (${((s / first.afterClose) * 100).toFixed(2)} % of the first after-close heap per cycle), and
 ${Number.isNaN(sWarm) ? 'too few cycles for a slope without the first' : `**${(sWarm / 1024).toFixed(1)} KB per cycle** without the first cycle (which also loads and compiles the code the first visits run)`};
-range ${kb(min)} – ${kb(max)}. Every after-close heap, in order: ${after.map((b) => (b / 1024).toFixed(0)).join(', ')} KB.
+${Number.isNaN(sHalf) ? '' : `**${(sHalf / 1024).toFixed(1)} KB per cycle** over the last ${half.length} cycles (a heap that levels off after a rise: something filling up to a bound; one that keeps rising: a leak); `}range ${kb(min)} – ${kb(max)}. Every after-close heap, in order: ${after.map((b) => (b / 1024).toFixed(0)).join(', ')} KB.
 ${SAME_NAMES ? '' : `Each cycle pays three sites new to the worker (the front tab at each step): whatever the worker rightly
 keeps per site paid may grow a little with the cycles.`}
 `
