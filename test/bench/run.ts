@@ -4,6 +4,9 @@
  * in the same run, so ratios stay meaningful on a shared, noisy machine.
  *
  *   TRICKLE_BENCH_LOADS=20 TRICKLE_BENCH_RATE_SECONDS=60 npm run bench
+ *
+ * Each part beyond the first-payment and rate figures is a module of its own, with a CLI to rerun it
+ * alone: content-cost, worker-cpu, worker-heap, export-bench, bundle-sizes, render.
  */
 import { writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -20,6 +23,11 @@ import { DAYS, renderBench, renderSection, SITES } from './render.ts'
 import { contentCost, contentCostSection, floorExtension, REFERENCE_ARGS } from './content-cost.ts'
 import { launchWithExtension } from '../sandbox/browser.ts'
 import { chromiumVersion, firefoxVersion } from './versions.ts'
+import { rateOf, type Rate } from './rate.ts'
+import { workerCpu, workerCpuSection } from './worker-cpu.ts'
+import { workerHeap, workerHeapSection } from './worker-heap.ts'
+import { exportBench, exportSection } from './export-bench.ts'
+import { bundleSectionNow } from './bundle-sizes.ts'
 
 /** TRICKLE_BENCH_QUICK=1: every figure, from fewer samples (a short run to see nothing broke). */
 const QUICK = process.env.TRICKLE_BENCH_QUICK === '1'
@@ -28,6 +36,8 @@ const RATE_SECONDS = Number(process.env.TRICKLE_BENCH_RATE_SECONDS ?? (QUICK ? 1
 const CONTENT_LOADS = Math.max(4, Math.min(LOADS, 12))
 const PAUSE_MS = 500
 const RENDER_LOADS = Math.max(3, Math.min(LOADS, 10))
+const CPU_SECONDS = Number(process.env.TRICKLE_BENCH_CPU_SECONDS ?? (QUICK ? 15 : 60))
+const HEAP_CYCLES = Number(process.env.TRICKLE_BENCH_HEAP_CYCLES ?? (QUICK ? 5 : 20))
 const OUT = resolve(import.meta.dirname, '../../docs/benchmarks.md')
 
 const pct = (xs: number[], p: number): number => {
@@ -75,7 +85,7 @@ async function firstPaymentOn(cross: CrossStack, name: string): Promise<Sample> 
 }
 
 /** Rate × visible time over RATE_SECONDS on any browser of the cross-browser contract. */
-async function rateAccuracyOn(cross: CrossStack, name: string): Promise<{ expected: bigint; delivered: bigint; visibleMs: number; packets: number; minGapMs: number }> {
+async function rateAccuracyOn(cross: CrossStack, name: string): Promise<Rate> {
   const page = await cross.open(cross.net.site.pageFor('meta', name))
   const seen = await waitFor('the visit', async () => {
     const s = await cross.status(page)
@@ -86,19 +96,6 @@ async function rateAccuracyOn(cross: CrossStack, name: string): Promise<{ expect
   await page.close()
   await sleep(300)
   return rateOf(cross.net.receiver.account(name).packets, cross.net.receiver.account(name).total, seen, end)
-}
-
-/**
- * Compares at the last packet: each packet pays up to (its sending time + the leading second), so the
- * receiver should hold rate × (time of the last packet − tag seen + 1 s), less its latency.
- */
-function rateOf(packets: readonly { at: number }[], delivered: bigint, seen: number, end: number): { expected: bigint; delivered: bigint; visibleMs: number; packets: number; minGapMs: number } {
-  const last = packets.at(-1)
-  const visibleMs = (last?.at ?? end) - seen
-  const expected = (100n * BigInt(visibleMs + 1000)) / 1000n // 100 receiver units per second at the default rate
-  let minGapMs = Infinity
-  for (let i = 1; i < packets.length; i++) minGapMs = Math.min(minGapMs, (packets[i]?.at ?? 0) - (packets[i - 1]?.at ?? 0))
-  return { expected, delivered, visibleMs, packets: packets.length, minGapMs }
 }
 
 /** The floor: a Node sender doing SPSP + BTP connect + STREAM connect + first packet, nothing else. */
@@ -162,6 +159,12 @@ try {
     firstPayment: (name, isCold) => firstPayment(stack, name, isCold), rate: (name) => rateAccuracyOn(chromiumCross(stack), name),
     btp: { warmP50: w50, coldP50: c50, bareP50: b50, ratePct: errorPct },
   })
+  // The worker's own cost: CPU while paying one tab, heap over cycles of many tabs.
+  console.log(`bench: worker CPU, ${CPU_SECONDS} s windows`)
+  const cpuSection = workerCpuSection(await workerCpu(stack, CPU_SECONDS))
+  console.log(`bench: worker heap, ${HEAP_CYCLES} cycles`)
+  const heapSection = workerHeapSection(await workerHeap(stack, HEAP_CYCLES))
+  console.log()
   // Last in this browser: it fills the ledger with a year of a thousand sites.
   const render = await renderBench(stack.browser, RENDER_LOADS)
   // Cold first payments over that year of history: the worker is killed before each load. The big
@@ -174,6 +177,9 @@ try {
   }
   const cb50 = pct(coldBig.map((s) => s.extension), 50)
   const cb95 = pct(coldBig.map((s) => s.extension), 95)
+  // The export of that ledger from the options page, and a tab paid meanwhile.
+  console.log('bench: export of the big ledger')
+  const exportText = exportSection(await exportBench(stack, render.rows))
   await stack.stop()
 
   // Firefox, in the same run: the same network code, its own browser. Chromium is closed first (one
@@ -271,13 +277,26 @@ ${stepRows}
 | shortest interval between two packets | ${rate.minGapMs} ms (target at most one a second: ${rate.minGapMs >= 1000 ? 'met' : 'not met'}) |
 
 ${httpSection}
+${cpuSection}
+${heapSection}
 ${costSection}
 ${firefoxSection}
 ${renderSection(render, RENDER_LOADS)}
+${exportText}
+${bundleSectionNow()}
 ## How to rerun
 
 \`\`\`
-npm run bench                         # builds both browsers' extensions, then writes this file\nTRICKLE_BENCH_QUICK=1 npm run bench   # the same figures from fewer samples\nnpx tsx test/bench/content-cost-cli.ts  # the content-script cost alone (npm run build first)
+npm run bench                              # builds both browsers' extensions, then writes this file
+TRICKLE_BENCH_QUICK=1 npm run bench        # every figure from fewer samples (15 s windows, 5 heap cycles)
+
+# One part alone (npm run build first; under flock /tmp/trickle-browser.lock on a shared machine):
+npx tsx test/bench/content-cost-cli.ts     # what the scripts cost a page without a tag
+npx tsx test/bench/render-cli.ts           # first render with a big ledger
+npx tsx test/bench/worker-cpu-cli.ts       # worker CPU while paying one tab (TRICKLE_BENCH_CPU_SECONDS, 60)
+npx tsx test/bench/worker-heap-cli.ts      # worker heap over cycles of 1/10/50 tabs (TRICKLE_BENCH_HEAP_CYCLES, 20)
+npx tsx test/bench/export-bench-cli.ts     # CSV and JSON export of the big ledger, a tab paid meanwhile
+npx tsx test/bench/bundle-sizes-cli.ts     # bundle sizes (npm run build:firefox too)
 \`\`\`
 `
   writeFileSync(OUT, md)
