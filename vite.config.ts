@@ -90,6 +90,8 @@ export default defineConfig({
       assert: shim('./src/background/platform/shims/assert.cjs'),
       // Loggers that are always off in an extension (the shim says why): not shipped.
       debug: shim('./src/background/platform/shims/debug.cjs'),
+      // ilp-plugin-btp's emitter, as the subset of Node's `events` that it calls (the shim says why).
+      eventemitter2: shim('./src/background/platform/shims/eventemitter2.cjs'),
     },
   },
   build: {

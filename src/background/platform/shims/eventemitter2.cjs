@@ -1,0 +1,8 @@
+// eventemitter2, as ilp-plugin-btp uses it: its plugin and its WebSocket reconnector extend
+// EventEmitter2 without options (no wildcards, no onAny, no emitAsync), and call only on, once, emit,
+// removeListener and removeAllListeners, which Node's EventEmitter (the `events` package, already in
+// the worker for ilp-protocol-stream) has with the same behaviour. 9.7 KB less. CommonJS, like the
+// other shims, for `require('eventemitter2')`.
+'use strict'
+const { EventEmitter } = require('events')
+module.exports = { EventEmitter2: EventEmitter, EventEmitter }
