@@ -1,5 +1,6 @@
 import { crx } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 import { locales } from './build/locales.ts'
@@ -75,6 +76,10 @@ function noRawHtml(): Plugin {
 
 const shim = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
+/** The Duplex that stream-browserify gives: its own readable-stream (3.x), wherever npm put that copy. */
+const streamBrowserify = createRequire(import.meta.url).resolve('stream-browserify')
+const readableDuplex = createRequire(streamBrowserify).resolve('readable-stream/lib/_stream_duplex.js')
+
 /** `TRICKLE_TARGET=firefox vite build` builds for Firefox; the differences live in build/targets.ts. */
 const target = targetFrom(process.env)
 
@@ -84,7 +89,9 @@ export default defineConfig({
     // Node built-ins the ILP libraries require, mapped to browser packages. `crypto` is deliberately
     // not aliased: the libraries' own `browser` fields map it to Web Crypto.
     alias: {
-      stream: 'stream-browserify',
+      // `stream` as the worker uses it: readable-stream's Duplex only (the shim says why).
+      stream: shim('./src/background/platform/shims/stream.cjs'),
+      'trickle-readable-duplex': readableDuplex,
       events: 'events',
       buffer: 'buffer',
       assert: shim('./src/background/platform/shims/assert.cjs'),

@@ -4,5 +4,6 @@
 // the worker for ilp-protocol-stream) has with the same behaviour. 9.7 KB less. CommonJS, like the
 // other shims, for `require('eventemitter2')`.
 'use strict'
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS shim of a CommonJS module
 const { EventEmitter } = require('events')
 module.exports = { EventEmitter2: EventEmitter, EventEmitter }
