@@ -99,6 +99,9 @@ export default defineConfig({
       debug: shim('./src/background/platform/shims/debug.cjs'),
       // ilp-plugin-btp's emitter, as the subset of Node's `events` that it calls (the shim says why).
       eventemitter2: shim('./src/background/platform/shims/eventemitter2.cjs'),
+      // The one date mask btp-packet formats, and ilp-protocol-stream's one uuid.v4() (the shims say why).
+      dateformat: shim('./src/background/platform/shims/dateformat.cjs'),
+      uuid: shim('./src/background/platform/shims/uuid.cjs'),
     },
   },
   build: {
