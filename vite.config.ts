@@ -74,6 +74,49 @@ function noRawHtml(): Plugin {
   }
 }
 
+/**
+ * The worker's own copy of the shared code (src/shared and webextension-polyfill). Imported by the
+ * worker and the pages alike, it would be one chunk that the worker loads whole, with all that only the
+ * pages use (the ledger file's builder, the pointer tester's report text, the replies' guards...). Every
+ * import from the worker's graph instead resolves to the same file under another id, so rollup bundles
+ * the worker's copy apart and keeps of it only what the worker calls (5 KB less). Each context is its
+ * own realm anyway: the pages never shared module state with the worker.
+ */
+function workerOwnSharedCode(): Plugin {
+  const SUFFIX = '?trickle-worker'
+  const workerFile = /[\\/]src[\\/]background[\\/]/
+  const shared = /[\\/]src[\\/]shared[\\/]|[\\/]node_modules[\\/]webextension-polyfill[\\/]/
+  return {
+    name: 'trickle:worker-own-shared-code',
+    apply: 'build',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (importer === undefined || !(importer.endsWith(SUFFIX) || workerFile.test(importer))) return null
+      const resolved = await this.resolve(source, importer.replace(SUFFIX, ''), { ...options, skipSelf: true })
+      if (resolved === null || resolved.external !== false && resolved.external !== undefined) return resolved
+      return shared.test(resolved.id) && !resolved.id.endsWith(SUFFIX) ? { ...resolved, id: resolved.id + SUFFIX } : resolved
+    },
+    generateBundle(_options, bundle) {
+      const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
+      const entry = chunks.find((c) => c.facadeModuleId?.endsWith('/src/background/index.ts') === true)
+      if (entry === undefined) return this.error('expected a chunk for src/background/index.ts; did @crxjs/vite-plugin change?')
+      const graph = new Set<string>()
+      const visit = (fileName: string): void => {
+        if (graph.has(fileName)) return
+        graph.add(fileName)
+        const chunk = bundle[fileName]
+        if (chunk?.type === 'chunk') chunk.imports.forEach(visit)
+      }
+      visit(entry.fileName)
+      for (const fileName of graph) {
+        const chunk = bundle[fileName]
+        const pageCopy = chunk?.type === 'chunk' ? chunk.moduleIds.find((id) => shared.test(id) && !id.endsWith(SUFFIX)) : undefined
+        if (pageCopy !== undefined) this.error(`the worker's graph holds the pages' copy of ${pageCopy} (in ${fileName})`)
+      }
+    },
+  }
+}
+
 const shim = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
 /** The Duplex that stream-browserify gives: its own readable-stream (3.x), wherever npm put that copy. */
@@ -84,7 +127,7 @@ const readableDuplex = createRequire(streamBrowserify).resolve('readable-stream/
 const target = targetFrom(process.env)
 
 export default defineConfig({
-  plugins: [windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
+  plugins: [workerOwnSharedCode(), windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
   resolve: {
     // Node built-ins the ILP libraries require, mapped to browser packages. `crypto` is deliberately
     // not aliased: the libraries' own `browser` fields map it to Web Crypto.
