@@ -119,6 +119,31 @@ function workerOwnSharedCode(): Plugin {
 
 const shim = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
 
+/**
+ * readable-stream's Readable requires its StringDecoder and its async iterator lazily, on paths the worker
+ * never takes (the shim says why); those two requires get a stand-in that throws if ever reached.
+ */
+function readableStreamUnreached(): Plugin {
+  const readable = /[\\/]readable-stream[\\/]lib[\\/]_stream_readable\.js$/
+  const unreached = new Set(['string_decoder/', './internal/streams/async_iterator'])
+  let seen = 0
+  return {
+    name: 'trickle:readable-stream-unreached',
+    apply: 'build',
+    enforce: 'pre',
+    buildStart() { seen = 0 },
+    resolveId(source, importer) {
+      if (importer === undefined || !readable.test(importer.replace(/\?.*$/, '')) || !unreached.has(source)) return null
+      seen++
+      return shim('./src/background/platform/shims/readable-stream-unreached.cjs')
+    },
+    buildEnd(error) {
+      // Both requires, in the worker's build (the pages' builds have no readable-stream at all).
+      if (error === undefined && seen > 0 && seen < unreached.size) this.error(`expected readable-stream to require ${[...unreached].join(' and ')}; did it change?`)
+    },
+  }
+}
+
 /** The Duplex that stream-browserify gives: its own readable-stream (3.x), wherever npm put that copy. */
 const streamBrowserify = createRequire(import.meta.url).resolve('stream-browserify')
 const readableDuplex = createRequire(streamBrowserify).resolve('readable-stream/lib/_stream_duplex.js')
@@ -127,7 +152,7 @@ const readableDuplex = createRequire(streamBrowserify).resolve('readable-stream/
 const target = targetFrom(process.env)
 
 export default defineConfig({
-  plugins: [workerOwnSharedCode(), windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
+  plugins: [workerOwnSharedCode(), readableStreamUnreached(), windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
   resolve: {
     // Node built-ins the ILP libraries require, mapped to browser packages. `crypto` is deliberately
     // not aliased: the libraries' own `browser` fields map it to Web Crypto.
