@@ -1,5 +1,6 @@
 import { crx } from '@crxjs/vite-plugin'
 import preact from '@preact/preset-vite'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 import { locales } from './build/locales.ts'
@@ -73,23 +74,102 @@ function noRawHtml(): Plugin {
   }
 }
 
+/**
+ * The worker's own copy of the shared code (src/shared and webextension-polyfill). Imported by the
+ * worker and the pages alike, it would be one chunk that the worker loads whole, with all that only the
+ * pages use (the ledger file's builder, the pointer tester's report text, the replies' guards...). Every
+ * import from the worker's graph instead resolves to the same file under another id, so rollup bundles
+ * the worker's copy apart and keeps of it only what the worker calls (5 KB less). Each context is its
+ * own realm anyway: the pages never shared module state with the worker.
+ */
+function workerOwnSharedCode(): Plugin {
+  const SUFFIX = '?trickle-worker'
+  const workerFile = /[\\/]src[\\/]background[\\/]/
+  const shared = /[\\/]src[\\/]shared[\\/]|[\\/]node_modules[\\/]webextension-polyfill[\\/]/
+  return {
+    name: 'trickle:worker-own-shared-code',
+    apply: 'build',
+    enforce: 'pre',
+    async resolveId(source, importer, options) {
+      if (importer === undefined || !(importer.endsWith(SUFFIX) || workerFile.test(importer))) return null
+      const resolved = await this.resolve(source, importer.replace(SUFFIX, ''), { ...options, skipSelf: true })
+      if (resolved === null || resolved.external !== false && resolved.external !== undefined) return resolved
+      return shared.test(resolved.id) && !resolved.id.endsWith(SUFFIX) ? { ...resolved, id: resolved.id + SUFFIX } : resolved
+    },
+    generateBundle(_options, bundle) {
+      const chunks = Object.values(bundle).filter((c) => c.type === 'chunk')
+      const entry = chunks.find((c) => c.facadeModuleId?.endsWith('/src/background/index.ts') === true)
+      if (entry === undefined) return this.error('expected a chunk for src/background/index.ts; did @crxjs/vite-plugin change?')
+      const graph = new Set<string>()
+      const visit = (fileName: string): void => {
+        if (graph.has(fileName)) return
+        graph.add(fileName)
+        const chunk = bundle[fileName]
+        if (chunk?.type === 'chunk') chunk.imports.forEach(visit)
+      }
+      visit(entry.fileName)
+      for (const fileName of graph) {
+        const chunk = bundle[fileName]
+        const pageCopy = chunk?.type === 'chunk' ? chunk.moduleIds.find((id) => shared.test(id) && !id.endsWith(SUFFIX)) : undefined
+        if (pageCopy !== undefined) this.error(`the worker's graph holds the pages' copy of ${pageCopy} (in ${fileName})`)
+      }
+    },
+  }
+}
+
 const shim = (path: string): string => fileURLToPath(new URL(path, import.meta.url))
+
+/**
+ * readable-stream's Readable requires its StringDecoder and its async iterator lazily, on paths the worker
+ * never takes (the shim says why); those two requires get a stand-in that throws if ever reached.
+ */
+function readableStreamUnreached(): Plugin {
+  const readable = /[\\/]readable-stream[\\/]lib[\\/]_stream_readable\.js$/
+  const unreached = new Set(['string_decoder/', './internal/streams/async_iterator'])
+  let seen = 0
+  return {
+    name: 'trickle:readable-stream-unreached',
+    apply: 'build',
+    enforce: 'pre',
+    buildStart() { seen = 0 },
+    resolveId(source, importer) {
+      if (importer === undefined || !readable.test(importer.replace(/\?.*$/, '')) || !unreached.has(source)) return null
+      seen++
+      return shim('./src/background/platform/shims/readable-stream-unreached.cjs')
+    },
+    buildEnd(error) {
+      // Both requires, in the worker's build (the pages' builds have no readable-stream at all).
+      if (error === undefined && seen > 0 && seen < unreached.size) this.error(`expected readable-stream to require ${[...unreached].join(' and ')}; did it change?`)
+    },
+  }
+}
+
+/** The Duplex that stream-browserify gives: its own readable-stream (3.x), wherever npm put that copy. */
+const streamBrowserify = createRequire(import.meta.url).resolve('stream-browserify')
+const readableDuplex = createRequire(streamBrowserify).resolve('readable-stream/lib/_stream_duplex.js')
 
 /** `TRICKLE_TARGET=firefox vite build` builds for Firefox; the differences live in build/targets.ts. */
 const target = targetFrom(process.env)
 
 export default defineConfig({
-  plugins: [windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
+  plugins: [workerOwnSharedCode(), readableStreamUnreached(), windowCryptoToGlobalThis(), noRawHtml(), preact(), locales(), crx({ manifest: manifestFor(target), browser: target === 'firefox' ? 'firefox' : 'chrome' }), pageScriptPrivacy()],
   resolve: {
     // Node built-ins the ILP libraries require, mapped to browser packages. `crypto` is deliberately
     // not aliased: the libraries' own `browser` fields map it to Web Crypto.
     alias: {
-      stream: 'stream-browserify',
+      // `stream` as the worker uses it: readable-stream's Duplex only (the shim says why).
+      stream: shim('./src/background/platform/shims/stream.cjs'),
+      'trickle-readable-duplex': readableDuplex,
       events: 'events',
       buffer: 'buffer',
       assert: shim('./src/background/platform/shims/assert.cjs'),
       // Loggers that are always off in an extension (the shim says why): not shipped.
       debug: shim('./src/background/platform/shims/debug.cjs'),
+      // ilp-plugin-btp's emitter, as the subset of Node's `events` that it calls (the shim says why).
+      eventemitter2: shim('./src/background/platform/shims/eventemitter2.cjs'),
+      // The one date mask btp-packet formats, and ilp-protocol-stream's one uuid.v4() (the shims say why).
+      dateformat: shim('./src/background/platform/shims/dateformat.cjs'),
+      uuid: shim('./src/background/platform/shims/uuid.cjs'),
     },
   },
   build: {
