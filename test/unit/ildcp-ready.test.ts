@@ -9,7 +9,7 @@ import { FreshAddress } from '../../src/background/payment/fresh-address.ts'
 const INFO = { clientAddress: 'test.connector.alice', assetCode: 'USD', assetScale: 9 }
 
 /** A plugin that answers ILDCP (or refuses it) and rejects everything else, counting what it was sent. */
-function fakePlugin(opts: { answersIldcp: boolean }) {
+function fakePlugin(opts: { answersIldcp: boolean; info?: { clientAddress: string; assetCode: string; assetScale: number } }) {
   const sent: string[] = []
   const listeners = new Map<string, (() => void)[]>()
   let connected = false
@@ -26,15 +26,15 @@ function fakePlugin(opts: { answersIldcp: boolean }) {
       sendData: async (data: Buffer): Promise<Buffer> => {
         const destination = deserializeIlpPrepare(data).destination
         sent.push(destination)
-        if (destination === 'peer.config' && opts.answersIldcp) return serializeIldcpResponse(INFO)
+        if (destination === 'peer.config' && opts.answersIldcp) return serializeIldcpResponse(opts.info ?? INFO)
         return serializeIlpReject({ code: 'F02', message: 'unreachable', triggeredBy: 'test.connector', data: Buffer.alloc(0) })
       },
     },
   }
 }
 
-const prepare = (destination: string): Buffer => serializeIlpPrepare({
-  amount: '10', destination, executionCondition: Buffer.alloc(32, 1), expiresAt: new Date(Date.now() + 30_000), data: Buffer.alloc(0),
+const prepare = (destination: string, amount = '10'): Buffer => serializeIlpPrepare({
+  amount, destination, executionCondition: Buffer.alloc(32, 1), expiresAt: new Date(Date.now() + 30_000), data: Buffer.alloc(0),
 })
 
 describe('IldcpReady', () => {
@@ -76,5 +76,33 @@ describe('IldcpReady', () => {
     link.on('disconnect', () => { lost++ })
     fake.emit('disconnect')
     expect(lost).toBe(1)
+  })
+
+  it('asks once however often it is connected (STREAM connects the plugin it is given again)', async () => {
+    const fake = fakePlugin({ answersIldcp: false })
+    const link = new IldcpReady(fake.plugin)
+    await link.connect()
+    await link.connect()
+    expect(fake.sent).toEqual(['peer.config'])
+  })
+
+  it('keeps no answer past a closed socket: the reconnected one may reach a connector configured anew', async () => {
+    const opts = { answersIldcp: true, info: INFO }
+    const fake = fakePlugin(opts)
+    const link = new IldcpReady(fake.plugin)
+    await link.connect()
+    fake.emit('disconnect') // ilp-plugin-btp reconnects by itself; the connector now says scale 2
+    opts.info = { ...INFO, assetScale: 2 }
+    const info = await ildcpFetch((data) => link.sendData(data))
+    expect(info.assetScale).toBe(2)
+    expect(fake.sent).toEqual(['peer.config', 'peer.config'])
+  })
+
+  it('answers only a query without money: a money Prepare a receiver pointed at peer.config goes to the uplink', async () => {
+    const fake = fakePlugin({ answersIldcp: true })
+    const link = new IldcpReady(fake.plugin)
+    await link.connect()
+    await link.sendData(prepare('peer.config', '5000'))
+    expect(fake.sent).toEqual(['peer.config', 'peer.config'])
   })
 })

@@ -10,22 +10,34 @@
  * as before, and fails or succeeds as it would have.
  */
 import { Buffer } from 'buffer'
-import { Type } from 'ilp-packet'
+import { deserializeIlpPrepare, Type } from 'ilp-packet'
 import { deserializeIldcpResponse, fetch as ildcpFetch } from 'ilp-protocol-ildcp'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
-import { isIldcpQuery } from './fresh-address.ts'
 
 type Emitter = Partial<{ on(event: string, fn: (...args: unknown[]) => void): unknown }>
 
 export class IldcpReady implements Plugin {
   /** The connector's Fulfill to our early question, once it came. */
   private reply: Buffer | null = null
+  /** The early question was asked (STREAM's own connect() calls this again: it is not asked twice). */
+  private asked = false
+  /** Counts the socket's closes: an answer that comes after one is not kept. */
+  private session = 0
 
-  constructor(private readonly inner: Plugin) {}
+  constructor(private readonly inner: Plugin) {
+    // The socket closed: ilp-plugin-btp reconnects by itself, perhaps to a connector configured anew
+    // (another asset or scale), so the answer is not kept past it and STREAM asks the connector.
+    this.on('disconnect', () => {
+      this.reply = null
+      this.session++
+    })
+  }
 
   async connect(): Promise<void> {
     await this.inner.connect()
-    if (this.reply !== null) return
+    if (this.asked) return
+    this.asked = true
+    const session = this.session
     let raw: Buffer | null = null
     try {
       await ildcpFetch(async (data) => {
@@ -33,7 +45,7 @@ export class IldcpReady implements Plugin {
         return raw
       })
       // fetch() read it as an ILDCP response: it is one. Kept as the bytes the connector sent.
-      if (raw !== null && (raw as Buffer)[0] === Type.TYPE_ILP_FULFILL) {
+      if (raw !== null && (raw as Buffer)[0] === Type.TYPE_ILP_FULFILL && session === this.session) {
         deserializeIldcpResponse(raw)
         this.reply = Buffer.from(raw)
       }
@@ -55,7 +67,22 @@ export class IldcpReady implements Plugin {
   }
 
   async sendData(data: Buffer): Promise<Buffer> {
-    if (this.reply !== null && isIldcpQuery(data)) return Buffer.from(this.reply)
+    if (this.reply !== null && isMoneylessIldcpQuery(data)) return Buffer.from(this.reply)
     return this.inner.sendData(data)
+  }
+}
+
+/**
+ * STREAM's ILDCP query: a Prepare for `peer.config` with no money. A receiver can point STREAM at any
+ * address (ConnectionNewAddress in a reply), `peer.config` too: a Prepare with money in it is never
+ * answered here, where a Fulfill would have the packet guard count as sent money that went nowhere.
+ */
+function isMoneylessIldcpQuery(data: Buffer): boolean {
+  if (data[0] !== Type.TYPE_ILP_PREPARE) return false
+  try {
+    const prepare = deserializeIlpPrepare(Buffer.from(data))
+    return prepare.destination === 'peer.config' && prepare.amount === '0'
+  } catch {
+    return false
   }
 }
