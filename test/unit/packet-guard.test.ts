@@ -9,8 +9,8 @@ import { FINAL_REJECTS_TO_STOP, GuardStopped, PacketGuard, REJECTS_TO_STOP, type
 beforeEach(() => { vi.useFakeTimers({ now: Date.UTC(2026, 11, 1) }) })
 afterEach(() => { vi.useRealTimers() })
 
-const prepare = (amount: number, expiresInMs = 30_000): Buffer => serializeIlpPrepare({
-  amount: String(amount), destination: 'test.r.x', executionCondition: Buffer.alloc(32, 1), expiresAt: new Date(Date.now() + expiresInMs), data: Buffer.alloc(0),
+const prepare = (amount: number, expiresInMs = 30_000, destination = 'test.r.x'): Buffer => serializeIlpPrepare({
+  amount: String(amount), destination, executionCondition: Buffer.alloc(32, 1), expiresAt: new Date(Date.now() + expiresInMs), data: Buffer.alloc(0),
 })
 const fulfill = (): Buffer => serializeIlpFulfill({ fulfillment: Buffer.alloc(32, 2), data: Buffer.from('stream reply') })
 const reject = (code: string): Buffer => serializeIlpReject({ code, triggeredBy: 'test.r', message: 'no', data: Buffer.from('encrypted stream frames') })
@@ -120,6 +120,28 @@ describe('the packet guard', () => {
     await guard.sendData(prepare(300))
     expect(guard.unknown).toBe(300n)
     expect(guard.stopped).toMatchObject({ unknown: true })
+  })
+
+  it('sends no money to the connector\'s own addresses (a receiver can point STREAM there): refused here, nothing counted as sent', async () => {
+    // peer.config answers anything with a Fulfill, and the connector keeps what it was sent.
+    const plugin = new FakePlugin(async () => fulfill())
+    const guard = new PacketGuard(plugin)
+    let stop: GuardStop | null = null
+    guard.onStop((s) => { stop = s })
+    for (const destination of ['peer.config', 'peer.route.control', 'self.anything']) {
+      const reply = await guard.sendData(prepare(1000, 30_000, destination))
+      expect(reply[0]).toBe(14) // a Reject
+    }
+    expect(plugin.sent).toBe(0)
+    expect(guard.fulfilled).toBe(0n)
+    expect(guard.unknown).toBe(0n)
+    expect(guard.inFlight).toBe(0n)
+    // Three final rejects in a row: the receiver is refusing, and the connection stops.
+    expect(stop).toMatchObject({ refused: true, unknown: false })
+    // STREAM's own ILDCP query (no money) still goes to the uplink.
+    const fresh = new PacketGuard(plugin)
+    await fresh.sendData(prepare(0, 30_000, 'peer.config'))
+    expect(plugin.sent).toBe(1)
   })
 
   it('keeps a hostile reject message short and free of control characters', async () => {

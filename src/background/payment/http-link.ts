@@ -122,12 +122,17 @@ export class HttpLink implements Plugin {
   async sendData(data: Buffer): Promise<Buffer> {
     if (!this.connected) throw new HttpLinkError(this.dropped ?? t('worker_httpNotConnected'), 'refused')
     let destination = ''
+    let amount = ''
     try {
-      destination = deserializeIlpPrepare(Buffer.from(data)).destination
+      const prepare = deserializeIlpPrepare(Buffer.from(data))
+      destination = prepare.destination
+      amount = prepare.amount
     } catch {
       // Not a Prepare: sent as it is (STREAM sends nothing else); the peer will say what it makes of it.
     }
-    if (destination === ILDCP_DESTINATION && this.ildcpReply !== null) return Buffer.from(this.ildcpReply)
+    // STREAM's ILDCP query, answered from connect()'s: only one without money (a receiver can point
+    // STREAM at peer.config; the packet guard refuses money for such addresses before it gets here).
+    if (destination === ILDCP_DESTINATION && amount === '0' && this.ildcpReply !== null) return Buffer.from(this.ildcpReply)
     return this.exchange(data)
   }
 

@@ -17,7 +17,7 @@
  */
 import { t } from '../../shared/i18n.ts'
 import { Buffer } from 'buffer'
-import { deserializeIlpPrepare, deserializeIlpReject, Type } from 'ilp-packet'
+import { deserializeIlpPrepare, deserializeIlpReject, serializeIlpReject, Type } from 'ilp-packet'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
 import { TokenBucket } from './token-bucket.ts'
 
@@ -29,6 +29,8 @@ export const PACKET_REFILL_MS = 300
 export const FINAL_REJECTS_TO_STOP = 3
 /** Rejects of any kind in a row after which the connection stops (temporary ones back off meanwhile). */
 export const REJECTS_TO_STOP = 10
+/** ILP addresses that name the link itself (RFC 0015's `peer.` and `self.`): never paid. */
+const LINK_LOCAL = /^(peer|self)\./
 /** How long after a Prepare's expiry its reply may still come before its outcome is unknown. */
 const EXPIRY_MARGIN_MS = 2000
 
@@ -109,12 +111,22 @@ export class PacketGuard implements Plugin {
     }
     let amount = 0n
     let expiresAt = this.now() + 30_000
+    let destination = ''
     try {
       const prepare = deserializeIlpPrepare(Buffer.from(data))
       amount = BigInt(prepare.amount)
       expiresAt = prepare.expiresAt.getTime()
+      destination = prepare.destination
     } catch {
       // Not a Prepare: STREAM sends nothing else, but an unreadable packet carries no money we know of.
+    }
+    // A receiver can point STREAM at any address (ConnectionNewAddress in a reply), the connector's own
+    // ones too: `peer.config` answers anything with a Fulfill, and the connector keeps what it was sent.
+    // Money for a link-local address never leaves; the refusal is a final reject like any other.
+    if (amount > 0n && LINK_LOCAL.test(destination)) {
+      const reject = serializeIlpReject({ code: 'F02', triggeredBy: '', message: t('worker_linkLocalRefused'), data: Buffer.alloc(0) })
+      this.classify(reject, amount)
+      return reject
     }
     this.inFlight += amount
     let reply: Buffer
