@@ -135,12 +135,15 @@ export class Uplink {
     return plugin
   }
 
-  /** Connects, asks ILDCP who we are, disconnects: the options page's "test the uplink". */
+  /**
+   * Connects, asks ILDCP who we are, disconnects: the options page's "test the uplink". Always a link
+   * of its own, connected now: the spare's answer (asked when it connected) may be minutes old.
+   */
   async probe(): Promise<UplinkState> {
     if (this.url === null) return this.current
     let plugin: Plugin
     try {
-      plugin = await this.connectPlugin()
+      plugin = await this.connectNew()
     } catch {
       return this.current
     }
