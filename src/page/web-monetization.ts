@@ -12,6 +12,12 @@
  * script runs), never looks a property up where the page could have put a getter, never throws out
  * of our frames with our frames in the error, and fires the page's events from a microtask through
  * bound natives, so that its listeners run with none of our frames below them.
+ *
+ * Two exceptions are known, where the page's own code is called by design and our frame is below it:
+ * the getters of an init the page passes to `new MonetizationEvent(...)` (which must be read), and the
+ * `toString` of an object the page passes to `relList.supports(...)`. In both the page calls us first,
+ * with code of its own choosing; what its code then sees is the page script's URL (in Chromium the
+ * same for every user of this version, so it tells no one apart; Firefox's is per install).
  */
 import { WM_CHANNEL_EVENT, type PageInstruction } from '../shared/wm-channel.ts'
 
@@ -67,7 +73,6 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
   const applyDispatch = apply(bindOf, FnProto.apply, [ET.dispatchEvent]) as (target: EventTarget, args: [Event]) => boolean
   const queueMicrotask = apply(bindOf, win.queueMicrotask, [win]) as (job: () => void) => void
   const toLowerCase = uncurry(String.prototype.toLowerCase)
-  const isPrototypeOf = uncurry(win.Object.prototype.isPrototypeOf)
   const wmGet = uncurry(wm.get) as <V>(m: WeakMap<object, V>, key: unknown) => V | undefined
   const wmSet = uncurry(wm.set) as <V>(m: WeakMap<object, V>, key: unknown, value: V) => unknown
   const addEventListener = uncurry(ET.addEventListener) as (target: unknown, type: string, listener: Fn, capture?: boolean) => void
@@ -89,6 +94,7 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
   const ELEMENT_NODE = 1
   const ONMONETIZATION = 'onmonetization'
   const LinkProto = win.HTMLLinkElement.prototype
+  const relOf = getter(LinkProto, 'rel')
 
   /**
    * An error on its way out of a function the page called: its stack is taken again from here, without
@@ -304,10 +310,11 @@ export function installWebMonetization(win: Window & typeof globalThis): void {
         fire(monetization, event)
         return
       }
-      // The target is a <link>: `instanceof HTMLLinkElement` without Symbol.hasInstance, which the page
-      // can redefine (isPrototypeOf walks the same chain).
+      // The target is a <link>: the native `rel` getter takes nothing else, and runs no page code on
+      // the way (walking a prototype chain would run a Proxy's getPrototypeOf trap under our frame).
       const target = eventTarget(e) as HTMLLinkElement
-      if (!isPrototypeOf(LinkProto, target) || !isConnected(target)) return
+      try { relOf(target) } catch { return }
+      if (!isConnected(target)) return
       if (instruction.type === MONETIZATION) {
         syncPath(target)
         fire(target, monetizationEvent(fieldsOf(instruction.init)))

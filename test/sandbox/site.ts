@@ -156,6 +156,13 @@ const PRIVACY_SCRIPT = `<script>
     try { Object.getOwnPropertyDescriptor(HTMLLinkElement.prototype, 'relList').get.call({}) } catch (e) { traces.push('relList threw: ' + e.stack) }
     try { new MonetizationEvent('monetization') } catch (e) { traces.push('constructor threw: ' + e.stack) }
     document.createElement('link').relList.supports('monetization')
+    // A link whose prototype is a Proxy, and a channel message at it: checking the target must run no trap.
+    try {
+      const odd = document.createElement('link')
+      document.head.append(odd)
+      Object.setPrototypeOf(odd, new Proxy(HTMLLinkElement.prototype, { getPrototypeOf(t) { trace('proxy getPrototypeOf'); return Reflect.getPrototypeOf(t) } }))
+      EventTarget.prototype.dispatchEvent.call(odd, new CustomEvent('trickle:wm', { bubbles: true, detail: JSON.stringify({ api: 'link', type: 'load' }) }))
+    } catch (e) { traces.push('proxy link threw: ' + e.stack) }
     document.body.onmonetization = 'not a function'
     document.body.classList.supports('uncaught')
   }, 0)
