@@ -30,10 +30,10 @@ export class WmBridge {
     private readonly onEvent: (i: PageInstruction) => void = () => undefined,
   ) {}
 
-  /** The page's tags now: tags that went away (or changed value) end with a final stop. */
   /** Whether any tag is known here (its events may still be owed to the page). */
   get tracking(): boolean { return this.tracked.size > 0 }
 
+  /** The page's tags now: tags that went away (or changed value) end with a final stop. */
   tagsChanged(tags: readonly FoundTag[]): void {
     const present = new Set(tags.map(key))
     for (const [k, t] of this.tracked) {

@@ -6,8 +6,9 @@
  * the ILP-over-HTTP link does (http-link.ts). Only this link's own answer is given back, to this
  * link's own connection; no money is in either packet, and every other packet passes unchanged.
  *
- * If the connector does not answer the early question, nothing is kept and STREAM asks it itself,
- * as before, and fails or succeeds as it would have.
+ * If the connector rejects the early question, nothing is kept and STREAM asks it itself, as before,
+ * and fails or succeeds as it would have. One that does not answer at all now fails the link within
+ * the uplink's connect timeout (uplink.ts), where STREAM would have waited out its packet's expiry.
  */
 import { Buffer } from 'buffer'
 import { deserializeIlpPrepare, Type } from 'ilp-packet'

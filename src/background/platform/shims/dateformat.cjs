@@ -1,6 +1,6 @@
 // dateformat, as btp-packet calls it: one mask, "UTC:yyyymmddHHMMss.l'Z'" (a BTP error's triggeredAt,
 // ASN.1 GeneralizedTime), given a Date or an ISO string. That mask is toISOString without its
-// separators (test/unit/build-shims.test.ts compares the two); the real package is 3 KB of masks and
+// separators (test/unit/library-shims.test.ts compares the two); the real package is 3 KB of masks and
 // i18n. Any other mask throws rather than formatting something else. CommonJS, for `require('dateformat')`.
 'use strict'
 const MASK = "UTC:yyyymmddHHMMss.l'Z'"
