@@ -57,6 +57,11 @@ export async function workerCpu(stack: Stack, seconds: number, name = 'bench-cpu
   const cdp = await Cdp.connect(stack.browser)
   let page: Page | null = null
   try {
+    // The page the stack keeps open to ask the worker is its options page, which reloads what it shows
+    // at every change notice (a payment is one): in the worker's process, it would be counted as the
+    // worker's. Meanwhile it is the pointer tester, which watches nothing (a user reading has no
+    // extension page open); it is the options page again at the end.
+    await stack.control.goto(`chrome-extension://${stack.browser.extensionId}/src/tester/index.html`)
     await stack.browser.worker()
     const pid = await extensionProcess(cdp)
     const worker = await attachWorker(cdp, stack.browser.extensionId)
@@ -96,6 +101,7 @@ export async function workerCpu(stack: Stack, seconds: number, name = 'bench-cpu
     return { pid, calibration: { busyMs: result.value, seenMs, otherMs: other }, idleA, paying, idleB, restarted }
   } finally {
     await page?.close().catch(() => undefined)
+    await stack.control.goto(`chrome-extension://${stack.browser.extensionId}/src/options/index.html`).catch(() => undefined)
     cdp.close()
   }
 }
@@ -118,7 +124,8 @@ The extension's service worker runs in Chromium's extension renderer process (th
 worker over CDP showed as ${r.calibration.seenMs.toFixed(0)} ms of CPU in that process, at most ${r.calibration.otherMs.toFixed(0)} ms in any other of the browser's). Its user + system CPU time is read from
 /proc/<pid>/stat (${CLK_TCK} ticks a second: ${tick.toFixed(0)} ms resolution) over a window with one visible tab paid, and over
 windows of the same length with no monetized tab open, before and after (the reference, averaged). The
-same process holds the options page the bench keeps open; it is there in both windows. The kernel's
+bench's own extension page is the pointer tester meanwhile, which watches nothing (the options page
+would reload what it shows at every payment, in this same process). The kernel's
 counters were read rather than a CDP profile: a profiler attached to the worker costs CPU in the very
 thread it measures and sees only JavaScript, not the GC, Web Crypto or IPC the worker costs.
 ${r.restarted ? '\n**The worker restarted during the measure**: the figures mix two workers.\n' : 'The worker was the same instance throughout (a marker kept in its global scope did not change).\n'}
