@@ -15,7 +15,7 @@ const KB = 1000
 export const TARGETS = { worker: 200 * KB, content: 12 * KB, page: 4 * KB }
 type Part = keyof typeof TARGETS
 
-/** A module and every chunk it imports, transitively (the same walk as test/e2e/bundle.test.ts). */
+/** A module and every chunk it imports, transitively (test/e2e/bundle.test.ts holds the build to its ceilings with it). */
 export function moduleGraph(entry: string): string[] {
   const seen = new Set<string>()
   const visit = (file: string): void => {
