@@ -20,8 +20,9 @@ import type { TabStatus, UplinkState } from './status.ts'
 export const PAGE_PORT_NAME = 'trickle/page'
 /**
  * A page with no tag and no frame to vouch for never connects (its content script tells the worker
- * nothing of the pages a person reads that are not monetized). When the popup asks about such a tab, the worker asks its
- * top frame this instead, and the content script answers PRESENCE_REPLY: "I am here, with no tag".
+ * nothing of the pages a person reads that are not monetized). When the popup asks about such a tab,
+ * the worker asks its top frame this instead, and the content script answers PRESENCE_REPLY: "I am
+ * here, with no tag".
  */
 export const PRESENCE_PING = 'trickle/present?'
 export const PRESENCE_REPLY = 'trickle/present'

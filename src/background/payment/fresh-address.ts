@@ -49,12 +49,23 @@ export class FreshAddress implements Plugin {
   }
 }
 
-/** Whether `data` is a Prepare for `peer.config`: an ILDCP query. */
-export function isIldcpQuery(data: Buffer): boolean {
-  if (data[0] !== Type.TYPE_ILP_PREPARE) return false
+/** The ILDCP query in `data`, if it is one (a Prepare for `peer.config`): with its amount. */
+function ildcpQuery(data: Buffer): { amount: string } | null {
+  if (data[0] !== Type.TYPE_ILP_PREPARE) return null
   try {
-    return deserializeIlpPrepare(Buffer.from(data)).destination === ILDCP_DESTINATION
+    const prepare = deserializeIlpPrepare(Buffer.from(data))
+    return prepare.destination === ILDCP_DESTINATION ? { amount: prepare.amount } : null
   } catch {
-    return false
+    return null
   }
 }
+
+const isIldcpQuery = (data: Buffer): boolean => ildcpQuery(data) !== null
+
+/**
+ * STREAM's ILDCP query: a Prepare for `peer.config` with no money, which a link may answer from the
+ * answer it was given when it connected (ildcp-ready.ts, http-link.ts). A receiver can point STREAM at
+ * any address (ConnectionNewAddress in a reply), `peer.config` too: a Prepare with money in it is never
+ * answered so, where a Fulfill would have the packet guard count as sent money that went nowhere.
+ */
+export const isMoneylessIldcpQuery = (data: Buffer): boolean => ildcpQuery(data)?.amount === '0'

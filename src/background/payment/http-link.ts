@@ -21,6 +21,7 @@
  */
 import { t } from '../../shared/i18n.ts'
 import { readCapped, type CappedBody } from './read-capped.ts'
+import { isMoneylessIldcpQuery } from './fresh-address.ts'
 import { Buffer } from 'buffer'
 import { deserializeIlpFulfill, deserializeIlpPrepare, deserializeIlpReject, serializeIlpReject, Type } from 'ilp-packet'
 import { fetch as ildcpFetch, serializeIldcpResponse } from 'ilp-protocol-ildcp'
@@ -38,7 +39,6 @@ export const MAX_SENDS = 5
 const BACKOFF_MS = [200, 400, 800, 1600, 2000]
 /** ILP packets are at most 32767 bytes of data plus their envelope. */
 const MAX_REPLY_BYTES = 40_000
-const ILDCP_DESTINATION = 'peer.config'
 
 export interface HttpLinkDeps {
   fetch: typeof fetch
@@ -121,18 +121,9 @@ export class HttpLink implements Plugin {
 
   async sendData(data: Buffer): Promise<Buffer> {
     if (!this.connected) throw new HttpLinkError(this.dropped ?? t('worker_httpNotConnected'), 'refused')
-    let destination = ''
-    let amount = ''
-    try {
-      const prepare = deserializeIlpPrepare(Buffer.from(data))
-      destination = prepare.destination
-      amount = prepare.amount
-    } catch {
-      // Not a Prepare: sent as it is (STREAM sends nothing else); the peer will say what it makes of it.
-    }
     // STREAM's ILDCP query, answered from connect()'s: only one without money (a receiver can point
     // STREAM at peer.config; the packet guard refuses money for such addresses before it gets here).
-    if (destination === ILDCP_DESTINATION && amount === '0' && this.ildcpReply !== null) return Buffer.from(this.ildcpReply)
+    if (this.ildcpReply !== null && isMoneylessIldcpQuery(data)) return Buffer.from(this.ildcpReply)
     return this.exchange(data)
   }
 

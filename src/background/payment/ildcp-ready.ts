@@ -11,9 +11,10 @@
  * the uplink's connect timeout (uplink.ts), where STREAM would have waited out its packet's expiry.
  */
 import { Buffer } from 'buffer'
-import { deserializeIlpPrepare, Type } from 'ilp-packet'
+import { Type } from 'ilp-packet'
 import { deserializeIldcpResponse, fetch as ildcpFetch } from 'ilp-protocol-ildcp'
 import type { Plugin } from 'ilp-protocol-stream/dist/src/util/plugin-interface'
+import { isMoneylessIldcpQuery } from './fresh-address.ts'
 
 type Emitter = Partial<{ on(event: string, fn: (...args: unknown[]) => void): unknown }>
 
@@ -70,20 +71,5 @@ export class IldcpReady implements Plugin {
   async sendData(data: Buffer): Promise<Buffer> {
     if (this.reply !== null && isMoneylessIldcpQuery(data)) return Buffer.from(this.reply)
     return this.inner.sendData(data)
-  }
-}
-
-/**
- * STREAM's ILDCP query: a Prepare for `peer.config` with no money. A receiver can point STREAM at any
- * address (ConnectionNewAddress in a reply), `peer.config` too: a Prepare with money in it is never
- * answered here, where a Fulfill would have the packet guard count as sent money that went nowhere.
- */
-function isMoneylessIldcpQuery(data: Buffer): boolean {
-  if (data[0] !== Type.TYPE_ILP_PREPARE) return false
-  try {
-    const prepare = deserializeIlpPrepare(Buffer.from(data))
-    return prepare.destination === 'peer.config' && prepare.amount === '0'
-  } catch {
-    return false
   }
 }

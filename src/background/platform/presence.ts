@@ -1,8 +1,8 @@
 /**
  * Whether Trickle's content script runs in a tab that never reported. A page with no tag and no frame
  * to vouch for does not connect (its content script tells the worker nothing of the pages a person
- * reads that are not monetized), so when the popup asks about such a tab, its top frame is asked instead. No answer: a
- * page where extensions do not run, or one loaded before Trickle was installed.
+ * reads that are not monetized), so when the popup asks about such a tab, its top frame is asked
+ * instead. No answer: a page where extensions do not run, or one loaded before Trickle was installed.
  */
 import type { Browser } from 'webextension-polyfill'
 import { PRESENCE_PING, PRESENCE_REPLY } from '../../shared/messages.ts'
